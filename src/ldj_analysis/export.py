@@ -1,0 +1,289 @@
+"""Reading an LDJ export (contract version 1) from CSV or Parquet into typed DataFrames.
+
+Reading never drops or repairs anything: values that cannot be parsed become
+:class:`Problem` records, so that validation can report every problem of a table at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ldj_analysis.codes import CHECKLIST_ITEMS, TABLES
+
+Kind = Literal["str", "date", "int", "float"]
+
+#: Contract columns and their kinds, per table. Extra columns in an export are dropped.
+COLUMNS: dict[str, dict[str, Kind]] = {
+    "teams": {"team_id": "str", "institution_id": "str", "care_type": "str", "arm": "str"},
+    "implementation": {
+        "team_id": "str",
+        "moment": "int",
+        "filled_on": "date",
+        "period_start": "date",
+        "period_end": "date",
+        "closed_treatments": "int",
+        "training_date": "date",
+        "dashboard_date": "date",
+        "instrument_opgroei": "str",
+        "instrument_opvoed": "str",
+    },
+    "checklist": {
+        "team_id": "str",
+        "moment": "int",
+        "filled_on": "date",
+        **{item: "int" for item in CHECKLIST_ITEMS},
+        "grade_collection": "float",
+        "grade_use": "float",
+        "grade_preconditions": "float",
+    },
+    "clients": {"client_id": "str", "sex": "str", "birth_date": "date"},
+    "treatments": {
+        "treatment_id": "str",
+        "client_id": "str",
+        "team_id": "str",
+        "start_date": "date",
+        "end_date": "date",
+    },
+    "questionnaires": {
+        "record_id": "str",
+        "client_id": "str",
+        "treatment_id": "str",
+        "instrument": "str",
+        "informant": "str",
+        "occasion": "str",
+        "filled_on": "date",
+        "raw_total": "float",
+    },
+}
+
+#: Columns that may be absent from an export file (all values then missing).
+OPTIONAL_COLUMNS: dict[str, set[str]] = {
+    "checklist": {"grade_collection", "grade_use", "grade_preconditions"},
+    "questionnaires": {"treatment_id"},
+}
+
+#: Primary key of each table.
+KEYS: dict[str, tuple[str, ...]] = {
+    "teams": ("team_id",),
+    "implementation": ("team_id", "moment"),
+    "checklist": ("team_id", "moment"),
+    "clients": ("client_id",),
+    "treatments": ("treatment_id",),
+    "questionnaires": ("record_id",),
+}
+
+DTYPES: dict[Kind, str] = {
+    "str": "str",
+    "date": "datetime64[ns]",
+    "int": "Int64",
+    "float": "float64",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an export: where it is and which contract rule it breaks."""
+
+    table: str
+    column: str
+    key: str
+    rule: str
+
+    def __str__(self) -> str:
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        return f"{where} [{self.key}]: {self.rule}" if self.key else f"{where}: {self.rule}"
+
+
+class ExportError(ValueError):
+    """The export breaks its contract; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem], header: str = "The LDJ export is invalid"):
+        self.problems = problems
+        lines = [f"{header} ({len(problems)} problem(s)):"]
+        shown = problems[:200]
+        lines += [f"  - {p}" for p in shown]
+        if len(problems) > len(shown):
+            lines.append(f"  ... and {len(problems) - len(shown)} more")
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class Export:
+    """The six tables of an export, typed per :data:`COLUMNS` (ids ``str``, dates
+    ``datetime64[ns]``, counts and checklist items ``Int64``, scores ``float64``)."""
+
+    teams: pd.DataFrame
+    implementation: pd.DataFrame
+    checklist: pd.DataFrame
+    clients: pd.DataFrame
+    treatments: pd.DataFrame
+    questionnaires: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def table_path(export_dir: str | Path, table: str) -> Path | None:
+    """The file holding ``table`` in ``export_dir`` (Parquet preferred), or None."""
+    export_dir = Path(export_dir)
+    for suffix in (".parquet", ".csv"):
+        path = export_dir / f"{table}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def read_raw(export_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """Read every contract table as found on disk (CSV as text, Parquet as stored)."""
+    export_dir = Path(export_dir)
+    if not export_dir.is_dir():
+        raise ExportError(
+            [Problem("(export)", "", str(export_dir), "export folder does not exist")],
+            header="Cannot read the LDJ export",
+        )
+    missing = [t for t in TABLES if table_path(export_dir, t) is None]
+    if missing:
+        raise ExportError(
+            [
+                Problem(t, "", "", f"table missing: expected {t}.csv or {t}.parquet in {export_dir}")
+                for t in missing
+            ],
+            header="Cannot read the LDJ export",
+        )
+    raw: dict[str, pd.DataFrame] = {}
+    for table in TABLES:
+        path = table_path(export_dir, table)
+        assert path is not None
+        if path.suffix == ".parquet":
+            raw[table] = pd.read_parquet(path)
+        else:
+            raw[table] = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                encoding="utf-8",
+                engine="pyarrow",
+            )
+    return raw
+
+
+def _row_keys(frame: pd.DataFrame, table: str, rows: np.ndarray) -> list[str]:
+    """Human-readable key of the given rows (key columns, else the 1-based data row)."""
+    key_cols = [c for c in KEYS[table] if c in frame.columns]
+    out = []
+    for r in rows:
+        if key_cols:
+            values = ", ".join(f"{c}={frame[c].iloc[r]}" for c in key_cols)
+            out.append(f"row {r + 2}: {values}")
+        else:
+            out.append(f"row {r + 2}")
+    return out
+
+
+def coerce_table(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+    """Select the contract columns of one table and convert them to their kinds."""
+    problems: list[Problem] = []
+    spec = COLUMNS[table]
+    optional = OPTIONAL_COLUMNS.get(table, set())
+    missing = [c for c in spec if c not in frame.columns and c not in optional]
+    for col in missing:
+        problems.append(Problem(table, col, "", "required column missing"))
+    if missing:
+        return pd.DataFrame(), problems
+    frame = frame.reset_index(drop=True)
+    out: dict[str, pd.Series] = {}
+    for col, kind in spec.items():
+        if col not in frame.columns:
+            out[col] = pd.Series(pd.NA if kind != "str" else None, index=frame.index).astype(
+                DTYPES[kind]
+            )
+            continue
+        series = frame[col]
+        converted, bad = _convert(series, kind)
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            keys = _row_keys(frame, table, rows[:50])
+            for r, key in zip(rows[:50], keys, strict=False):
+                problems.append(
+                    Problem(table, col, key, f"not a valid {kind}: {series.iloc[r]!r}")
+                )
+            if len(rows) > 50:
+                problems.append(
+                    Problem(table, col, "", f"{len(rows) - 50} more values that are not a {kind}")
+                )
+        out[col] = converted
+    return pd.DataFrame(out), problems
+
+
+def _convert(series: pd.Series, kind: Kind) -> tuple[pd.Series, np.ndarray]:
+    """Convert a column; return the converted column and a mask of unparseable values."""
+    present = series.notna().to_numpy()
+    if kind == "str":
+        text = series.astype("str").where(series.notna(), None).astype("str")
+        text = text.str.strip()
+        return text.where(text != "", None).astype("str"), np.zeros(len(series), bool)
+    if kind == "date":
+        if pd.api.types.is_datetime64_any_dtype(series):
+            conv = series.dt.tz_localize(None) if series.dt.tz is not None else series
+            return conv.astype("datetime64[ns]"), np.zeros(len(series), bool)
+        conv = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce")
+        if not pd.api.types.is_datetime64_any_dtype(conv):
+            conv = pd.to_datetime(series.astype("str"), format="%Y-%m-%d", errors="coerce")
+        conv = conv.astype("datetime64[ns]")
+        return conv, present & conv.isna().to_numpy()
+    num = pd.to_numeric(series, errors="coerce")
+    bad = present & num.isna().to_numpy()
+    if kind == "float":
+        return num.astype("float64"), bad
+    values = num.to_numpy(dtype="float64", na_value=np.nan)
+    fractional = np.isfinite(values) & (np.floor(values) != values)
+    bad = bad | fractional
+    values = np.where(fractional, np.nan, values)
+    return pd.Series(values, index=series.index).astype("Int64"), bad
+
+
+def coerce_export(raw: dict[str, pd.DataFrame]) -> tuple[Export | None, list[Problem]]:
+    """Type every table; return the Export (None if a table lacks columns) and problems."""
+    typed: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
+    for table in TABLES:
+        frame, table_problems = coerce_table(table, raw[table])
+        typed[table] = frame
+        problems += table_problems
+    if any(frame.empty and not len(raw[t]) == 0 for t, frame in typed.items()):
+        return None, problems
+    return Export(**typed), problems
+
+
+def load_export(export_dir: str | Path) -> Export:
+    """Read and type an export; raise :class:`ExportError` listing every unparseable value.
+
+    Contract rules beyond types are checked by :func:`ldj_analysis.validation.validate_export`.
+    """
+    export, problems = coerce_export(read_raw(export_dir))
+    if problems or export is None:
+        raise ExportError(problems)
+    return export
+
+
+def write_export(export: Export, export_dir: str | Path, fmt: Literal["csv", "parquet"] = "csv") -> None:
+    """Write an export per the contract (ISO dates, empty field = missing)."""
+    export_dir = Path(export_dir)
+    export_dir.mkdir(parents=True, exist_ok=True)
+    for table, frame in export.tables().items():
+        if fmt == "parquet":
+            frame.to_parquet(export_dir / f"{table}.parquet", index=False)
+        else:
+            frame.to_csv(
+                export_dir / f"{table}.csv",
+                index=False,
+                date_format="%Y-%m-%d",
+                lineterminator="\n",
+                encoding="utf-8",
+            )
