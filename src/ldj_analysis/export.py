@@ -150,7 +150,9 @@ def read_raw(export_dir: str | Path) -> dict[str, pd.DataFrame]:
     if missing:
         raise ExportError(
             [
-                Problem(t, "", "", f"table missing: expected {t}.csv or {t}.parquet in {export_dir}")
+                Problem(
+                    t, "", "", f"table missing: expected {t}.csv or {t}.parquet in {export_dir}"
+                )
                 for t in missing
             ],
             header="Cannot read the LDJ export",
@@ -186,8 +188,17 @@ def _row_keys(frame: pd.DataFrame, table: str, rows: np.ndarray) -> list[str]:
     return out
 
 
-def coerce_table(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
-    """Select the contract columns of one table and convert them to their kinds."""
+BadCells = dict[tuple[str, str], np.ndarray]
+
+
+def coerce_table(
+    table: str, frame: pd.DataFrame, bad_cells: BadCells | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Select the contract columns of one table and convert them to their kinds.
+
+    Unparseable values become missing and a :class:`Problem`; their row masks are added to
+    ``bad_cells`` (keyed by table and column) when given.
+    """
     problems: list[Problem] = []
     spec = COLUMNS[table]
     optional = OPTIONAL_COLUMNS.get(table, set())
@@ -207,12 +218,12 @@ def coerce_table(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Pr
         series = frame[col]
         converted, bad = _convert(series, kind)
         if bad.any():
+            if bad_cells is not None:
+                bad_cells[(table, col)] = bad
             rows = np.flatnonzero(bad)
             keys = _row_keys(frame, table, rows[:50])
             for r, key in zip(rows[:50], keys, strict=False):
-                problems.append(
-                    Problem(table, col, key, f"not a valid {kind}: {series.iloc[r]!r}")
-                )
+                problems.append(Problem(table, col, key, f"not a valid {kind}: {series.iloc[r]!r}"))
             if len(rows) > 50:
                 problems.append(
                     Problem(table, col, "", f"{len(rows) - 50} more values that are not a {kind}")
@@ -223,11 +234,12 @@ def coerce_table(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Pr
 
 def _convert(series: pd.Series, kind: Kind) -> tuple[pd.Series, np.ndarray]:
     """Convert a column; return the converted column and a mask of unparseable values."""
+    if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)):
+        text = series.astype("str").where(series.notna(), None).astype("str").str.strip()
+        series = text.where(text != "", None).astype("str")
     present = series.notna().to_numpy()
     if kind == "str":
-        text = series.astype("str").where(series.notna(), None).astype("str")
-        text = text.str.strip()
-        return text.where(text != "", None).astype("str"), np.zeros(len(series), bool)
+        return series.astype("str"), np.zeros(len(series), bool)
     if kind == "date":
         if pd.api.types.is_datetime64_any_dtype(series):
             conv = series.dt.tz_localize(None) if series.dt.tz is not None else series
@@ -248,15 +260,17 @@ def _convert(series: pd.Series, kind: Kind) -> tuple[pd.Series, np.ndarray]:
     return pd.Series(values, index=series.index).astype("Int64"), bad
 
 
-def coerce_export(raw: dict[str, pd.DataFrame]) -> tuple[Export | None, list[Problem]]:
+def coerce_export(
+    raw: dict[str, pd.DataFrame], bad_cells: BadCells | None = None
+) -> tuple[Export | None, list[Problem]]:
     """Type every table; return the Export (None if a table lacks columns) and problems."""
     typed: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for table in TABLES:
-        frame, table_problems = coerce_table(table, raw[table])
+        frame, table_problems = coerce_table(table, raw[table], bad_cells)
         typed[table] = frame
         problems += table_problems
-    if any(frame.empty and not len(raw[t]) == 0 for t, frame in typed.items()):
+    if any(not set(COLUMNS[t]) <= set(frame.columns) for t, frame in typed.items()):
         return None, problems
     return Export(**typed), problems
 
@@ -272,7 +286,9 @@ def load_export(export_dir: str | Path) -> Export:
     return export
 
 
-def write_export(export: Export, export_dir: str | Path, fmt: Literal["csv", "parquet"] = "csv") -> None:
+def write_export(
+    export: Export, export_dir: str | Path, fmt: Literal["csv", "parquet"] = "csv"
+) -> None:
     """Write an export per the contract (ISO dates, empty field = missing)."""
     export_dir = Path(export_dir)
     export_dir.mkdir(parents=True, exist_ok=True)
@@ -287,3 +303,23 @@ def write_export(export: Export, export_dir: str | Path, fmt: Literal["csv", "pa
                 lineterminator="\n",
                 encoding="utf-8",
             )
+
+
+def export_files(export_dir: str | Path) -> list[str]:
+    """The export's table files on disk, in contract order; a ValueError names what is missing.
+
+    Used while the workflow is parsed, so it checks existence only and reads no data.
+    """
+    export_dir = Path(export_dir)
+    if not export_dir.is_dir():
+        raise ValueError(
+            f"config key 'export_dir': folder '{export_dir}' does not exist "
+            "(give the folder of an LDJ export, see README.md)"
+        )
+    missing = [t for t in TABLES if table_path(export_dir, t) is None]
+    if missing:
+        raise ValueError(
+            f"config key 'export_dir': '{export_dir}' lacks table(s) "
+            + ", ".join(f"{t} ({t}.csv or {t}.parquet)" for t in missing)
+        )
+    return [str(table_path(export_dir, table)) for table in TABLES]

@@ -1,0 +1,509 @@
+"""Validation of a typed LDJ export against contract version 1.
+
+Every table is checked with a pandera schema (types, codes, ranges, keys) and the tables
+against each other (foreign keys, matching moments, agreeing implementation dates). All
+problems are collected before anything is reported, so a researcher sees every problem of
+an export at once. Problems that concern one record of the clients, treatments or
+questionnaires table can, per config, be excluded instead: the record (and the records that
+depend on it) is dropped and logged as an exclusion, never silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from ldj_analysis.codes import (
+    ARMS,
+    CARE_TYPES,
+    CHECKLIST_ITEMS,
+    INFORMANTS,
+    INSTRUMENTS,
+    OCCASIONS,
+    SEXES,
+)
+from ldj_analysis.export import KEYS, BadCells, Export, ExportError, Problem
+
+log = logging.getLogger(__name__)
+
+#: Tables whose rows are single records: a problem there may be excluded (config).
+RECORD_TABLES: tuple[str, ...] = ("clients", "treatments", "questionnaires")
+
+EXCLUSION_COLUMNS = ["table", "key", "step", "reason"]
+
+_DATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "implementation": (
+        "filled_on",
+        "period_start",
+        "period_end",
+        "training_date",
+        "dashboard_date",
+    ),
+    "checklist": ("filled_on",),
+    "clients": ("birth_date",),
+    "treatments": ("start_date", "end_date"),
+    "questionnaires": ("filled_on",),
+}
+
+
+@dataclass
+class ValidationResult:
+    """A valid export (excluded records removed) and the exclusion log."""
+
+    export: Export
+    exclusions: pd.DataFrame
+
+
+def _codes(values: tuple[str, ...] | list[str]) -> pa.Check:
+    return pa.Check.isin(list(values), error=f"must be one of: {', '.join(values)}")
+
+
+def _date_range(config: dict[str, Any]) -> pa.Check:
+    lo = pd.Timestamp(config["validation"]["earliest_date"])
+    hi = pd.Timestamp(config["validation"]["latest_date"])
+    return pa.Check.in_range(lo, hi, error=f"implausible date: outside {lo.date()} .. {hi.date()}")
+
+
+def _col(dtype: str, *checks: pa.Check, nullable: bool = False) -> pa.Column:
+    return pa.Column(dtype, checks=list(checks), nullable=nullable, coerce=False)
+
+
+def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
+    """The pandera schema of every contract table (per-table rules only)."""
+    date_ok = _date_range(config)
+    opgroei = [code for code, domain in INSTRUMENTS.items() if domain == "opgroei"]
+    opvoed = [code for code, domain in INSTRUMENTS.items() if domain == "opvoed"]
+    nonneg = pa.Check.ge(0, error="must be >= 0")
+    first_moment = pa.Check.ge(1, error="must be >= 1")
+    item_ok = pa.Check.isin([0, 1, 2], error="checklist item must be 0, 1 or 2")
+
+    def dates(table: str, required: tuple[str, ...]) -> dict[str, pa.Column]:
+        return {
+            c: _col("datetime64[ns]", date_ok, nullable=c not in required)
+            for c in _DATE_COLUMNS[table]
+        }
+
+    return {
+        "teams": pa.DataFrameSchema(
+            {
+                "team_id": _col("str"),
+                "institution_id": _col("str"),
+                "care_type": _col("str", _codes(CARE_TYPES)),
+                "arm": _col("str", _codes(ARMS)),
+            },
+            name="teams",
+        ),
+        "implementation": pa.DataFrameSchema(
+            {
+                "team_id": _col("str"),
+                "moment": _col("Int64", first_moment),
+                "closed_treatments": _col("Int64", nonneg),
+                "instrument_opgroei": _col("str", _codes(opgroei), nullable=True),
+                "instrument_opvoed": _col("str", _codes(opvoed), nullable=True),
+                **dates("implementation", ("filled_on", "period_start", "period_end")),
+            },
+            checks=[
+                pa.Check(
+                    lambda df: (
+                        (df["period_start"] < df["period_end"])
+                        | df["period_start"].isna()
+                        | df["period_end"].isna()
+                    ),
+                    name="period_start < period_end",
+                    error="period_start must be before period_end",
+                ),
+            ],
+            name="implementation",
+        ),
+        "checklist": pa.DataFrameSchema(
+            {
+                "team_id": _col("str"),
+                "moment": _col("Int64", first_moment),
+                **dates("checklist", ("filled_on",)),
+                **{item: _col("Int64", item_ok, nullable=True) for item in CHECKLIST_ITEMS},
+            },
+            name="checklist",
+        ),
+        "clients": pa.DataFrameSchema(
+            {
+                "client_id": _col("str"),
+                "sex": _col("str", _codes(SEXES), nullable=True),
+                **dates("clients", ()),
+            },
+            name="clients",
+        ),
+        "treatments": pa.DataFrameSchema(
+            {
+                "treatment_id": _col("str"),
+                "client_id": _col("str"),
+                "team_id": _col("str"),
+                **dates("treatments", ("start_date",)),
+            },
+            checks=[
+                pa.Check(
+                    lambda df: ~(df["end_date"] < df["start_date"]),
+                    name="end_date >= start_date",
+                    error="end_date must not be before start_date",
+                ),
+            ],
+            name="treatments",
+        ),
+        "questionnaires": pa.DataFrameSchema(
+            {
+                "record_id": _col("str"),
+                "client_id": _col("str"),
+                "treatment_id": _col("str", nullable=True),
+                "instrument": _col("str"),
+                "informant": _col("str", _codes(INFORMANTS)),
+                "occasion": _col("str", _codes(OCCASIONS)),
+                "raw_total": _col("float64", nonneg, nullable=True),
+                **dates("questionnaires", ("filled_on",)),
+            },
+            name="questionnaires",
+        ),
+    }
+
+
+def _key_text(frame: pd.DataFrame, table: str, rows: np.ndarray) -> list[str]:
+    cols = KEYS[table]
+    parts = [frame[c].to_numpy(dtype=object)[rows] for c in cols]
+    return [
+        ", ".join(f"{c}={v}" for c, v in zip(cols, vals, strict=True))
+        for vals in zip(*parts, strict=True)
+    ]
+
+
+class _Collector:
+    """Collects problems per table: row masks for record-level ones, text for the rest."""
+
+    def __init__(self, export: Export):
+        self.tables = export.tables()
+        self.problems: list[Problem] = []
+        self.bad_rows: dict[str, list[tuple[np.ndarray, str, str]]] = {t: [] for t in self.tables}
+
+    def rows(self, table: str, mask: np.ndarray, column: str, rule: str) -> None:
+        """Rows of ``table`` (boolean mask over its rows) break ``rule``."""
+        mask = np.asarray(mask, dtype=bool)
+        if mask.any():
+            self.bad_rows[table].append((mask, column, rule))
+
+    def table(self, table: str, column: str, key: str, rule: str) -> None:
+        self.problems.append(Problem(table, column, key, rule))
+
+    def row_problems(self, table: str, limit: int = 50) -> list[Problem]:
+        frame = self.tables[table]
+        out = []
+        for mask, column, rule in self.bad_rows[table]:
+            rows = np.flatnonzero(mask)
+            values = (
+                frame[column].to_numpy(dtype=object)[rows[:limit]]
+                if column in frame.columns
+                else [None] * len(rows[:limit])
+            )
+            keys = _key_text(frame, table, rows[:limit])
+            for row, key, value in zip(rows[:limit], keys, values, strict=True):
+                if isinstance(value, pd.Timestamp):
+                    value = value.date().isoformat()
+                shown = "" if value is None or pd.isna(value) else f" (value: {value!s})"
+                out.append(Problem(table, column, f"row {row + 2}: {key}", rule + shown))
+            if len(rows) > limit:
+                out.append(Problem(table, column, "", f"{rule} ({len(rows) - limit} more rows)"))
+        return out
+
+
+def _pandera_problems(
+    schema: pa.DataFrameSchema, table: str, frame: pd.DataFrame, collector: _Collector
+) -> None:
+    """Run one pandera schema lazily; turn its failure cases into row masks or problems."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        frame_checks = {c.error: c.name for c in schema.checks}
+        for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+            if check in frame_checks:
+                if column != frame.columns[0]:
+                    continue  # a frame-wide check is reported once per column: keep one
+                column = frame_checks[check].split(" ")[0]
+            index = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int)
+            column = "" if pd.isna(column) else str(column)
+            rule = _rule_text(schema, column, str(check))
+            if len(index):
+                mask = np.zeros(len(frame), dtype=bool)
+                mask[index.to_numpy()] = True
+                collector.rows(table, mask, column, rule)
+            else:
+                collector.table(table, column, "", f"{rule}: {group['failure_case'].iloc[0]}")
+
+
+def _rule_text(schema: pa.DataFrameSchema, column: str, check: str) -> str:
+    """The human message of a pandera check, looked up by its name."""
+    if check == "not_nullable":
+        return "value missing (required)"
+    if check.startswith("dtype("):
+        return f"wrong type {check}"
+    checks = schema.columns[column].checks if column in schema.columns else []
+    for c in [*checks, *schema.checks]:
+        if c.name == check or str(c) == check or check.startswith(f"{c.name}("):
+            return c.error or check
+    return check
+
+
+def _check_keys(collector: _Collector) -> None:
+    for table, frame in collector.tables.items():
+        cols = list(KEYS[table])
+        dup = frame.duplicated(cols, keep=False).to_numpy() & frame[cols].notna().all(axis=1)
+        if dup.any():
+            rows = np.flatnonzero(dup)
+            for row, key in zip(rows[:50], _key_text(frame, table, rows[:50]), strict=True):
+                collector.table(table, "+".join(cols), f"row {row + 2}: {key}", "duplicate key")
+
+
+def _check_cross_tables(collector: _Collector) -> None:
+    t = collector.tables
+    team_ids = t["teams"]["team_id"]
+    for table in ("implementation", "checklist"):
+        missing = ~t[table]["team_id"].isin(team_ids) & t[table]["team_id"].notna()
+        for row in np.flatnonzero(missing):
+            collector.table(
+                table,
+                "team_id",
+                f"row {row + 2}: team_id={t[table]['team_id'].iloc[row]}",
+                "team not in teams table",
+            )
+    impl_keys = pd.MultiIndex.from_frame(t["implementation"][["team_id", "moment"]])
+    check_keys = pd.MultiIndex.from_frame(t["checklist"][["team_id", "moment"]])
+    for table, keys, other_name, other in (
+        ("implementation", impl_keys, "checklist", check_keys),
+        ("checklist", check_keys, "implementation", impl_keys),
+    ):
+        for team_id, moment in keys.difference(other):
+            collector.table(
+                table,
+                "moment",
+                f"team_id={team_id}, moment={moment}",
+                f"no matching {other_name} row for this team and moment",
+            )
+    impl = t["implementation"]
+    for column in ("training_date", "dashboard_date"):
+        known = impl.dropna(subset=[column])
+        n_dates = known.groupby("team_id")[column].nunique()
+        for team_id in n_dates.index[n_dates > 1]:
+            dates = sorted(
+                {d.date().isoformat() for d in known.loc[known.team_id == team_id, column]}
+            )
+            collector.table(
+                "implementation",
+                column,
+                f"team_id={team_id}",
+                f"moments disagree on the date: {', '.join(dates)}",
+            )
+    # Record-level foreign keys (excludable).
+    treatments, questionnaires = t["treatments"], t["questionnaires"]
+    collector.rows(
+        "treatments",
+        ~treatments["client_id"].isin(t["clients"]["client_id"]) & treatments["client_id"].notna(),
+        "client_id",
+        "client not in clients table",
+    )
+    collector.rows(
+        "treatments",
+        ~treatments["team_id"].isin(team_ids) & treatments["team_id"].notna(),
+        "team_id",
+        "team not in teams table",
+    )
+    collector.rows(
+        "questionnaires",
+        ~questionnaires["client_id"].isin(t["clients"]["client_id"])
+        & questionnaires["client_id"].notna(),
+        "client_id",
+        "client not in clients table",
+    )
+    has_treatment = questionnaires["treatment_id"].notna()
+    owner = questionnaires["treatment_id"].map(
+        treatments.drop_duplicates("treatment_id").set_index("treatment_id")["client_id"]
+    )
+    collector.rows(
+        "questionnaires",
+        has_treatment & owner.isna(),
+        "treatment_id",
+        "treatment not in treatments table",
+    )
+    collector.rows(
+        "questionnaires",
+        has_treatment & owner.notna() & (owner != questionnaires["client_id"]),
+        "treatment_id",
+        "treatment belongs to another client",
+    )
+
+
+def _exclude(collector: _Collector) -> tuple[dict[str, np.ndarray], list[pd.DataFrame]]:
+    """Masks of excluded rows per record table, cascading clients -> treatments -> lists."""
+    t = collector.tables
+    drop: dict[str, np.ndarray] = {}
+    logs: list[pd.DataFrame] = []
+
+    def record(table: str, mask: np.ndarray, reason: pd.Series | str) -> None:
+        frame = t[table]
+        key = frame[KEYS[table][0]].to_numpy(dtype=object)[mask]
+        logs.append(
+            pd.DataFrame(
+                {"table": table, "key": key, "step": "validation", "reason": reason}
+                if isinstance(reason, str)
+                else {"table": table, "key": key, "step": "validation", "reason": reason[mask]}
+            )
+        )
+
+    for table in RECORD_TABLES:
+        frame = t[table]
+        reasons = pd.Series("", index=frame.index, dtype=object)
+        for mask, column, rule in collector.bad_rows[table]:
+            text = f"{column}: {rule}" if column else rule
+            reasons = reasons.where(~mask | (reasons != ""), text)
+        mask = (reasons != "").to_numpy()
+        if table == "treatments" and "clients" in drop:
+            gone = t["clients"]["client_id"][drop["clients"]]
+            cascade = t["treatments"]["client_id"].isin(gone).to_numpy() & ~mask
+            reasons[cascade] = "client excluded"
+            mask = mask | cascade
+        if table == "questionnaires":
+            cascade = np.zeros(len(frame), bool)
+            if "clients" in drop:
+                gone = t["clients"]["client_id"][drop["clients"]]
+                cascade |= frame["client_id"].isin(gone).to_numpy()
+            if "treatments" in drop:
+                gone = t["treatments"]["treatment_id"][drop["treatments"]]
+                cascade |= frame["treatment_id"].isin(gone).to_numpy()
+            cascade &= ~mask
+            reasons[cascade] = "its client or treatment was excluded"
+            mask = mask | cascade
+        drop[table] = mask
+        if mask.any():
+            record(table, mask, reasons)
+    return drop, logs
+
+
+def validate_export(
+    export: Export,
+    config: dict[str, Any],
+    parse_problems: list[Problem] | None = None,
+    bad_cells: BadCells | None = None,
+) -> ValidationResult:
+    """Check every contract rule; return the valid export and its exclusion log.
+
+    Raises :class:`ExportError` listing every problem that cannot be excluded (and every
+    record-level one when ``validation.record_problems`` is ``error``), together with the
+    ``parse_problems`` found while typing the export (their cells, ``bad_cells``, are not
+    reported a second time as missing).
+    """
+    collector = _Collector(export)
+    for table, schema in table_schemas(config).items():
+        _pandera_problems(schema, table, collector.tables[table], collector)
+    for (table, column), bad in (bad_cells or {}).items():
+        collector.bad_rows[table] = [
+            (mask & ~bad, col, rule) if col == column else (mask, col, rule)
+            for mask, col, rule in collector.bad_rows[table]
+        ]
+    _check_keys(collector)
+    _check_cross_tables(collector)
+
+    problems = list(parse_problems or []) + collector.problems
+    exclude = config["validation"]["record_problems"] == "exclude"
+    for table in collector.tables:
+        if table not in RECORD_TABLES or not exclude:
+            problems += collector.row_problems(table)
+    if problems:
+        raise ExportError(sorted(problems, key=lambda p: (p.table, p.column)))
+
+    drop, logs = _exclude(collector) if exclude else ({}, [])
+    tables = {
+        name: (frame.loc[~drop[name]].reset_index(drop=True) if name in drop else frame)
+        for name, frame in collector.tables.items()
+    }
+    exclusions = (
+        pd.concat(logs, ignore_index=True)
+        if logs
+        else pd.DataFrame({c: pd.Series(dtype="str") for c in EXCLUSION_COLUMNS})
+    )
+    for table, mask in drop.items():
+        if mask.any():
+            log.warning(
+                "validation: excluded %d %s record(s); see the exclusion log", mask.sum(), table
+            )
+    return ValidationResult(Export(**tables), exclusions)
+
+
+def validate_dir(export_dir: str, config: dict[str, Any]) -> ValidationResult:
+    """Read, type and validate the export in ``export_dir`` (all problems at once)."""
+    from ldj_analysis.export import coerce_export, read_raw
+
+    bad_cells: BadCells = {}
+    export, problems = coerce_export(read_raw(export_dir), bad_cells)
+    if export is None:
+        raise ExportError(problems)
+    return validate_export(export, config, problems, bad_cells)
+
+
+def export_fingerprint(export_dir: str | Path) -> str:
+    """SHA-256 over the export's contract files (names and bytes, sorted by name)."""
+    import hashlib
+
+    from ldj_analysis.codes import TABLES
+    from ldj_analysis.export import table_path
+
+    digest = hashlib.sha256()
+    for table in TABLES:
+        path = table_path(export_dir, table)
+        if path is None:
+            continue
+        digest.update(path.name.encode())
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def run_validation(
+    export_dir: str | Path,
+    config: dict[str, Any],
+    validated_dir: str | Path,
+    exclusions_path: str | Path,
+    summary_path: str | Path,
+) -> ValidationResult:
+    """Validate the export; write its valid tables (Parquet), exclusions and a summary.
+
+    The valid tables keep the export's ids and dates: they are a working copy of the raw
+    export (the workflow marks them temporary), never derived data.
+    """
+    import json
+
+    result = validate_dir(str(export_dir), config)
+    validated_dir = Path(validated_dir)
+    validated_dir.mkdir(parents=True, exist_ok=True)
+    for table, frame in result.export.tables().items():
+        frame.to_parquet(validated_dir / f"{table}.parquet", index=False)
+    Path(exclusions_path).parent.mkdir(parents=True, exist_ok=True)
+    result.exclusions.to_csv(exclusions_path, index=False)
+    summary = {
+        "export_dir": str(export_dir),
+        "fingerprint_sha256": export_fingerprint(export_dir),
+        "rows": {t: int(len(f)) for t, f in result.export.tables().items()},
+        "excluded": {str(t): int(n) for t, n in result.exclusions.groupby("table").size().items()},
+    }
+    Path(summary_path).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    log.info("export valid: %s", summary["rows"])
+    return result
+
+
+def read_validated(validated_dir: str | Path) -> Export:
+    """Read the valid tables written by :func:`run_validation`."""
+    from ldj_analysis.codes import TABLES
+
+    validated_dir = Path(validated_dir)
+    return Export(**{t: pd.read_parquet(validated_dir / f"{t}.parquet") for t in TABLES})

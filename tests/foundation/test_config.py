@@ -1,0 +1,68 @@
+"""Config validation: defaults, and errors that name the offending key."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ldj_analysis.config import ConfigError, load_config, load_schema, validate_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_config_is_valid_and_matches_schema_defaults():
+    shipped = load_config(ROOT / "config.yaml")
+    defaults = validate_config({})
+    assert shipped == defaults, "config.yaml and the schema's defaults disagree"
+    assert shipped["conditions"]["lag_days"] == 42
+    assert shipped["publication"]["min_cell_size"] == 7
+
+
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        ({"conditions": {"lag_days": -1}}, "conditions.lag_days"),
+        ({"conditions": {"lag_days": "42"}}, "conditions.lag_days"),
+        ({"conditions": {"reference_date": "tomorrow"}}, "conditions.reference_date"),
+        ({"conditions": {"lagdays": 42}}, "conditions.lagdays"),
+        ({"condition": {}}, "condition"),
+        ({"publication": {"language": "de"}}, "publication.language"),
+        ({"publication": {"min_cell_size": 0}}, "publication.min_cell_size"),
+        ({"publication": {"formats": ["docx"]}}, "publication.formats.0"),
+        ({"response": {"numerator": "lists"}}, "response.numerator"),
+        ({"pairing": {"informant_priority": []}}, "pairing.informant_priority"),
+        ({"pairing": {"institution_informants": {"I4": "groepsleider"}}}, "pairing."),
+        ({"checklist": {"max_missing_share": 1.5}}, "checklist.max_missing_share"),
+        ({"models": {"alpha": 0}}, "models.alpha"),
+        ({"export_dir": ""}, "export_dir"),
+        ({"validation": {"record_problems": "ignore"}}, "validation.record_problems"),
+    ],
+)
+def test_bad_config_names_the_key(config, key):
+    with pytest.raises(ConfigError) as err:
+        validate_config(config)
+    assert f"config key '{key}" in str(err.value)
+
+
+def test_every_schema_property_has_description_and_default():
+    def walk(schema, path):
+        for name, sub in schema.get("properties", {}).items():
+            assert "description" in sub, f"{path}{name} lacks a description"
+            assert "default" in sub, f"{path}{name} lacks a default"
+            walk(sub, f"{path}{name}.")
+
+    walk(load_schema(), "")
+
+
+def test_readme_documents_every_config_key():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shipped = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+
+    def keys(mapping, prefix=""):
+        for name, value in mapping.items():
+            yield f"{prefix}{name}"
+            if isinstance(value, dict) and name != "institution_informants":
+                yield from keys(value, f"{prefix}{name}.")
+
+    undocumented = [k for k in keys(shipped) if f"`{k}`" not in readme]
+    assert not undocumented, f"README lacks config keys: {undocumented}"

@@ -1,0 +1,31 @@
+# The export: the synthetic one (generated) and validation of whichever is analysed.
+
+
+rule synthetic_export:
+    """Generate the synthetic LDJ export (raw records only) that reproduces the study."""
+    output:
+        expand("{dir}/{table}.csv", dir=SYNTHETIC_DIR, table=TABLES),
+    params:
+        seed=config["synthetic"]["seed"],
+        scale=config["synthetic"]["scale"],
+        norms_file=config["norms_file"],
+    log:
+        f"{LOGS}/synthetic_export.log",
+    script:
+        "../scripts/synthetic_export.py"
+
+
+rule validate:
+    """Check the export against the contract; nothing downstream runs on an invalid export."""
+    input:
+        EXPORT_FILES,
+    output:
+        validated=temp(expand("{dir}/{table}.parquet", dir=VALIDATED_DIR, table=TABLES)),
+        exclusions=VALIDATION_EXCLUSIONS,
+        summary=VALIDATED_SUMMARY,
+    params:
+        validation=config["validation"],
+    log:
+        f"{LOGS}/validate.log",
+    script:
+        "../scripts/validate.py"
