@@ -77,8 +77,11 @@ def _col(dtype: str, *checks: pa.Check, nullable: bool = False) -> pa.Column:
 def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
     """The pandera schema of every contract table (per-table rules only)."""
     date_ok = _date_range(config)
-    opgroei = [code for code, domain in INSTRUMENTS.items() if domain == "opgroei"]
-    opvoed = [code for code, domain in INSTRUMENTS.items() if domain == "opvoed"]
+    configured = config.get("selection", {}).get("instruments", {})
+    opgroei, opvoed = (
+        sorted({c for c, d in INSTRUMENTS.items() if d == domain} | set(configured.get(domain, [])))
+        for domain in ("opgroei", "opvoed")
+    )
     nonneg = pa.Check.ge(0, error="must be >= 0")
     first_moment = pa.Check.ge(1, error="must be >= 1")
     item_ok = pa.Check.isin([0, 1, 2], error="checklist item must be 0, 1 or 2")

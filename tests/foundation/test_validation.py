@@ -294,3 +294,16 @@ def test_extra_columns_are_ignored(tmp_path):
 
     result = validate_dir(_export_dir(tmp_path, mutate), CONFIG)
     assert "postcode" not in result.export.clients.columns
+
+
+def test_configured_instrument_is_accepted_in_implementation(tmp_path):
+    def mutate(tables):
+        tables["implementation"].loc[0, "instrument_opgroei"] = "BRIEF"
+
+    with pytest.raises(ExportError, match="instrument_opgroei"):
+        validate_dir(_export_dir(tmp_path, mutate), CONFIG)
+    config = validate_config(
+        {"selection": {"instruments": {"opgroei": ["BRIEF", "CBCL_6-18"], "opvoed": ["OBVL"]}}}
+    )
+    result = validate_dir(_export_dir(tmp_path, mutate), config)
+    assert result.export.implementation.loc[0, "instrument_opgroei"] == "BRIEF"

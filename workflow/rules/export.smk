@@ -25,6 +25,7 @@ rule validate:
         summary=VALIDATED_SUMMARY,
     params:
         validation=config["validation"],
+        instruments=config["selection"]["instruments"],
     log:
         f"{LOGS}/validate.log",
     script:

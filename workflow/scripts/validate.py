@@ -8,7 +8,10 @@ from ldj_analysis.validation import run_validation
 with logged_step(snakemake.log[0], "validate"):
     run_validation(
         export_dir=Path(snakemake.input[0]).parent,
-        config={"validation": snakemake.params.validation},
+        config={
+            "validation": snakemake.params.validation,
+            "selection": {"instruments": snakemake.params.instruments},
+        },
         validated_dir=Path(snakemake.output.validated[0]).parent,
         exclusions_path=snakemake.output.exclusions,
         summary_path=snakemake.output.summary,

@@ -1,0 +1,126 @@
+"""Selecting the part of an export to analyse: institutions, teams, a window of periods,
+arm overrides and the instruments counted per domain (config section ``selection``).
+
+Moments are renumbered 1..k per team within the selection, so that Table 1's first period
+is the first selected half-year and the baseline tests compare the first selected moment.
+Everything left out is logged as an exclusion with step ``selection``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+
+from ldj_analysis.export import Export
+
+log = logging.getLogger(__name__)
+
+
+class SelectionError(ValueError):
+    """The selection in the config cannot be applied to this export; names the key."""
+
+
+def _exclusions(table: str, keys: pd.Series, reason: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "table": table,
+            "key": keys.astype("str").to_numpy(),
+            "step": "selection",
+            "reason": reason,
+        }
+    )
+
+
+def _moment_keys(frame: pd.DataFrame) -> pd.Series:
+    return "team_id=" + frame["team_id"].astype("str") + ", moment=" + frame["moment"].astype("str")
+
+
+def select(export: Export, selection: dict[str, Any]) -> tuple[Export, pd.DataFrame]:
+    """Apply the ``selection`` config to a valid export; return it and the exclusion log."""
+    teams = export.teams.copy()
+    logs: list[pd.DataFrame] = []
+
+    for key, column in (("institutions", "institution_id"), ("teams", "team_id")):
+        wanted = selection.get(key) or []
+        if not wanted:
+            continue
+        unknown = sorted(set(wanted) - set(teams[column]))
+        if unknown:
+            raise SelectionError(
+                f"config key 'selection.{key}': not in the export's teams table: "
+                + ", ".join(unknown)
+            )
+        out = ~teams[column].isin(wanted)
+        logs.append(_exclusions("teams", teams.loc[out, "team_id"], f"not in selection.{key}"))
+        teams = teams.loc[~out]
+
+    override = selection.get("arm_override") or {}
+    unknown = sorted(set(override) - set(export.teams["team_id"]))
+    if unknown:
+        raise SelectionError(
+            "config key 'selection.arm_override': not in the export's teams table: "
+            + ", ".join(unknown)
+        )
+    if override:
+        new_arm = teams["team_id"].map(override)
+        changed = new_arm.notna() & (new_arm != teams["arm"])
+        for team_id, arm in zip(teams.loc[changed, "team_id"], new_arm[changed], strict=True):
+            log.info("selection: team %s arm set to %s (selection.arm_override)", team_id, arm)
+        teams["arm"] = new_arm.fillna(teams["arm"]).astype("str")
+
+    impl = export.implementation
+    impl = impl.loc[impl["team_id"].isin(teams["team_id"])]
+    in_window = pd.Series(True, index=impl.index)
+    if selection.get("window_start"):
+        in_window &= impl["period_start"] >= pd.Timestamp(selection["window_start"])
+    if selection.get("window_end"):
+        in_window &= impl["period_end"] <= pd.Timestamp(selection["window_end"])
+    logs.append(
+        _exclusions(
+            "implementation",
+            _moment_keys(impl.loc[~in_window]),
+            "period outside selection.window_start .. selection.window_end",
+        )
+    )
+    impl = impl.loc[in_window].copy()
+
+    renumber = (
+        impl[["team_id", "moment"]]
+        .assign(new=impl.groupby("team_id")["moment"].rank(method="dense").astype("Int64"))
+        .set_index(["team_id", "moment"])["new"]
+    )
+    checklist = export.checklist.merge(renumber.reset_index(), on=["team_id", "moment"])
+    checklist = checklist.drop(columns="moment").rename(columns={"new": "moment"})
+    checklist = checklist[export.checklist.columns]
+    impl["moment"] = renumber.to_numpy()
+
+    instruments = selection.get("instruments") or {}
+    for domain, codes in instruments.items():
+        column = f"instrument_{domain}"
+        dropped = impl[column].notna() & ~impl[column].isin(codes)
+        if dropped.any():
+            logs.append(
+                _exclusions(
+                    "implementation",
+                    _moment_keys(impl.loc[dropped]),
+                    f"instrument not in selection.instruments.{domain}",
+                )
+            )
+            impl[column] = impl[column].where(~dropped)
+
+    kept_teams = set(impl["team_id"])
+    gone = ~teams["team_id"].isin(kept_teams)
+    logs.append(_exclusions("teams", teams.loc[gone, "team_id"], "no period in the selection"))
+    teams = teams.loc[~gone]
+    selected = Export(
+        teams=teams.reset_index(drop=True),
+        implementation=impl.reset_index(drop=True),
+        checklist=checklist.reset_index(drop=True),
+        clients=export.clients,
+        treatments=export.treatments,
+        questionnaires=export.questionnaires,
+    )
+    exclusions = pd.concat([frame for frame in logs if len(frame)] or [logs[0]], ignore_index=True)
+    return selected, exclusions
