@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.workflow_copy import ROOT, copy_workflow, run_snakemake
 
 from .builders import small_export_tables, write_tables
@@ -56,3 +58,12 @@ def test_missing_export_folder_names_the_key(tmp_path):
     result = run_snakemake(work, "-n", "--config", f"export_dir={tmp_path / 'nowhere'}")
     assert result.returncode != 0
     assert "config key 'export_dir'" in result.stdout + result.stderr
+
+
+def test_slurm_profile_dry_run(tmp_path):
+    pytest.importorskip("snakemake_executor_plugin_slurm")
+    work = copy_workflow(tmp_path / "wf")
+    result = run_snakemake(work, "--workflow-profile", "profiles/slurm", "-n")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Using workflow specific profile profiles/slurm" in result.stdout + result.stderr
+    assert "validate" in result.stdout
