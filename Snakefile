@@ -9,11 +9,20 @@ min_version("9.27")
 configfile: "config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/export.smk"
+include: "workflow/rules/study.smk"
+include: "workflow/rules/models.smk"
+include: "workflow/rules/publish.smk"
 
 
 rule all:
+    """Everything: derived data, tables in every format, models, figures, report."""
     default_target: True
     input:
-        VALIDATED_SUMMARY,
+        rules.publish_tables.output,
+        rules.figures.output,
+        rules.report_html.output,

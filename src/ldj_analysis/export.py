@@ -211,9 +211,7 @@ def coerce_table(
     out: dict[str, pd.Series] = {}
     for col, kind in spec.items():
         if col not in frame.columns:
-            out[col] = pd.Series(pd.NA if kind != "str" else None, index=frame.index).astype(
-                DTYPES[kind]
-            )
+            out[col] = pd.Series(None, index=frame.index, dtype=object).astype(DTYPES[kind])
             continue
         series = frame[col]
         converted, bad = _convert(series, kind)

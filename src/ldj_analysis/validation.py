@@ -453,25 +453,6 @@ def validate_dir(export_dir: str, config: dict[str, Any]) -> ValidationResult:
     return validate_export(export, config, problems, bad_cells)
 
 
-def export_fingerprint(export_dir: str | Path) -> str:
-    """SHA-256 over the export's contract files (names and bytes, sorted by name)."""
-    import hashlib
-
-    from ldj_analysis.codes import TABLES
-    from ldj_analysis.export import table_path
-
-    digest = hashlib.sha256()
-    for table in TABLES:
-        path = table_path(export_dir, table)
-        if path is None:
-            continue
-        digest.update(path.name.encode())
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
-
-
 def run_validation(
     export_dir: str | Path,
     config: dict[str, Any],
@@ -485,6 +466,8 @@ def run_validation(
     export (the workflow marks them temporary), never derived data.
     """
     import json
+
+    from ldj_analysis.publish.provenance import export_fingerprint
 
     result = validate_dir(str(export_dir), config)
     validated_dir = Path(validated_dir)

@@ -307,3 +307,13 @@ def test_configured_instrument_is_accepted_in_implementation(tmp_path):
     )
     result = validate_dir(_export_dir(tmp_path, mutate), config)
     assert result.export.implementation.loc[0, "instrument_opgroei"] == "BRIEF"
+
+
+def test_optional_columns_may_be_absent(tmp_path):
+    def mutate(tables):
+        tables["checklist"] = tables["checklist"].drop(columns=["grade_use", "grade_collection"])
+        tables["questionnaires"] = tables["questionnaires"].drop(columns="treatment_id")
+
+    result = validate_dir(_export_dir(tmp_path, mutate), CONFIG)
+    assert result.export.checklist["grade_use"].isna().all()
+    assert result.export.questionnaires["treatment_id"].isna().all()

@@ -1,0 +1,234 @@
+"""The study logic in one call: a validated export plus the config -> the analysis data.
+
+:func:`derive` builds the team-periods (conditions, checklist scores, response), the
+selected pre/post pairs (pseudonymised, with z-scores and covariates), the exclusion log,
+the record flow and the descriptive tables; :func:`write_derived` writes them to the paths
+of OUTPUTS.md. Derived data hold pseudonyms only: no client ids, record ids or birth dates
+(the exclusion log, an audit file for the data owner, holds export keys by contract).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ldj_analysis import conditions, descriptives
+from ldj_analysis.checklist import SCORE_COLUMNS, checklist_scores, unscored_log
+from ldj_analysis.export import Export
+from ldj_analysis.norms import load_norms, norm_scores, whole_years
+from ldj_analysis.pairing import EXCLUSION_COLUMNS, add_covariates, exclusion_frame, select_pairs
+from ldj_analysis.pseudonym import load_key, pseudonymise
+from ldj_analysis.response import add_response, numerator_counts, undefined_log
+
+log = logging.getLogger(__name__)
+
+TEAM_PERIOD_COLUMNS = [
+    "team_id",
+    "institution_id",
+    "arm",
+    "moment",
+    "period_start",
+    "period_end",
+    "reference_date",
+    "condition",
+    *SCORE_COLUMNS,
+    "closed_treatments",
+    "n_responders",
+    "response",
+]
+PAIR_COLUMNS = [
+    "client_key",
+    "team_id",
+    "moment",
+    "condition",
+    "domain",
+    "instrument",
+    "informant",
+    "pre_date",
+    "post_date",
+    "pre_raw",
+    "post_raw",
+    "pre_z",
+    "post_z",
+    "sex",
+    "age",
+    "duration_days",
+]
+TABLES = ("table1", "table2", "table3", "table4", "sample", "flow")
+
+
+@dataclass
+class Derived:
+    """Everything the study logic produces (columns per OUTPUTS.md)."""
+
+    team_periods: pd.DataFrame
+    pairs: pd.DataFrame
+    exclusions: pd.DataFrame
+    flow: pd.DataFrame
+    table1: pd.DataFrame
+    table2: pd.DataFrame
+    table3: pd.DataFrame
+    table4: pd.DataFrame
+    sample: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in TABLES}
+
+
+def _norm_pairs(pairs: pd.DataFrame, norms: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """z-scores of both lists of every pair; pairs with a list without norm group go to the
+    exclusion log (both records, step ``norm``)."""
+    zs = {}
+    for side in ("pre", "post"):
+        lists = pd.DataFrame(
+            {
+                "instrument": pairs["instrument"],
+                "sex": pairs["sex"],
+                "age_years": whole_years(pairs["birth_date"], pairs[f"{side}_date"]),
+                "raw": pairs[f"{side}_raw"],
+            }
+        )
+        zs[side] = norm_scores(lists, norms)
+        pairs[f"{side}_z"] = zs[side]["z"].to_numpy()
+    reason = zs["pre"]["no_norm_reason"].fillna(zs["post"]["no_norm_reason"])
+    side = np.where(zs["pre"]["no_norm_reason"].notna(), "start list", "end list")
+    bad = reason.notna().to_numpy()
+    text = pd.Series(side[bad], dtype="str") + ": " + reason[bad].astype("str").to_numpy()
+    log_rows = pd.concat(
+        [
+            exclusion_frame(pairs.loc[bad, "pre_record"].to_numpy(), "norm", text.to_numpy()),
+            exclusion_frame(pairs.loc[bad, "post_record"].to_numpy(), "norm", text.to_numpy()),
+        ],
+        ignore_index=True,
+    )
+    return pairs[~bad].reset_index(drop=True), log_rows
+
+
+def derive(
+    export: Export,
+    config: dict[str, Any],
+    norms: pd.DataFrame | None = None,
+    validation_exclusions: pd.DataFrame | None = None,
+    pseudonym_key: bytes | None = None,
+) -> Derived:
+    """Turn a validated export into the analysis data (see the module docstring).
+
+    ``config``: a validated config dict. ``norms``: the norm table (default: read from
+    ``config['norms_file']``). ``validation_exclusions``: the validation log, prepended to
+    the exclusion log and counted in the flow. ``pseudonym_key``: default from
+    :func:`ldj_analysis.pseudonym.load_key`.
+    """
+    if norms is None:
+        norms = load_norms(config["norms_file"])
+    messages: list[str] = []
+
+    base, issues = conditions.team_periods_base(export, config)
+    messages += issues
+    scores = checklist_scores(export.checklist, config["checklist"]["max_missing_share"])
+    tp = base.merge(scores, on=["team_id", "moment"], how="left")
+
+    result = select_pairs(
+        export.questionnaires, export.treatments, export.teams, tp, config["pairing"]
+    )
+    counts = numerator_counts(config["response"]["numerator"], result.pairs, result.usable_posts)
+    tp, response_msgs = add_response(tp, counts)
+    messages += response_msgs
+
+    pairs = add_covariates(result.pairs, export.clients, export.treatments)
+    n_selected = len(pairs)
+    pairs, norm_log = _norm_pairs(pairs, norms)
+    if len(norm_log):
+        msg = f"{len(norm_log) // 2} pair(s) without a norm group excluded (see exclusion log)"
+        log.warning("norms: %s", msg)
+        messages.append(msg)
+    key = pseudonym_key if pseudonym_key is not None else load_key()
+    pairs["client_key"] = pseudonymise(pairs["client_id"], key)
+    pairs = pairs[PAIR_COLUMNS].copy()
+
+    prior = (
+        validation_exclusions[EXCLUSION_COLUMNS].astype("str")
+        if validation_exclusions is not None and len(validation_exclusions)
+        else None
+    )
+    logs = [prior, result.exclusions, norm_log, unscored_log(scores), undefined_log(tp)]
+    logs = [x for x in logs if x is not None and len(x)]
+    exclusions = (
+        pd.concat(logs, ignore_index=True)
+        if logs
+        else pd.DataFrame({c: pd.Series(dtype="str") for c in EXCLUSION_COLUMNS})
+    )
+    n_validation = int((prior["table"] == "questionnaires").sum()) if prior is not None else 0
+    flow = descriptives.flow(result.n_records, exclusions, n_selected, pairs, n_validation)
+
+    tp = tp[TEAM_PERIOD_COLUMNS].copy()
+    return Derived(
+        team_periods=tp,
+        pairs=pairs,
+        exclusions=exclusions,
+        flow=flow,
+        table1=conditions.table1(tp),
+        table2=descriptives.table2(tp),
+        table3=descriptives.table3(tp),
+        table4=descriptives.table4(pairs),
+        sample=descriptives.sample(pairs),
+        warnings=messages,
+    )
+
+
+def write_derived(
+    derived: Derived,
+    team_periods_path: str | Path,
+    pairs_path: str | Path,
+    exclusions_path: str | Path,
+    tables_dir: str | Path,
+) -> None:
+    """Write team_periods/pairs (Parquet), the exclusion log (CSV) and the tables
+    (``<tables_dir>/<name>.csv``: table1-4, sample, flow), creating folders as needed."""
+    for path in (team_periods_path, pairs_path, exclusions_path):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    derived.team_periods.to_parquet(team_periods_path, index=False)
+    derived.pairs.to_parquet(pairs_path, index=False)
+    derived.exclusions.to_csv(exclusions_path, index=False, lineterminator="\n")
+    tables_dir = Path(tables_dir)
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    for name, frame in derived.tables().items():
+        frame.to_csv(
+            tables_dir / f"{name}.csv", index=False, lineterminator="\n", date_format="%Y-%m-%d"
+        )
+
+
+def derive_files(
+    validated_dir: str | Path,
+    validation_exclusions: str | Path,
+    norms_file: str | Path,
+    config: dict[str, Any],
+    team_periods_path: str | Path,
+    pairs_path: str | Path,
+    exclusions_path: str | Path,
+    tables_dir: str | Path,
+) -> Derived:
+    """The workflow's derive step: read the valid export, apply the selection, derive and
+    write every output (the exclusion log holds validation, selection and study steps)."""
+    from ldj_analysis.selection import select
+    from ldj_analysis.validation import read_validated
+
+    export = read_validated(validated_dir)
+    prior = pd.read_csv(validation_exclusions, dtype="str", keep_default_na=False)
+    export, selection_log = select(export, config["selection"])
+    config = {**config, "norms_file": str(norms_file)}
+    derived = derive(
+        export,
+        config,
+        norms=load_norms(norms_file),
+        validation_exclusions=pd.concat([prior, selection_log], ignore_index=True),
+    )
+    for message in derived.warnings:
+        log.info("derive: %s", message)
+    write_derived(derived, team_periods_path, pairs_path, exclusions_path, tables_dir)
+    return derived

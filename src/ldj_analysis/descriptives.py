@@ -1,0 +1,141 @@
+"""Descriptive tables (STUDY.md section 5): Tables 2-4, the sample and the record flow.
+
+Standard deviations use n - 1. Table 4's effect size is
+ES = (M_pre - M_post) / sqrt((SD_pre^2 + SD_post^2) / 2), over pairs with both z-scores.
+Sample: one row per group (all, boys, girls; ``all`` includes clients without a recorded
+sex); n = distinct clients. A client with several pairs counts once, with the age and
+treatment duration of the client's first pair (earliest end list, then earliest start
+list, then domain opgroei before opvoed), so that no client weighs more than another.
+Note: the report's overall age mean (10.8) does not match its boys/girls means (10.19
+weighted), so the published ``all`` row cannot be reproduced exactly by any rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ldj_analysis.checklist import SCORE_COLUMNS
+from ldj_analysis.codes import CONDITIONS, DOMAINS
+from ldj_analysis.pairing import STEPS
+
+
+def _describe(values: pd.Series) -> dict[str, float]:
+    v = values.dropna()
+    return {
+        "n": int(len(v)),
+        "mean": float(v.mean()) if len(v) else np.nan,
+        "sd": float(v.std(ddof=1)) if len(v) > 1 else np.nan,
+        "min": float(v.min()) if len(v) else np.nan,
+        "max": float(v.max()) if len(v) else np.nan,
+    }
+
+
+def table2(team_periods: pd.DataFrame) -> pd.DataFrame:
+    """``domain, condition, n, mean, sd, min, max`` of the four checklist scores."""
+    rows = [
+        {
+            "domain": score,
+            "condition": cond,
+            **_describe(team_periods.loc[team_periods["condition"] == cond, score]),
+        }
+        for score in SCORE_COLUMNS
+        for cond in CONDITIONS
+    ]
+    return pd.DataFrame(rows).astype({"n": "int64"})
+
+
+def table3(team_periods: pd.DataFrame) -> pd.DataFrame:
+    """``condition, n, mean, sd, min, max`` of the response (percent)."""
+    rows = [
+        {
+            "condition": cond,
+            **_describe(team_periods.loc[team_periods["condition"] == cond, "response"]),
+        }
+        for cond in CONDITIONS
+    ]
+    return pd.DataFrame(rows).astype({"n": "int64"})
+
+
+def table4(pairs: pd.DataFrame) -> pd.DataFrame:
+    """``condition, domain, n, pre_mean, pre_sd, post_mean, post_sd, es`` of the z-scores."""
+    rows = []
+    for cond in CONDITIONS:
+        for domain in DOMAINS:
+            sel = pairs[(pairs["condition"] == cond) & (pairs["domain"] == domain)]
+            sel = sel.dropna(subset=["pre_z", "post_z"])
+            pre_m, post_m = sel["pre_z"].mean(), sel["post_z"].mean()
+            pre_sd, post_sd = sel["pre_z"].std(ddof=1), sel["post_z"].std(ddof=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                es = (pre_m - post_m) / np.sqrt((pre_sd**2 + post_sd**2) / 2)
+            rows.append(
+                {
+                    "condition": cond,
+                    "domain": domain,
+                    "n": int(len(sel)),
+                    "pre_mean": pre_m,
+                    "pre_sd": pre_sd,
+                    "post_mean": post_m,
+                    "post_sd": post_sd,
+                    "es": es,
+                }
+            )
+    return pd.DataFrame(rows).astype({"n": "int64"})
+
+
+def first_pair_per_client(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Each client's first pair (earliest end list, start list, then domain order)."""
+    order = pairs.assign(_d=pairs["domain"].map({d: i for i, d in enumerate(DOMAINS)}))
+    order = order.sort_values(["client_key", "post_date", "pre_date", "_d"], kind="stable")
+    return order.drop_duplicates("client_key").drop(columns="_d")
+
+
+def sample(pairs: pd.DataFrame) -> pd.DataFrame:
+    """``group, n, age_mean, age_sd, age_min, age_max, duration_mean, duration_sd``."""
+    first = first_pair_per_client(pairs)
+    groups = {"all": first, "boys": first[first["sex"] == "m"], "girls": first[first["sex"] == "f"]}
+    rows = []
+    for name, g in groups.items():
+        age, dur = _describe(g["age"]), _describe(g["duration_days"])
+        rows.append(
+            {
+                "group": name,
+                "n": int(g["client_key"].nunique()),
+                "age_mean": age["mean"],
+                "age_sd": age["sd"],
+                "age_min": age["min"],
+                "age_max": age["max"],
+                "duration_mean": dur["mean"],
+                "duration_sd": dur["sd"],
+            }
+        )
+    return pd.DataFrame(rows).astype({"n": "int64"})
+
+
+def flow(
+    n_records: int,
+    exclusions: pd.DataFrame,
+    pairs_selected: int,
+    pairs: pd.DataFrame,
+    n_validation: int = 0,
+) -> pd.DataFrame:
+    """The record flow, ``step, count``: questionnaire records in, one row per exclusion
+    step, lists in analysed pairs, pairs. It adds up: records = sum of excluded + lists in
+    pairs (2 per pair), and selected pairs = pairs without a norm group + analysed pairs."""
+    q = exclusions[(exclusions["table"] == "questionnaires") & (exclusions["step"] != "validation")]
+    counts = q["step"].value_counts()
+    rows: list[tuple[str, int]] = []
+    if n_validation:
+        rows.append(("questionnaire records in the export", n_records + n_validation))
+        rows.append(("excluded: record breaks the export contract (validation)", n_validation))
+    rows.append(("questionnaire records after validation", n_records))
+    for step, label in STEPS.items():
+        rows.append((f"excluded: {label}", int(counts.get(step, 0))))
+    rows.append(("lists in analysed pairs", 2 * len(pairs)))
+    rows.append(("pairs selected", pairs_selected))
+    rows.append(("pairs without a norm group (excluded)", pairs_selected - len(pairs)))
+    rows.append(("pairs analysed", len(pairs)))
+    for domain in DOMAINS:
+        rows.append((f"pairs analysed: {domain}", int((pairs["domain"] == domain).sum())))
+    rows.append(("clients in analysed pairs", int(pairs["client_key"].nunique())))
+    return pd.DataFrame(rows, columns=["step", "count"]).astype({"count": "int64"})

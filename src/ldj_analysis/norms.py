@@ -1,0 +1,140 @@
+"""Norm table and z-scores (STUDY.md section 2; DATA_CONTRACT.md "norms").
+
+z = (raw - mean) / sd, sign-flipped when ``higher_is_worse`` is false, so that a higher z
+always means more problems. The norm group is found by instrument, sex and age in whole
+(completed) years at the list's own date: a row with the client's sex is preferred over a
+row with sex ``all``; a client without a recorded sex gets only ``all`` rows; a client
+without a birth date gets no norm group. A list without a norm group is excluded (logged).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+NORM_COLUMNS = [
+    "instrument",
+    "sex",
+    "age_min",
+    "age_max",
+    "mean",
+    "sd",
+    "higher_is_worse",
+    "source",
+]
+
+
+class NormsError(ValueError):
+    """The norm table breaks its contract."""
+
+
+def load_norms(path: str | Path) -> pd.DataFrame:
+    """Read and check a norm table (CSV, columns per the contract)."""
+    frame = pd.read_csv(path, dtype={"instrument": "str", "sex": "str", "source": "str"})
+    return check_norms(frame, str(path))
+
+
+def check_norms(frame: pd.DataFrame, name: str = "norms") -> pd.DataFrame:
+    """Type the norm table and check its rules; raise :class:`NormsError` listing problems."""
+    missing = [c for c in NORM_COLUMNS if c not in frame.columns]
+    if missing:
+        raise NormsError(f"{name}: columns missing: {', '.join(missing)}")
+    out = frame[NORM_COLUMNS].copy()
+    problems = []
+    hiw = out["higher_is_worse"].astype(str).str.strip().str.lower()
+    bad_bool = ~hiw.isin(["true", "false", "1", "0"])
+    out["higher_is_worse"] = hiw.isin(["true", "1"])
+    for col in ("age_min", "age_max", "mean", "sd"):
+        out[col] = pd.to_numeric(out[col], errors="coerce")
+    for i in np.flatnonzero(bad_bool.to_numpy()):
+        problems.append(f"row {i + 2}: higher_is_worse must be true or false")
+    checks = {
+        "sex must be m, f or all": ~out["sex"].isin(["m", "f", "all"]),
+        "age_min/age_max must be whole numbers with age_min <= age_max": ~(
+            (out["age_min"] % 1 == 0)
+            & (out["age_max"] % 1 == 0)
+            & (out["age_min"] <= out["age_max"])
+        ),
+        "mean must be a number": out["mean"].isna(),
+        "sd must be a number > 0": ~(out["sd"] > 0),
+    }
+    for rule, mask in checks.items():
+        for i in np.flatnonzero(mask.fillna(True).to_numpy(bool)):
+            problems.append(f"row {i + 2}: {rule}")
+    if not problems:
+        out["age_min"] = out["age_min"].astype(int)
+        out["age_max"] = out["age_max"].astype(int)
+        # Overlapping bands of one instrument and sex would make the group ambiguous.
+        s = out.sort_values(["instrument", "sex", "age_min"])
+        prev_max = s.groupby(["instrument", "sex"])["age_max"].shift()
+        for i in s.index[(s["age_min"] <= prev_max).to_numpy(bool)]:
+            problems.append(
+                f"row {i + 2}: age band of {out.at[i, 'instrument']} ({out.at[i, 'sex']}) "
+                "overlaps another row"
+            )
+    if problems:
+        raise NormsError(f"{name}: invalid norm table:\n  " + "\n  ".join(problems))
+    return out.reset_index(drop=True)
+
+
+def whole_years(birth: pd.Series, on: pd.Series) -> pd.Series:
+    """Completed years of age from ``birth`` to ``on`` (float; NaN where either is missing)."""
+    b, d = pd.DatetimeIndex(birth), pd.DatetimeIndex(on)
+    years = d.year - b.year - ((d.month < b.month) | ((d.month == b.month) & (d.day < b.day)))
+    return pd.Series(np.asarray(years, dtype="float64"), index=birth.index)
+
+
+def norm_scores(lists: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:
+    """z-score and norm group of each list.
+
+    ``lists``: columns ``instrument, sex, age_years, raw`` (any index). Returns a frame on
+    the same index with ``z`` (NaN when no norm group) and ``no_norm_reason`` (NaN when a
+    group was found).
+    """
+    work = pd.DataFrame(
+        {
+            "row": np.arange(len(lists)),
+            "instrument": lists["instrument"].to_numpy(),
+            "sex": lists["sex"].to_numpy(),
+            "age": lists["age_years"].to_numpy(dtype="float64"),
+        }
+    )
+    cand = work.merge(
+        norms[["instrument", "sex", "age_min", "age_max", "mean", "sd", "higher_is_worse"]].rename(
+            columns={"sex": "norm_sex"}
+        ),
+        on="instrument",
+        how="inner",
+    )
+    fits = (
+        (cand["age"] >= cand["age_min"])
+        & (cand["age"] <= cand["age_max"])
+        & ((cand["norm_sex"] == cand["sex"]).fillna(False) | (cand["norm_sex"] == "all"))
+    )
+    cand = cand[fits.to_numpy(bool)]
+    cand = cand.assign(pref=(cand["norm_sex"] == "all").astype(int)).sort_values(["row", "pref"])
+    best = cand.drop_duplicates("row").set_index("row")
+    mean = best["mean"].reindex(work["row"]).to_numpy()
+    sd = best["sd"].reindex(work["row"]).to_numpy()
+    sign = np.where(
+        best["higher_is_worse"].reindex(work["row"]).fillna(True).to_numpy(bool), 1.0, -1.0
+    )
+    raw = lists["raw"].to_numpy(dtype="float64")
+    z = sign * (raw - mean) / sd
+    has_instr = work["instrument"].isin(norms["instrument"]).to_numpy()
+    reason = np.where(
+        ~np.isnan(mean),
+        None,
+        np.where(
+            ~has_instr,
+            "no norm group: instrument not in the norm table",
+            np.where(
+                np.isnan(work["age"].to_numpy()),
+                "no norm group: age unknown (birth date missing)",
+                "no norm group for this instrument, sex and age",
+            ),
+        ),
+    )
+    return pd.DataFrame({"z": z, "no_norm_reason": reason}, index=lists.index)

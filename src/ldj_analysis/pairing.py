@@ -1,0 +1,514 @@
+"""Selection and pairing of start and end lists (STUDY.md section 3).
+
+For every team-period and each instrument of that moment's implementation row
+(``instrument_opgroei``, ``instrument_opvoed``), the end lists (``occasion == 'eind'``)
+filled within [period_start, period_end] (both inclusive) by clients of a treatment of that
+team are paired with a start list (``begin``) of the same client, instrument and informant.
+Every questionnaire record ends either in a selected pair or in the exclusion log, at the
+first of these steps (``step`` in the log) that it fails:
+
+1. ``interim``: interim lists (``tussen``) are never used.
+2. ``instrument``: instruments outside the study's code list are never used.
+3. ``raw_total``: a list without a raw total is incomplete, so unusable.
+4. ``treatment``: an end list belongs to the treatment named by its ``treatment_id`` or,
+   when that is empty, to the client's treatment covering the list's date
+   (start_date <= filled_on <= end_date, open end allowed; of several, the one that started
+   last). An end list without such a treatment cannot be given a team.
+5. ``informant``: only informants of the priority groups are used:
+   ``pairing.informant_priority``, replaced per institution by
+   ``pairing.institution_informants`` (default: I4 -> groepsleider). Youth, teacher,
+   care-worker and other lists never count. A start list without a known team is checked
+   against the union of all groups.
+6. ``period``: an end list outside every period of its team. Should periods of one team
+   overlap, an end list counts for the earliest moment only.
+7. ``team_instrument``: an end list of an instrument its team does not use that moment.
+8. ``duplicate``: several end lists of one informant and instrument in one treatment (one
+   occasion): ``pairing.duplicate_lists`` keeps the latest (default) or the earliest.
+   Several start lists that fit one end list: the same rule picks one; the start lists
+   not picked are logged under this step too.
+9. ``no_start``: an end list without a start list of the same client, instrument and
+   informant filled strictly before it (a start list on or after the end date is not a
+   pair). With ``pairing.same_treatment`` (default), a start list that belongs to another
+   treatment (its ``treatment_id``, or when empty, because its date lies within another
+   treatment of the client) is a start list from an earlier treatment and not used; a
+   start list whose date lies in no treatment of the client (e.g. filled a few days before
+   the start) may be used. A start list is used at most once: if it fits several end lists
+   it goes to the earliest, and the others count as without a start list.
+10. ``priority``: each client-instrument-team-period yields at most one pair. Informants
+    are ranked by their group, then by their position in the group (moeder before
+    stiefmoeder). ``pairing.priority_scope: pair`` (default): the first group with a
+    complete pair wins (a mother with only an end list does not block a father's pair);
+    ``post``: the first group with any end list wins, and if its informants have no pair,
+    the client-instrument-period gives no pair. Remaining ties: the latest (or earliest,
+    per ``duplicate_lists``) end list, then the record id. Both lists of a pair not
+    selected are logged here.
+11. ``unused_start``: start lists that fit no selected end list.
+
+Each end list is used at most once overall (it has one treatment, hence one team, and one
+period), and so is each start list. Norm-group exclusions (step ``norm``) happen later, in
+:mod:`ldj_analysis.derive`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ldj_analysis.codes import INFORMANTS, INSTRUMENTS
+
+EXCLUSION_COLUMNS = ["table", "key", "step", "reason"]
+
+#: Exclusion steps of questionnaire records, in order, with their flow labels.
+STEPS: dict[str, str] = {
+    "interim": "interim list (occasion tussen)",
+    "instrument": "instrument not used in the study",
+    "raw_total": "raw total missing (incomplete list)",
+    "treatment": "end list without a treatment of its client at its date",
+    "informant": "informant not used (not in the informant priority)",
+    "period": "end list outside every period of its team",
+    "team_instrument": "end list of an instrument its team did not use that period",
+    "duplicate": "duplicate list of one informant at one occasion",
+    "no_start": "end list without a matching start list",
+    "priority": "pair not selected (informant priority or another pair of the client)",
+    "unused_start": "start list that fits no selected end list",
+    "norm": "list of a pair without a norm group",
+}
+
+PAIR_COLUMNS = [
+    "client_id",
+    "team_id",
+    "moment",
+    "condition",
+    "domain",
+    "instrument",
+    "informant",
+    "treatment_id",
+    "pre_record",
+    "post_record",
+    "pre_date",
+    "post_date",
+    "pre_raw",
+    "post_raw",
+]
+
+
+def exclusion_frame(
+    key: Any, step: str, reason: Any, table: str = "questionnaires"
+) -> pd.DataFrame:
+    """Exclusion rows in the contract's columns (``table, key, step, reason``)."""
+    frame = pd.DataFrame({"key": key, "reason": reason})
+    frame.insert(0, "table", table)
+    frame.insert(2, "step", step)
+    return frame.astype("str")
+
+
+@dataclass
+class PairingResult:
+    """Selected pairs (raw scores, export keys), usable end lists and the exclusion log."""
+
+    pairs: pd.DataFrame
+    usable_posts: pd.DataFrame
+    exclusions: pd.DataFrame
+    n_records: int
+
+
+class _Status:
+    """Exclusion step and reason per questionnaire row; a row is excluded once, first step."""
+
+    def __init__(self, n: int):
+        self.alive = np.ones(n, bool)
+        self.step = np.full(n, None, object)
+        self.reason = np.full(n, None, object)
+
+    def drop_rows(self, rows: np.ndarray, step: str, reason: Any) -> None:
+        rows = np.asarray(rows, dtype=np.int64)
+        reason_arr = np.broadcast_to(np.asarray(reason, dtype=object), rows.shape)
+        keep = self.alive[rows]
+        rows, reason_arr = rows[keep], reason_arr[keep]
+        self.step[rows] = step
+        self.reason[rows] = reason_arr
+        self.alive[rows] = False
+
+    def drop_mask(self, mask: np.ndarray, step: str, reason: Any) -> None:
+        rows = np.flatnonzero(mask & self.alive)
+        if isinstance(reason, pd.Series | np.ndarray):
+            reason = np.asarray(reason, dtype=object)[rows]
+        self.drop_rows(rows, step, reason)
+
+
+def _rank_of(values: pd.Series) -> np.ndarray:
+    """Position of each value in sorted order (ties keep table order): a cheap sort key."""
+    order = np.argsort(values.to_numpy(dtype=object, na_value=""), kind="stable")
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    return rank
+
+
+def resolve_treatments(
+    rows: np.ndarray,
+    client: np.ndarray,
+    date: np.ndarray,
+    tr_client: np.ndarray,
+    tr_start: np.ndarray,
+    tr_end: np.ndarray,
+    tr_rank: np.ndarray,
+) -> np.ndarray:
+    """Treatment (position in the treatments table, -1 if none) covering each given list:
+    start_date <= date <= end_date (open end allowed); of several, the latest started, then
+    the smallest treatment id. Integer-coded inputs (clients and treatments as codes)."""
+    out = np.full(len(rows), -1, np.int64)
+    if not len(rows):
+        return out
+    lists = pd.DataFrame({"i": np.arange(len(rows)), "client": client[rows], "date": date[rows]})
+    trs = pd.DataFrame(
+        {"tr": np.arange(len(tr_client)), "client": tr_client, "start": tr_start, "end": tr_end}
+    )
+    cand = lists.merge(trs[trs["client"] >= 0], on="client")
+    cover = (cand["start"] <= cand["date"]) & (cand["end"].isna() | (cand["date"] <= cand["end"]))
+    cand = cand[cover.to_numpy(bool)]
+    cand = cand.assign(rank=tr_rank[cand["tr"].to_numpy()]).sort_values(
+        ["i", "start", "rank"], ascending=[True, False, True]
+    )
+    cand = cand.drop_duplicates("i")
+    out[cand["i"].to_numpy()] = cand["tr"].to_numpy()
+    return out
+
+
+def select_pairs(
+    questionnaires: pd.DataFrame,
+    treatments: pd.DataFrame,
+    teams: pd.DataFrame,
+    team_periods: pd.DataFrame,
+    cfg: dict[str, Any],
+) -> PairingResult:
+    """Select one pre/post pair per client-instrument-team-period (see module docstring).
+
+    ``team_periods`` needs ``team_id, moment, period_start, period_end, condition,
+    instrument_opgroei, instrument_opvoed``; ``cfg`` is the config's ``pairing`` section.
+    Works on integer codes of clients, teams, treatments, instruments and informants.
+    """
+    q = questionnaires.reset_index(drop=True)
+    n = len(q)
+    st = _Status(n)
+    latest = cfg["duplicate_lists"] == "latest"
+    which = "latest" if latest else "earliest"
+
+    def text(column: str, rows: np.ndarray) -> pd.Series:
+        return pd.Series(q[column].to_numpy(dtype=object, na_value="?")[rows], dtype="str")
+
+    # Codes.
+    instr_cat = pd.Index(list(INSTRUMENTS))
+    inf_cat = pd.Index(list(INFORMANTS))
+    team_cat = pd.Index(teams["team_id"].drop_duplicates())
+    instr = instr_cat.get_indexer(q["instrument"])
+    inf = inf_cat.get_indexer(q["informant"])
+    client, client_uniques = pd.factorize(q["client_id"])
+    client_cat = pd.Index(client_uniques)
+    tr_table = treatments.drop_duplicates("treatment_id").reset_index(drop=True)
+    tr_cat = pd.Index(tr_table["treatment_id"])
+    tr_client = client_cat.get_indexer(tr_table["client_id"])
+    tr_team = team_cat.get_indexer(tr_table["team_id"])
+    tr_start = tr_table["start_date"].to_numpy("datetime64[ns]")
+    tr_end = tr_table["end_date"].to_numpy("datetime64[ns]")
+    date = q["filled_on"].to_numpy("datetime64[ns]")
+    occasion = q["occasion"]
+    is_end = (occasion == "eind").to_numpy(bool)
+    is_begin = (occasion == "begin").to_numpy(bool)
+
+    st.drop_mask(
+        ~(is_end | is_begin) & (occasion == "tussen").to_numpy(bool),
+        "interim",
+        "interim list (tussen)",
+    )
+    bad = np.flatnonzero(st.alive & (instr < 0))
+    st.drop_rows(
+        bad,
+        "instrument",
+        ("instrument " + text("instrument", bad) + " is not used in the study").to_numpy(object),
+    )
+    st.drop_mask(
+        q["raw_total"].isna().to_numpy(), "raw_total", "raw total missing: list incomplete"
+    )
+
+    # Treatment, team and institution of each list.
+    tr = tr_cat.get_indexer(q["treatment_id"])
+    need = np.flatnonzero(st.alive & (tr < 0))
+    tr[need] = resolve_treatments(
+        need, client, date, tr_client, tr_start, tr_end, _rank_of(tr_table["treatment_id"])
+    )
+    team = np.where(tr >= 0, tr_team[tr], -1)
+    inst_codes, inst_uniques = pd.factorize(teams.drop_duplicates("team_id")["institution_id"])
+    inst = np.where(team >= 0, inst_codes[team], -1)
+    st.drop_mask(
+        is_end & (tr < 0),
+        "treatment",
+        "no treatment_id and no treatment of this client covers the end list's date",
+    )
+
+    # Informant priority: group rank and position per institution and informant.
+    groups = np.full((len(inst_uniques) + 1, len(inf_cat)), -1, np.int64)  # last row: no team
+    position = np.full_like(groups, -1)
+    overrides = cfg.get("institution_informants") or {}
+    inf_pos = {name: k for k, name in enumerate(INFORMANTS)}
+    for i, name in enumerate([*inst_uniques, None]):
+        spec = overrides.get(str(name), cfg["informant_priority"]) if name is not None else []
+        for g, group in enumerate(spec):
+            for p, informant in enumerate(group):
+                k = inf_pos.get(informant, -1)
+                if k >= 0 and groups[i, k] < 0:
+                    groups[i, k], position[i, k] = g, p
+    in_any = (groups[:-1] >= 0).any(axis=0)
+    safe_inf = np.where(inf >= 0, inf, 0)
+    group_rank = np.where(inf >= 0, groups[inst, safe_inf], -1)  # inst -1 -> the 'no team' row
+    pos = np.where(inf >= 0, position[inst, safe_inf], -1)
+    allowed = np.where(inst >= 0, group_rank >= 0, (inf >= 0) & in_any[safe_inf])
+    bad = np.flatnonzero(st.alive & ~allowed)
+    inst_name = np.asarray([*inst_uniques, ""], dtype=object)[inst[bad]]
+    st.drop_rows(
+        bad,
+        "informant",
+        (
+            "informant "
+            + text("informant", bad)
+            + " is not in the informant priority"
+            + np.where(inst[bad] >= 0, " of institution " + pd.Series(inst_name, dtype="str"), "")
+        ).to_numpy(object),
+    )
+
+    # End lists: period of their team.
+    e_rows = np.flatnonzero(st.alive & is_end)
+    E = pd.DataFrame(
+        {
+            "row": e_rows,
+            "team": team[e_rows],
+            "client": client[e_rows],
+            "instr": instr[e_rows],
+            "inf": inf[e_rows],
+            "date": date[e_rows],
+            "tr": tr[e_rows],
+            "group_rank": group_rank[e_rows],
+            "pos": pos[e_rows],
+        }
+    )
+    periods = pd.DataFrame(
+        {
+            "team": team_cat.get_indexer(team_periods["team_id"]),
+            "moment": team_periods["moment"].to_numpy(dtype="int64"),
+            "period_start": team_periods["period_start"].to_numpy("datetime64[ns]"),
+            "period_end": team_periods["period_end"].to_numpy("datetime64[ns]"),
+            "tp": np.arange(len(team_periods)),
+            "opg": instr_cat.get_indexer(team_periods["instrument_opgroei"]),
+            "opv": instr_cat.get_indexer(team_periods["instrument_opvoed"]),
+        }
+    )
+    cand = E[["row", "team", "date"]].merge(periods, on="team")
+    inside = (cand["period_start"] <= cand["date"]) & (cand["date"] <= cand["period_end"])
+    cand = cand[inside.to_numpy(bool)].sort_values(["row", "moment"]).drop_duplicates("row")
+    E = E.merge(cand[["row", "moment", "tp", "opg", "opv"]], on="row", how="left")
+    out_period = E["tp"].isna().to_numpy()
+    bad_team = team_cat.to_numpy(dtype=object)[E["team"].to_numpy()[out_period]]
+    st.drop_rows(
+        E["row"].to_numpy()[out_period],
+        "period",
+        ("end list outside every period of team " + pd.Series(bad_team, dtype="str")).to_numpy(
+            object
+        ),
+    )
+    E = E[~out_period].astype({"moment": "int64", "tp": "int64", "opg": "int64", "opv": "int64"})
+    uses = ((E["instr"] == E["opg"]) | (E["instr"] == E["opv"])).to_numpy(bool)
+    bad = E[~uses]
+    st.drop_rows(
+        bad["row"].to_numpy(),
+        "team_instrument",
+        (
+            "team "
+            + pd.Series(team_cat.to_numpy(dtype=object)[bad["team"].to_numpy()], dtype="str")
+            + " does not use "
+            + pd.Series(instr_cat.to_numpy(dtype=object)[bad["instr"].to_numpy()], dtype="str")
+            + " at moment "
+            + pd.Series(bad["moment"].to_numpy()).astype(str)
+        ).to_numpy(object),
+    )
+    E = E[uses]
+    usable_posts = pd.DataFrame(
+        {
+            "team_id": pd.Series(
+                team_cat.to_numpy(dtype=object)[E["team"].to_numpy()], dtype="str"
+            ),
+            "moment": E["moment"].to_numpy(),
+            "client_id": E["client"].to_numpy(),
+        }
+    )
+
+    # Duplicate end lists of one informant and instrument in one treatment.
+    E = E.sort_values(
+        ["client", "tr", "instr", "inf", "date", "row"],
+        ascending=[True, True, True, True, not latest, True],
+    )
+    dup = E.duplicated(["client", "tr", "instr", "inf"], keep="first").to_numpy()
+    st.drop_rows(
+        E["row"].to_numpy()[dup],
+        "duplicate",
+        f"another end list of this informant and instrument in the treatment was kept ({which})",
+    )
+    E = E[~dup]
+
+    # Start lists and matching.
+    b_rows = np.flatnonzero(st.alive & is_begin)
+    B = pd.DataFrame(
+        {
+            "b_row": b_rows,
+            "client": client[b_rows],
+            "instr": instr[b_rows],
+            "inf": inf[b_rows],
+            "b_date": date[b_rows],
+            "b_tr": tr[b_rows],
+        }
+    )
+    M = E[["row", "client", "instr", "inf", "date", "tr"]].merge(B, on=["client", "instr", "inf"])
+    ok = M["b_date"] < M["date"]
+    if cfg["same_treatment"]:
+        ok &= (M["b_tr"] < 0) | (M["b_tr"] == M["tr"])
+    M = M[ok.to_numpy(bool)]
+    candidate_b = np.unique(M["b_row"].to_numpy())
+    M = M.sort_values(["row", "b_date", "b_row"], ascending=[True, not latest, True])
+    chosen = M.drop_duplicates("row")
+    # A start list goes to the earliest end list that chose it.
+    chosen = chosen.sort_values(["b_row", "date", "row"])
+    chosen = chosen[~chosen.duplicated("b_row", keep="first").to_numpy()]
+    E = E.merge(chosen[["row", "b_row", "b_date"]], on="row", how="left")
+    has_pair = E["b_row"].notna().to_numpy()
+    E["b_row"] = E["b_row"].fillna(-1).astype("int64")
+
+    # Informant priority per client-instrument-team-period.
+    cell = ["client", "instr", "team", "moment"]
+    E = E.assign(has_pair=has_pair).sort_values(
+        [*cell, "group_rank", "pos", "date", "row"],
+        ascending=[True, True, True, True, True, True, not latest, True],
+    )
+    paired = E[E["has_pair"].to_numpy()]
+    if cfg["priority_scope"] == "post":
+        top = E.groupby(cell, sort=False)["group_rank"].transform("min")
+        paired = paired[(paired["group_rank"] == top.loc[paired.index]).to_numpy(bool)]
+    winners = paired.drop_duplicates(cell)
+    is_winner = E["row"].isin(winners["row"]).to_numpy()
+    no_start = ~E["has_pair"].to_numpy()
+    ns = E[no_start]
+    st.drop_rows(
+        ns["row"].to_numpy(),
+        "no_start",
+        np.where(
+            ns["row"].isin(M["row"]).to_numpy(),
+            "its start list was already paired with an earlier end list",
+            "no start list of the same client, instrument and informant before it"
+            + (" in the same treatment" if cfg["same_treatment"] else ""),
+        ),
+    )
+    losers = E[~no_start & ~is_winner].merge(
+        winners[[*cell, "inf"]].rename(columns={"inf": "win_inf"}), on=cell, how="left"
+    )
+    win_name = pd.Series(
+        inf_cat.to_numpy(dtype=object)[losers["win_inf"].fillna(0).astype("int64").to_numpy()],
+        dtype="str",
+    )
+    loser_reason = np.where(
+        losers["win_inf"].isna().to_numpy(),
+        "pair not selected: a higher-priority informant has an end list without a start list"
+        " (priority_scope post)",
+        (
+            "pair not selected: the pair of informant "
+            + win_name
+            + " was chosen for this client, instrument and period"
+        ).to_numpy(object),
+    )
+    st.drop_rows(losers["row"].to_numpy(), "priority", loser_reason)
+    st.drop_rows(losers["b_row"].to_numpy(), "priority", loser_reason)
+
+    used_b = winners["b_row"].to_numpy()
+    alive_b = np.flatnonzero(st.alive & is_begin)
+    was_candidate = np.isin(alive_b, candidate_b) & ~np.isin(alive_b, used_b)
+    st.drop_rows(
+        alive_b[was_candidate],
+        "duplicate",
+        f"another start list of this informant fitted the end list better ({which})",
+    )
+    st.drop_rows(
+        alive_b[~np.isin(alive_b, used_b) & ~was_candidate],
+        "unused_start",
+        "no selected end list of the same client, instrument and informant after it",
+    )
+
+    post, pre = winners["row"].to_numpy(), used_b
+    tp_rows = team_periods.iloc[winners["tp"].to_numpy()]
+    record = q["record_id"]
+    pairs = pd.DataFrame(
+        {
+            "client_id": pd.Series(client_uniques[winners["client"].to_numpy()], dtype="str"),
+            "team_id": tp_rows["team_id"].to_numpy(),
+            "moment": tp_rows["moment"].to_numpy(),
+            "condition": tp_rows["condition"].to_numpy(),
+            "instrument": instr_cat.to_numpy(dtype=object)[winners["instr"].to_numpy()],
+            "informant": inf_cat.to_numpy(dtype=object)[winners["inf"].to_numpy()],
+            "treatment_id": tr_cat.to_numpy(dtype=object)[winners["tr"].to_numpy()],
+            "pre_record": record.to_numpy(dtype=object)[pre],
+            "post_record": record.to_numpy(dtype=object)[post],
+            "pre_date": date[pre],
+            "post_date": date[post],
+            "pre_raw": q["raw_total"].to_numpy("float64")[pre],
+            "post_raw": q["raw_total"].to_numpy("float64")[post],
+        }
+    )
+    pairs.insert(4, "domain", pairs["instrument"].map(INSTRUMENTS))
+    pairs = pairs.astype(
+        {
+            c: "str"
+            for c in (
+                "client_id",
+                "team_id",
+                "condition",
+                "domain",
+                "instrument",
+                "informant",
+                "treatment_id",
+                "pre_record",
+                "post_record",
+            )
+        }
+    ).astype({"moment": "Int64"})
+    pairs = pairs.sort_values(["team_id", "moment", "client_id", "domain"]).reset_index(drop=True)
+
+    excluded = np.flatnonzero(~st.alive)
+    leftover = np.setdiff1d(np.flatnonzero(st.alive), np.concatenate([post, pre]))
+    if len(leftover):  # every record must be accounted for
+        raise AssertionError(f"{len(leftover)} questionnaire records neither paired nor excluded")
+    exclusions = exclusion_frame(
+        record.to_numpy(dtype=object)[excluded], st.step[excluded], st.reason[excluded]
+    )
+    return PairingResult(pairs, usable_posts, exclusions, n)
+
+
+def add_covariates(
+    pairs: pd.DataFrame, clients: pd.DataFrame, treatments: pd.DataFrame
+) -> pd.DataFrame:
+    """Add ``sex`` ('m'/'f'/NaN), ``age`` (years at the end list, days / 365.25, decimals),
+    ``duration_days`` (treatment end - start, or end list date - start when the treatment is
+    open) and, for the norms, ``birth_date`` (dropped before anything is written)."""
+    cl = clients.drop_duplicates("client_id")
+    tr = treatments.drop_duplicates("treatment_id")
+    ci = pd.Index(cl["client_id"]).get_indexer(pairs["client_id"])
+    ti = pd.Index(tr["treatment_id"]).get_indexer(pairs["treatment_id"])
+    out = pairs.copy()
+    sex = cl["sex"].to_numpy(dtype=object, na_value=None)
+    out["sex"] = pd.Series(np.where(ci >= 0, sex[ci], None), index=out.index, dtype="str")
+    birth = cl["birth_date"].to_numpy("datetime64[ns]")
+    out["birth_date"] = np.where(ci >= 0, birth[ci], np.datetime64("NaT"))
+    out["age"] = (out["post_date"] - out["birth_date"]).dt.days / 365.25
+    nat = np.datetime64("NaT")
+    start = pd.Series(np.where(ti >= 0, tr["start_date"].to_numpy("datetime64[ns]")[ti], nat))
+    end = pd.Series(np.where(ti >= 0, tr["end_date"].to_numpy("datetime64[ns]")[ti], nat))
+    start.index = end.index = out.index
+    out["duration_days"] = (end.fillna(out["post_date"]) - start).dt.days.astype("float64")
+    return out

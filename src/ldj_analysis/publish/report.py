@@ -1,0 +1,257 @@
+"""results/report.html: one self-contained page (inline CSS, base64 PNG, no script, no URL)
+with every table, model and figure, the record flow, the configuration, the export's
+fingerprint and the software versions."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ldj_analysis.publish.display import MODEL_NAMES, TABLE_NAMES, Display
+from ldj_analysis.publish.labels import check_language, title
+from ldj_analysis.publish.privacy import marker, refuse_all
+from ldj_analysis.publish.provenance import export_files, export_fingerprint, software_versions
+from ldj_analysis.publish.render import TABLE_CSS, to_html
+from ldj_analysis.publish.tables import display_all, privacy_from_config
+
+_TEXT: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "LDJ-feedbacksysteem: resultaten",
+        "made": "Gemaakt op {date}.",
+        "contents": "Inhoud",
+        "tables": "Tabellen",
+        "models": "Modellen",
+        "figures": "Figuren",
+        "provenance": "Herkomst",
+        "privacy": "Privacy: elke cel die op minder dan {k} cliënten berust is onderdrukt "
+        "(x = onderdrukte statistiek, {m} = aantal kleiner dan {k}). Er staan geen gegevens "
+        "van individuele cliënten in dit rapport.",
+        "fingerprint": "Vingerafdruk van de export (SHA-256)",
+        "fingerprint_how": "SHA-256 over de bestanden van de export, gesorteerd op pad: per "
+        "bestand het pad (UTF-8), een NUL-byte en de SHA-256 van de inhoud.",
+        "export_dir": "Exportmap",
+        "file": "Bestand",
+        "bytes": "Bytes",
+        "software": "Software",
+        "package": "Pakket",
+        "version": "Versie",
+        "config": "Gebruikte configuratie",
+        "missing": "Niet beschikbaar: {name}",
+        "table1_grid": "Onderzoeksconditie per team en periode (Tabel 1).",
+        "checklist_response": "Scores op de LDJ Checklist en respons per conditie: één punt "
+        "per team-periode; ruit = gemiddelde met 95%-interval.",
+        "table4_means": "Gemiddelde z-score bij begin en einde van de hulp per conditie en "
+        "probleemgebied (Tabel 4); grijze lijnen: grenzen 1,00 / 1,28 / 1,64 / 1,96.",
+        "forest_betas": "Gestandaardiseerde effecten (β) van gedeeltelijke en volledige "
+        "implementatie ten opzichte van controle, met 95%-interval (β ± 1,96 SE).",
+    },
+    "en": {
+        "title": "LDJ feedback system: results",
+        "made": "Made on {date}.",
+        "contents": "Contents",
+        "tables": "Tables",
+        "models": "Models",
+        "figures": "Figures",
+        "provenance": "Provenance",
+        "privacy": "Privacy: every cell resting on fewer than {k} clients is suppressed "
+        "(x = suppressed statistic, {m} = count below {k}). This report holds no data of "
+        "individual clients.",
+        "fingerprint": "Fingerprint of the export (SHA-256)",
+        "fingerprint_how": "SHA-256 over the export's files sorted by path: for each file its "
+        "path (UTF-8), a NUL byte and the SHA-256 of its content.",
+        "export_dir": "Export folder",
+        "file": "File",
+        "bytes": "Bytes",
+        "software": "Software",
+        "package": "Package",
+        "version": "Version",
+        "config": "Configuration used",
+        "missing": "Not available: {name}",
+        "table1_grid": "Research condition per team and period (Table 1).",
+        "checklist_response": "LDJ Checklist scores and response per condition: one point per "
+        "team-period; diamond = mean with 95% interval.",
+        "table4_means": "Mean z-score at start and end of care per condition and problem domain "
+        "(Table 4); grey lines: bounds 1.00 / 1.28 / 1.64 / 1.96.",
+        "forest_betas": "Standardized effects (β) of partial and full implementation against "
+        "control, with 95% interval (β ± 1.96 SE).",
+    },
+}
+
+PAGE_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
+ max-width:68rem;margin:2rem auto;padding:0 1.2rem;color:#222;line-height:1.45}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;
+ margin-top:2.2rem}
+nav ul{columns:2;padding-left:1.2rem}
+.privacy{background:#f3f7fb;border-left:4px solid #6baed6;padding:.6rem .9rem}
+figure{margin:1.5rem 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
+figcaption{font-size:.9em;color:#444}
+pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;font-size:.85em}
+code{font-size:.9em;word-break:break-all}
+table.meta{border-collapse:collapse;font-size:.9em}
+table.meta th,table.meta td{padding:.15rem .6rem;text-align:left;border-bottom:1px solid #eee}
+"""
+
+
+def _t(key: str, language: str, **fields: object) -> str:
+    return _TEXT[check_language(language)][key].format(**fields)
+
+
+def _figure_pngs(
+    tables: Mapping[str, pd.DataFrame],
+    models: Mapping[str, pd.DataFrame],
+    team_periods: pd.DataFrame,
+    config: Mapping[str, Any],
+    figures_dir: Path | None,
+) -> dict[str, bytes]:
+    """PNG bytes of every figure: read from ``figures_dir`` when all are there (the same
+    files as results/figures/), else drawn here."""
+    from ldj_analysis.publish import figures as fig_mod
+
+    names = fig_mod.FIGURE_NAMES
+    if figures_dir is not None and all((figures_dir / f"{n}.png").is_file() for n in names):
+        return {n: (figures_dir / f"{n}.png").read_bytes() for n in names}
+    pub = config.get("publication", {})
+    priv = privacy_from_config(config, team_periods, tables.get("table4"))
+    drawn = fig_mod.make_figures(tables, models, team_periods, pub.get("language", "nl"), priv)
+    pngs = {}
+    for name, fig in drawn.items():
+        buffer = io.BytesIO()
+        fig.savefig(
+            buffer, format="png", dpi=int(pub.get("figure_dpi", 150)), metadata={"Software": None}
+        )
+        pngs[name] = buffer.getvalue()
+    return pngs
+
+
+def _section(anchor: str, heading: str, body: list[str]) -> str:
+    return (
+        f'<section id="{anchor}">\n<h2>{html.escape(heading)}</h2>\n'
+        + "\n".join(body)
+        + "</section>\n"
+    )
+
+
+def _meta_table(head: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+    e = html.escape
+    out = ['<table class="meta">', "<tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>"]
+    out += ["<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row) + "</tr>" for row in rows]
+    return "\n".join(out + ["</table>"])
+
+
+def report_html(
+    tables: Mapping[str, pd.DataFrame],
+    models: Mapping[str, pd.DataFrame],
+    team_periods: pd.DataFrame,
+    config: Mapping[str, Any],
+    export_dir: str | Path,
+    *,
+    figures_dir: str | Path | None = None,
+    run_date: str | None = None,
+) -> str:
+    """The report page as a string (see :func:`build_report`)."""
+    refuse_all({**tables, **models, "team_periods": team_periods})
+    pub = config.get("publication", {})
+    language = check_language(pub.get("language", "nl"))
+    k = int(pub.get("min_cell_size", 7))
+    priv = privacy_from_config(config, team_periods, tables.get("table4"))
+    displays: dict[str, Display] = display_all({**tables, **models}, language, priv)
+    pngs = _figure_pngs(
+        tables, models, team_periods, config, Path(figures_dir) if figures_dir else None
+    )
+    date = run_date or datetime.now().astimezone().isoformat(timespec="seconds")
+    e = html.escape
+
+    def block(names: tuple[str, ...]) -> list[str]:
+        out = []
+        for name in names:
+            if name in displays:
+                out.append(to_html(displays[name], language))
+            else:
+                out.append(f'<p class="missing">{e(_t("missing", language, name=name))}</p>')
+        return out
+
+    figures = []
+    for name, png in pngs.items():
+        data = base64.b64encode(png).decode("ascii")
+        caption = _t(name, language)
+        figures.append(
+            f'<figure id="fig-{name}"><img src="data:image/png;base64,{data}" alt="{e(caption)}">'
+            f"<figcaption>{e(caption)}</figcaption></figure>"
+        )
+    files = export_files(export_dir)
+    config_yaml = yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True)
+    versions = software_versions()
+    provenance = [
+        f"<p>{e(_t('made', language, date=date))}</p>",
+        f"<h3>{e(_t('fingerprint', language))}</h3>",
+        f'<p><code id="fingerprint">{export_fingerprint(export_dir)}</code></p>',
+        f"<p>{e(_t('fingerprint_how', language))}</p>",
+        f"<p>{e(_t('export_dir', language))}: <code>{e(str(export_dir))}</code></p>",
+        _meta_table(
+            (_t("file", language), _t("bytes", language), "SHA-256"),
+            [(n, s, h) for n, h, s in files],
+        ),
+        f"<h3>{e(_t('software', language))}</h3>",
+        _meta_table((_t("package", language), _t("version", language)), list(versions.items())),
+        f"<h3>{e(_t('config', language))}</h3>",
+        f'<pre id="config">{e(config_yaml)}</pre>',
+    ]
+    toc_items = [("tables", _t("tables", language)), ("models", _t("models", language))]
+    toc_items += [("figures", _t("figures", language)), ("provenance", _t("provenance", language))]
+    toc = "".join(f'<li><a href="#{a}">{e(h)}</a></li>' for a, h in toc_items)
+    sub = "".join(
+        f'<li><a href="#tab-{n}">{e(title(n, language))}</a></li>'
+        for n in (*TABLE_NAMES, *MODEL_NAMES)
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{e(_t('title', language))}</title>\n"
+        f"<style>{PAGE_CSS}\n{TABLE_CSS}</style>\n</head>\n<body>\n"
+        f"<header><h1>{e(_t('title', language))}</h1>"
+        f"<p>{e(_t('made', language, date=date))}</p></header>\n"
+        f'<p class="privacy">{e(_t("privacy", language, k=k, m=marker(k)))}</p>\n'
+        f"<nav><h2>{e(_t('contents', language))}</h2><ul>{toc}</ul><ul>{sub}</ul></nav>\n"
+        + _section("tables", _t("tables", language), block(TABLE_NAMES))
+        + _section("models", _t("models", language), block(MODEL_NAMES))
+        + _section("figures", _t("figures", language), figures)
+        + _section("provenance", _t("provenance", language), provenance)
+        + "</body>\n</html>\n"
+    )
+
+
+def build_report(
+    tables: Mapping[str, pd.DataFrame],
+    models: Mapping[str, pd.DataFrame],
+    team_periods: pd.DataFrame,
+    config: Mapping[str, Any],
+    export_dir: str | Path,
+    out_path: str | Path,
+    *,
+    figures_dir: str | Path | None = None,
+    run_date: str | None = None,
+) -> Path:
+    """Write the self-contained report page to ``out_path`` and return its path.
+
+    ``tables``: table1..4, sample, flow; ``models``: checklist_response, outcomes,
+    baseline_ttests, prepost_tests (CSV frames of OUTPUTS.md); ``team_periods``: the
+    team-level frame of data/derived/team_periods.parquet; ``config``: the validated config;
+    ``export_dir``: the export read (fingerprinted); ``figures_dir``: results/figures (its
+    PNGs are embedded; drawn afresh if absent); ``run_date``: defaults to now.
+    """
+    page = report_html(
+        tables, models, team_periods, config, export_dir, figures_dir=figures_dir, run_date=run_date
+    )
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out

@@ -1,0 +1,113 @@
+"""Norm groups and z-scores; the shipped norm table; client pseudonyms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ldj_analysis.config import ROOT
+from ldj_analysis.norms import NormsError, check_norms, load_norms, norm_scores, whole_years
+from ldj_analysis.pseudonym import ENV_VAR, KEY_FILE, load_key, pseudonymise
+
+NORMS = check_norms(
+    pd.DataFrame(
+        {
+            "instrument": ["CBCL_6-18", "CBCL_6-18", "CBCL_6-18", "OBVL"],
+            "sex": ["m", "f", "all", "all"],
+            "age_min": [6, 6, 12, 0],
+            "age_max": [11, 11, 25, 3],
+            "mean": [20.0, 16.0, 18.0, 50.0],
+            "sd": [10.0, 8.0, 12.0, 10.0],
+            "higher_is_worse": ["true", "true", "true", "false"],
+            "source": ["t"] * 4,
+        }
+    )
+)
+
+
+def z(instrument, sex, age, raw):
+    lists = pd.DataFrame(
+        {"instrument": [instrument], "sex": [sex], "age_years": [age], "raw": [raw]}
+    )
+    return norm_scores(lists, NORMS).iloc[0]
+
+
+def test_z_by_sex_and_age():
+    assert z("CBCL_6-18", "m", 8, 40).z == 2.0
+    assert z("CBCL_6-18", "f", 8, 40).z == 3.0
+    assert z("CBCL_6-18", "f", 11, 16).z == 0.0
+    assert z("CBCL_6-18", "m", 12, 42).z == 2.0  # only the 'all' row covers 12+
+
+
+def test_sign_flip_when_higher_is_better():
+    assert z("OBVL", "f", 2, 30).z == 2.0
+
+
+def test_missing_sex_uses_all_rows_only():
+    assert z("CBCL_6-18", np.nan, 13, 30).z == 1.0
+    r = z("CBCL_6-18", np.nan, 8, 30)
+    assert np.isnan(r.z) and "no norm group" in r.no_norm_reason
+
+
+@pytest.mark.parametrize(
+    ("instrument", "age", "reason"),
+    [
+        ("CBCL_6-18", 5, "instrument, sex and age"),
+        ("OBVL", 4, "instrument, sex and age"),
+        ("SIER", 10, "not in the norm table"),
+        ("OBVL", np.nan, "age unknown"),
+    ],
+)
+def test_no_norm_group(instrument, age, reason):
+    r = z(instrument, "m", age, 30)
+    assert np.isnan(r.z) and reason in r.no_norm_reason
+
+
+def test_whole_years_birthday_boundary():
+    birth = pd.Series(pd.to_datetime(["2010-03-15"] * 3 + [None]))
+    on = pd.Series(pd.to_datetime(["2018-03-14", "2018-03-15", "2018-03-16", "2018-01-01"]))
+    out = whole_years(birth, on)
+    assert out[:3].tolist() == [7.0, 8.0, 8.0] and np.isnan(out[3])
+
+
+def test_invalid_norm_table():
+    bad = NORMS.assign(sd=[10.0, 0.0, 12.0, 10.0])
+    with pytest.raises(NormsError, match="row 3: sd"):
+        check_norms(bad)
+    overlap = pd.concat([NORMS, NORMS.iloc[[0]]])
+    with pytest.raises(NormsError, match="overlaps"):
+        check_norms(overlap)
+
+
+def test_shipped_norm_table_covers_the_study():
+    norms = load_norms(ROOT / "data" / "norms.csv")
+    assert norms["source"].str.len().gt(10).all()
+    # CBCL/6-18 boys/girls 6-11 and 12+, OBVL 0-3, 4-11, 12+; every band reaches 25.
+    for instrument, sex in [("CBCL_6-18", "m"), ("CBCL_6-18", "f"), ("OBVL", "all")]:
+        rows = norms[(norms.instrument == instrument) & (norms.sex == sex)]
+        assert rows["age_max"].max() == 25
+    assert sorted(norms.loc[norms.instrument == "OBVL", "age_min"]) == [0, 4, 12]
+    assert sorted(norms.loc[norms.instrument == "CBCL_6-18", "age_min"].unique()) == [6, 12]
+    placeholders = norms["source"].str.startswith("placeholder:")
+    assert (~placeholders).any() and placeholders.any()
+
+
+def test_pseudonyms_are_keyed_and_stable():
+    ids = pd.Series(["C1", "C2", "C1", None], dtype="str")
+    a = pseudonymise(ids, b"k1")
+    assert a[0] == a[2] and a[0] != a[1] and pd.isna(a[3])
+    assert len(a[0]) == 16 and "C1" not in a[0]
+    assert pseudonymise(ids, b"k1").equals(a)
+    assert pseudonymise(ids, b"k2")[0] != a[0]
+
+
+def test_key_from_env_or_generated_file(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, "from-env")
+    assert load_key(tmp_path) == b"from-env"
+    assert not (tmp_path / KEY_FILE).exists()
+    monkeypatch.delenv(ENV_VAR)
+    key = load_key(tmp_path)
+    assert len(key) == 64 and (tmp_path / KEY_FILE).exists()
+    assert (tmp_path / KEY_FILE).stat().st_mode & 0o077 == 0
+    assert load_key(tmp_path) == key

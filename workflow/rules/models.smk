@@ -1,0 +1,33 @@
+# The study's models (STUDY.md section 4): Mplus-equivalent MLR/FIML regressions, t-tests.
+
+
+rule models_team_periods:
+    """Checklist scores and response on condition (cluster-robust MLR); baseline t-tests."""
+    input:
+        team_periods=TEAM_PERIODS,
+    output:
+        checklist_response=f"{MODELS_DIR}/checklist_response.csv",
+        baseline_ttests=f"{MODELS_DIR}/baseline_ttests.csv",
+    params:
+        models=config["models"],
+    log:
+        f"{LOGS}/models_team_periods.log",
+    script:
+        "../scripts/models_team_periods.py"
+
+
+rule models_pairs:
+    """Outcome models per domain (FIML, cluster-robust MLR); pre/post tests and ES."""
+    input:
+        pairs=PAIRS,
+    output:
+        outcomes=f"{MODELS_DIR}/outcomes.csv",
+        prepost_tests=f"{MODELS_DIR}/prepost_tests.csv",
+    params:
+        models=config["models"],
+    resources:
+        mem_mb=lambda wc, input: max(2000, int(20 * input.size_mb)),
+    log:
+        f"{LOGS}/models_pairs.log",
+    script:
+        "../scripts/models_pairs.py"

@@ -1,0 +1,93 @@
+# Publication: human-facing tables, figures and the self-contained HTML report.
+
+from snakemake.io import report as in_report  # `report` at a line start is a keyword
+
+MODEL_TABLES = ["checklist_response", "outcomes", "baseline_ttests", "prepost_tests"]
+ALL_TABLES = DESCRIPTIVE_TABLES + MODEL_TABLES
+FIGURES = ["table1_grid", "checklist_response", "table4_means", "forest_betas"]
+FIGURES_DIR = "results/figures"
+PUBLICATION = config["publication"]
+TABLE_CSVS = {
+    **{name: f"{TABLES_DIR}/{name}.csv" for name in DESCRIPTIVE_TABLES},
+    **{name: f"{MODELS_DIR}/{name}.csv" for name in MODEL_TABLES},
+}
+
+
+SHOWN_FIGURE_FORMAT = "svg" if "svg" in PUBLICATION["figure_formats"] else "png"
+HUMAN_TABLES = {
+    f"{name}_{fmt}": (
+        in_report(
+            f"{TABLES_DIR}/{name}.{fmt}", caption=f"../report/{name}.rst", category="Tables"
+        )
+        if fmt == "html"
+        else f"{TABLES_DIR}/{name}.{fmt}"
+    )
+    for name in ALL_TABLES
+    for fmt in PUBLICATION["formats"]
+}
+FIGURE_FILES = {
+    f"{name}_{fmt}": (
+        in_report(
+            f"{FIGURES_DIR}/{name}.{fmt}",
+            caption=f"../report/fig_{name}.rst",
+            category="Figures",
+        )
+        if fmt == SHOWN_FIGURE_FORMAT
+        else f"{FIGURES_DIR}/{name}.{fmt}"
+    )
+    for name in FIGURES
+    for fmt in PUBLICATION["figure_formats"]
+}
+
+
+rule publish_tables:
+    """Human-facing tables in the configured language and formats, small cells suppressed."""
+    input:
+        **TABLE_CSVS,
+        team_periods=TEAM_PERIODS,
+    output:
+        **HUMAN_TABLES,
+    params:
+        publication=PUBLICATION,
+    log:
+        f"{LOGS}/publish_tables.log",
+    script:
+        "../scripts/publish_tables.py"
+
+
+rule figures:
+    """Figures: Table 1 grid, scores and response by condition, pre/post z, betas."""
+    input:
+        **TABLE_CSVS,
+        team_periods=TEAM_PERIODS,
+    output:
+        **FIGURE_FILES,
+    params:
+        publication=PUBLICATION,
+    log:
+        f"{LOGS}/figures.log",
+    script:
+        "../scripts/figures.py"
+
+
+rule report_html:
+    """One self-contained HTML page: every table, model and figure, config and versions."""
+    input:
+        **TABLE_CSVS,
+        team_periods=TEAM_PERIODS,
+        figures=[f"{FIGURES_DIR}/{name}.png" for name in FIGURES]
+        if "png" in PUBLICATION["figure_formats"]
+        else [],
+        validation=VALIDATED_SUMMARY,
+    output:
+        report(
+            "results/report.html",
+            caption="../report/report_html.rst",
+            category="Report",
+        ),
+    params:
+        config=config,
+    log:
+        f"{LOGS}/report_html.log",
+    script:
+        "../scripts/report_html.py"

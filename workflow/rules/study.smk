@@ -1,0 +1,31 @@
+# Study logic: selection, conditions, checklist scores, response, pairing, z-scores and the
+# descriptive tables (Tables 1-4, sample, record flow).
+
+DESCRIPTIVE_TABLES = ["table1", "table2", "table3", "table4", "sample", "flow"]
+TEAM_PERIODS = f"{DERIVED}/team_periods.parquet"
+PAIRS = f"{DERIVED}/pairs.parquet"
+
+
+rule derive:
+    """Turn the valid export into team-periods, pairs, the exclusion log and Tables 1-4."""
+    input:
+        validated=rules.validate.output.validated,
+        exclusions=VALIDATION_EXCLUSIONS,
+        norms=config["norms_file"],
+    output:
+        team_periods=TEAM_PERIODS,
+        pairs=PAIRS,
+        exclusions=f"{DERIVED}/exclusions.csv",
+        tables=expand("{dir}/{name}.csv", dir=TABLES_DIR, name=DESCRIPTIVE_TABLES),
+    params:
+        selection=config["selection"],
+        conditions=config["conditions"],
+        checklist=config["checklist"],
+        response=config["response"],
+        pairing=config["pairing"],
+    resources:
+        mem_mb=lambda wc, input: max(2000, int(40 * input.size_mb)),
+    log:
+        f"{LOGS}/derive.log",
+    script:
+        "../scripts/derive.py"

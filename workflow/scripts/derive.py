@@ -1,0 +1,18 @@
+"""Snakemake script: selection + study logic (ldj_analysis.selection, ldj_analysis.derive)."""
+
+from pathlib import Path
+
+from ldj_analysis.derive import derive_files
+from ldj_analysis.runlog import logged_step
+
+with logged_step(snakemake.log[0], "derive"):
+    derive_files(
+        validated_dir=Path(snakemake.input.validated[0]).parent,
+        validation_exclusions=snakemake.input.exclusions,
+        norms_file=snakemake.input.norms,
+        config=dict(snakemake.params.items()),
+        team_periods_path=snakemake.output.team_periods,
+        pairs_path=snakemake.output.pairs,
+        exclusions_path=snakemake.output.exclusions,
+        tables_dir=Path(snakemake.output.tables[0]).parent,
+    )
