@@ -215,7 +215,7 @@ def derive_files(
 ) -> Derived:
     """The workflow's derive step: read the valid export, apply the selection, derive and
     write every output (the exclusion log holds validation, selection and study steps)."""
-    from ldj_analysis.selection import select
+    from ldj_analysis.selection import select, shortfalls
     from ldj_analysis.validation import read_validated
 
     export = read_validated(validated_dir)
@@ -230,5 +230,7 @@ def derive_files(
     )
     for message in derived.warnings:
         log.info("derive: %s", message)
+    for message in shortfalls(derived.team_periods, derived.pairs):
+        log.warning("too little to analyse: %s", message)
     write_derived(derived, team_periods_path, pairs_path, exclusions_path, tables_dir)
     return derived

@@ -110,6 +110,14 @@ def select(export: Export, selection: dict[str, Any]) -> tuple[Export, pd.DataFr
             )
             impl[column] = impl[column].where(~dropped)
 
+    if impl.empty:
+        raise SelectionError(
+            "the selection leaves no team-period to analyse: check config keys "
+            f"'selection.window_start' ({selection.get('window_start')}), "
+            f"'selection.window_end' ({selection.get('window_end')}), "
+            f"'selection.institutions' and 'selection.teams' against the export's "
+            f"{len(export.implementation)} implementation rows"
+        )
     kept_teams = set(impl["team_id"])
     gone = ~teams["team_id"].isin(kept_teams)
     logs.append(_exclusions("teams", teams.loc[gone, "team_id"], "no period in the selection"))
@@ -124,3 +132,37 @@ def select(export: Export, selection: dict[str, Any]) -> tuple[Export, pd.DataFr
     )
     exclusions = pd.concat([frame for frame in logs if len(frame)] or [logs[0]], ignore_index=True)
     return selected, exclusions
+
+
+def shortfalls(team_periods: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
+    """What the selected data lack for the study's analyses, each naming the config keys
+    that decide it; empty when every analysis can run."""
+    keys = "'selection.window_start', 'selection.window_end', 'selection.teams', "
+    keys += "'selection.institutions'"
+    out = []
+    n_teams = team_periods["team_id"].nunique()
+    if n_teams < 2:
+        out.append(
+            f"only {n_teams} team selected: the cluster-robust models need at least 2 teams "
+            f"(config keys {keys})"
+        )
+    conditions = set(team_periods["condition"].dropna())
+    for condition in ("partial", "full"):
+        if condition not in conditions:
+            out.append(
+                f"no team-period in condition '{condition}': its model terms cannot be "
+                f"estimated (config keys {keys}, 'selection.arm_override', "
+                "'conditions.lag_days')"
+            )
+    if (team_periods["arm"] == "control").sum() == 0:
+        out.append(
+            f"no control-arm team: the baseline t-tests cannot run (config keys {keys}, "
+            "'selection.arm_override')"
+        )
+    for domain in ("opgroei", "opvoed"):
+        if not (pairs["domain"] == domain).any():
+            out.append(
+                f"no {domain} pairs: no outcome model or Table 4 row for {domain} (config keys "
+                f"{keys}, 'selection.instruments.{domain}', 'pairing.informant_priority')"
+            )
+    return out

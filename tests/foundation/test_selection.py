@@ -1,10 +1,11 @@
 """Selecting institutions, teams, a window of periods, arms and instruments."""
 
+import pandas as pd
 import pytest
 
 from ldj_analysis.config import validate_config
 from ldj_analysis.export import coerce_export
-from ldj_analysis.selection import SelectionError, select
+from ldj_analysis.selection import SelectionError, select, shortfalls
 from ldj_analysis.validation import validate_export
 
 from .builders import small_export_tables
@@ -42,9 +43,8 @@ def test_window_keeps_periods_inside_and_renumbers_moments():
 def test_window_end_is_inclusive():
     selected, _ = select(_export(), _selection(window_end="2018-06-30"))
     assert len(selected.implementation) == 2
-    selected, _ = select(_export(), _selection(window_end="2018-06-29"))
-    assert selected.implementation.empty
-    assert selected.teams.empty
+    with pytest.raises(SelectionError, match="no team-period.*selection.window_end.*2018-06-29"):
+        select(_export(), _selection(window_end="2018-06-29"))
 
 
 def test_team_and_institution_selection():
@@ -69,3 +69,25 @@ def test_instrument_not_configured_is_dropped_and_logged():
     )
     assert selected.implementation["instrument_opvoed"].isna().all()
     assert (log["reason"] == "instrument not in selection.instruments.opvoed").sum() == 2
+
+
+def _team_periods(teams, conditions, arms):
+    return pd.DataFrame({"team_id": teams, "condition": conditions, "arm": arms})
+
+
+def test_shortfalls_name_what_is_missing_and_the_keys():
+    pairs = pd.DataFrame({"domain": ["opgroei"]})
+    complete = _team_periods(
+        ["1", "1", "2", "2"],
+        ["control", "partial", "control", "full"],
+        ["experimental", "experimental", "control", "control"],
+    )
+    assert shortfalls(complete, pd.DataFrame({"domain": ["opgroei", "opvoed"]})) == []
+    found = shortfalls(_team_periods(["1"], ["control"], ["experimental"]), pairs)
+    text = "\n".join(found)
+    assert "only 1 team" in text and "'selection.teams'" in text
+    assert "condition 'partial'" in text and "condition 'full'" in text
+    assert "'conditions.lag_days'" in text
+    assert "no control-arm team" in text
+    assert "no opvoed pairs" in text and "'selection.instruments.opvoed'" in text
+    assert "opgroei pairs" not in text
