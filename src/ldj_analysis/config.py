@@ -34,6 +34,46 @@ def _fill_defaults(schema: dict[str, Any], value: Any) -> Any:
     return value
 
 
+_NULLS = {"null", "~", "none", ""}
+_BOOLS = {"true": True, "false": False}
+
+
+def _scalar_from_text(schema: dict[str, Any], text: str) -> Any:
+    """Read a command-line string as the schema's scalar type (snakemake --config passes
+    nested values as text); leave it unchanged when it does not parse."""
+    types = schema.get("type", [])
+    types = [types] if isinstance(types, str) else list(types)
+    if "null" in types and text.strip().lower() in _NULLS:
+        return None
+    if "boolean" in types and text.strip().lower() in _BOOLS:
+        return _BOOLS[text.strip().lower()]
+    try:
+        if "integer" in types:
+            return int(text)
+        if "number" in types:
+            return float(text)
+    except ValueError:
+        pass
+    return text
+
+
+def _coerce_text(schema: dict[str, Any], value: Any) -> Any:
+    """Apply :func:`_scalar_from_text` to every string leaf the schema types otherwise."""
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        return {
+            k: _coerce_text(props.get(k, extra if isinstance(extra, dict) else {}), v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        items = schema.get("items", {})
+        return [_coerce_text(items if isinstance(items, dict) else {}, v) for v in value]
+    if isinstance(value, str):
+        return _scalar_from_text(schema, value)
+    return value
+
+
 def _key_path(error: jsonschema.ValidationError) -> str:
     path = ".".join(str(p) for p in error.absolute_path)
     if error.validator == "additionalProperties":
@@ -46,7 +86,8 @@ def _key_path(error: jsonschema.ValidationError) -> str:
 def validate_config(config: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return a copy of ``config`` with defaults filled; raise ConfigError naming bad keys."""
     schema = schema if schema is not None else load_schema()
-    config = _fill_defaults(schema, copy.deepcopy(config) if config else {})
+    config = _coerce_text(schema, copy.deepcopy(config) if config else {})
+    config = _fill_defaults(schema, config)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:

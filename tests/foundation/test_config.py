@@ -22,7 +22,7 @@ def test_shipped_config_is_valid_and_matches_schema_defaults():
     ("config", "key"),
     [
         ({"conditions": {"lag_days": -1}}, "conditions.lag_days"),
-        ({"conditions": {"lag_days": "42"}}, "conditions.lag_days"),
+        ({"conditions": {"lag_days": "4.5"}}, "conditions.lag_days"),
         ({"conditions": {"reference_date": "tomorrow"}}, "conditions.reference_date"),
         ({"conditions": {"lagdays": 42}}, "conditions.lagdays"),
         ({"condition": {}}, "condition"),
@@ -66,3 +66,22 @@ def test_readme_documents_every_config_key():
 
     undocumented = [k for k in keys(shipped) if f"`{k}`" not in readme]
     assert not undocumented, f"README lacks config keys: {undocumented}"
+
+
+def test_command_line_text_is_read_as_the_schema_type():
+    # snakemake --config conditions="{lag_days: 0}" passes nested values as text
+    config = validate_config(
+        {
+            "conditions": {"lag_days": "0"},
+            "checklist": {"max_missing_share": "0.5"},
+            "pairing": {"same_treatment": "false"},
+            "selection": {"window_end": "2019-12-31", "window_start": "null"},
+        }
+    )
+    assert config["conditions"]["lag_days"] == 0
+    assert config["checklist"]["max_missing_share"] == 0.5
+    assert config["pairing"]["same_treatment"] is False
+    assert config["selection"]["window_start"] is None
+    assert config["selection"]["window_end"] == "2019-12-31"
+    with pytest.raises(ConfigError, match="conditions.lag_days"):
+        validate_config({"conditions": {"lag_days": "forty"}})
