@@ -109,3 +109,25 @@ def test_figures_refuse_client_rows(name):
             fg.figure_table1(F.table1().assign(client_key="x"), "nl")
         else:
             fg.figure_checklist_response(F.team_periods().assign(client_key="x"), "nl")
+
+
+def test_table1_with_many_teams_is_drawn_as_counts_per_period():
+    import numpy as np
+    import pandas as pd
+
+    from ldj_analysis.publish.figures import MAX_GRID_TEAMS, figure_table1
+
+    n = MAX_GRID_TEAMS + 1
+    conditions = np.array(["control", "partial", "full"])
+    table1 = pd.DataFrame(
+        {
+            "team_id": [str(i) for i in range(n)],
+            "period_1": conditions[np.arange(n) % 3],
+            "period_2": conditions[(np.arange(n) + 1) % 3],
+        }
+    )
+    ax = figure_table1(table1, "en").axes[0]
+    heights = sorted(round(p.get_height()) for p in ax.patches)
+    assert len(ax.patches) == 6  # 3 conditions x 2 periods
+    assert sum(heights) == 2 * n
+    assert heights == sorted([21, 20, 20] * 2)

@@ -9,6 +9,11 @@ rule synthetic_export:
         seed=config["synthetic"]["seed"],
         scale=config["synthetic"]["scale"],
         norms_file=config["norms_file"],
+    threads: 1
+    resources:
+        mem_mb=lambda wc: 2000 * max(1, config['synthetic']['scale'] // 50 + 1),
+    benchmark:
+        f"{LOGS}/benchmarks/synthetic_export.tsv"
     log:
         f"{LOGS}/synthetic_export.log",
     script:
@@ -26,6 +31,11 @@ rule validate:
     params:
         validation=config["validation"],
         instruments=config["selection"]["instruments"],
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: max(2000, int(30 * input.size_mb)),
+    benchmark:
+        f"{LOGS}/benchmarks/validate.tsv"
     log:
         f"{LOGS}/validate.log",
     script:

@@ -10,6 +10,11 @@ rule models_team_periods:
         baseline_ttests=f"{MODELS_DIR}/baseline_ttests.csv",
     params:
         models=config["models"],
+    threads: 1
+    resources:
+        mem_mb=1000,
+    benchmark:
+        f"{LOGS}/benchmarks/models_team_periods.tsv"
     log:
         f"{LOGS}/models_team_periods.log",
     script:
@@ -27,6 +32,9 @@ rule models_pairs:
         models=config["models"],
     resources:
         mem_mb=lambda wc, input: max(2000, int(20 * input.size_mb)),
+    threads: 1
+    benchmark:
+        f"{LOGS}/benchmarks/models_pairs.tsv"
     log:
         f"{LOGS}/models_pairs.log",
     script:

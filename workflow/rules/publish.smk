@@ -49,6 +49,11 @@ rule publish_tables:
         **HUMAN_TABLES,
     params:
         publication=PUBLICATION,
+    threads: 1
+    resources:
+        mem_mb=1000,
+    benchmark:
+        f"{LOGS}/benchmarks/publish_tables.tsv"
     log:
         f"{LOGS}/publish_tables.log",
     script:
@@ -64,6 +69,11 @@ rule figures:
         **FIGURE_FILES,
     params:
         publication=PUBLICATION,
+    threads: 1
+    resources:
+        mem_mb=1000,
+    benchmark:
+        f"{LOGS}/benchmarks/figures.tsv"
     log:
         f"{LOGS}/figures.log",
     script:
@@ -87,6 +97,11 @@ rule report_html:
         ),
     params:
         config=config,
+    threads: 1
+    resources:
+        mem_mb=1000,
+    benchmark:
+        f"{LOGS}/benchmarks/report_html.tsv"
     log:
         f"{LOGS}/report_html.log",
     script:

@@ -25,6 +25,9 @@ rule derive:
         pairing=config["pairing"],
     resources:
         mem_mb=lambda wc, input: max(2000, int(40 * input.size_mb)),
+    threads: 1
+    benchmark:
+        f"{LOGS}/benchmarks/derive.tsv"
     log:
         f"{LOGS}/derive.log",
     script:

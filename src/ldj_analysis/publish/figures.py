@@ -93,12 +93,45 @@ def _new_figure(width: float, height: float) -> Figure:
         return Figure(figsize=(width, height), layout="constrained")
 
 
+#: Above this many teams Table 1 is drawn as counts per period, not one row per team.
+MAX_GRID_TEAMS = 60
+
+
+def _figure_table1_counts(grid: pd.DataFrame, periods: list[str], language: str) -> Figure:
+    """Table 1 for many teams: per period, the number of teams in each condition."""
+    counts = np.array([[(grid[p] == c).sum() for p in periods] for c in CONDITIONS], dtype=float)
+    with matplotlib.rc_context(RC):
+        fig = _new_figure(2.6 + 0.9 * len(periods), 3.2)
+        ax = fig.add_subplot()
+        bottom = np.zeros(len(periods))
+        for condition, row in zip(CONDITIONS, counts, strict=True):
+            ax.bar(
+                range(len(periods)),
+                row,
+                bottom=bottom,
+                color=COLOURS[condition],
+                edgecolor=EDGES[condition],
+                label=label(condition, language).lower(),
+            )
+            bottom += row
+        ax.set_xticks(
+            range(len(periods)),
+            [f"{label('period', language)} {p.split('_', 1)[1]}" for p in periods],
+        )
+        ax.set_ylabel(f"{label('team', language)} (n)")
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    return fig
+
+
 def figure_table1(table1: pd.DataFrame, language: str) -> Figure:
-    """Table 1 as a team x period grid coloured by condition."""
+    """Table 1 as a team x period grid coloured by condition (counts per period when there
+    are more than :data:`MAX_GRID_TEAMS` teams)."""
     privacy.refuse_client_rows(table1, "table1")
     periods = [c for c in table1.columns if str(c).startswith("period_")]
     grid = table1[periods].astype("string")
     n_teams, n_periods = grid.shape
+    if n_teams > MAX_GRID_TEAMS:
+        return _figure_table1_counts(grid, periods, language)
     codes = grid.apply(lambda col: col.map({c: i for i, c in enumerate(CONDITIONS)}))
     values = codes.to_numpy(dtype="float64", na_value=np.nan)
     with matplotlib.rc_context(RC):

@@ -1,0 +1,158 @@
+"""Benchmark the whole workflow on synthetic exports from study size to national scale.
+
+For each scale: write the synthetic export (timed apart: it stands in for the real export),
+run `snakemake` cold on it in a scratch copy of the project, then a no-op rerun. Prints and
+appends to a CSV, per rule and in total: wall time, peak memory (max RSS) and questionnaire
+rows per second. Per-rule figures come from Snakemake's own `benchmark:` files.
+
+    python benchmarks/workflow.py                       # scales 1, 10, 100 and ~10 M rows
+    python benchmarks/workflow.py --scales 1 10 --out /tmp/bench.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ldj_analysis.synthetic import write_synthetic  # noqa: E402
+from tests.workflow_copy import copy_workflow  # noqa: E402
+
+TARGET_ROWS = 10_000_000
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores, {mem_gb:.0f} GiB, {cpu}, {platform.platform()}"
+
+
+def snakemake(workdir: Path, *args: str) -> tuple[float, int, subprocess.CompletedProcess]:
+    """Run snakemake; return wall seconds, peak RSS of it and its children (KiB), result."""
+    exe = Path(sys.executable).with_name("snakemake")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    result = subprocess.run([str(exe), *args], cwd=workdir, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if result.returncode != 0:
+        raise RuntimeError(f"snakemake {' '.join(args)} failed:\n{result.stderr[-4000:]}")
+    return wall, max(peak, before), result
+
+
+def rows_per_scale(seed: int) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        export = write_synthetic(Path(tmp) / "export", seed=seed, scale=1)
+    return len(export.questionnaires)
+
+
+def bench_scale(scale: int, seed: int, scratch: Path) -> list[dict]:
+    export_dir = scratch / f"export_{scale}"
+    t0 = time.perf_counter()
+    export = write_synthetic(export_dir, seed=seed, scale=scale)
+    gen_s = time.perf_counter() - t0
+    rows = len(export.questionnaires)
+    del export
+    work = copy_workflow(scratch / f"wf_{scale}")
+    config = f"export_dir={export_dir}"
+    wall, peak_kib, _ = snakemake(work, "--config", config)
+    noop, _, noop_result = snakemake(work, "--config", config)
+    assert "Nothing to be done" in noop_result.stdout + noop_result.stderr
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    out = [
+        {
+            "date": stamp,
+            "scale": scale,
+            "questionnaire_rows": rows,
+            "step": "generate export (not in total)",
+            "wall_s": round(gen_s, 2),
+            "max_rss_mb": "",
+            "rows_per_s": round(rows / gen_s),
+        }
+    ]
+    for tsv in sorted((work / "logs/benchmarks").glob("*.tsv")):
+        row = pd.read_csv(tsv, sep="\t").iloc[0]
+        out.append(
+            {
+                "date": stamp,
+                "scale": scale,
+                "questionnaire_rows": rows,
+                "step": f"rule {tsv.stem}",
+                "wall_s": round(float(row["s"]), 2),
+                "max_rss_mb": round(float(row["max_rss"]), 1),
+                "rows_per_s": round(rows / max(float(row["s"]), 1e-9)),
+            }
+        )
+    for step, seconds, rss in (
+        ("workflow total (cold)", wall, peak_kib / 1024),
+        ("no-op rerun", noop, ""),
+    ):
+        out.append(
+            {
+                "date": stamp,
+                "scale": scale,
+                "questionnaire_rows": rows,
+                "step": step,
+                "wall_s": round(seconds, 2),
+                "max_rss_mb": round(rss, 1) if rss != "" else "",
+                "rows_per_s": round(rows / seconds) if step.startswith("workflow") else "",
+            }
+        )
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=int, nargs="*", help="default: 1 10 100 and ~10 M rows")
+    parser.add_argument("--seed", type=int, default=20180101)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.csv")
+    args = parser.parse_args(argv)
+    scales = args.scales
+    if not scales:
+        per_scale = rows_per_scale(args.seed)
+        scales = [1, 10, 100, max(1, round(TARGET_ROWS / per_scale))]
+    print(f"machine: {machine()}")
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="ldj-bench-") as tmp:
+        for scale in scales:
+            print(f"\n== scale {scale}", flush=True)
+            result = bench_scale(scale, args.seed, Path(tmp))
+            for r in result:
+                print(
+                    f"  {r['step']:<34} {r['wall_s']:>8.2f} s  {str(r['max_rss_mb']):>8} MB"
+                    f"  {r['rows_per_s']!s:>10} rows/s"
+                )
+            rows += result
+    new = not args.out.exists()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.out, "a", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=[*rows[0].keys(), "machine"])
+        if new:
+            writer.writeheader()
+        for r in rows:
+            writer.writerow({**r, "machine": machine()})
+    print(f"\nappended to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
