@@ -236,3 +236,14 @@ def test_report_and_human_tables_exist(workdir):
 def test_no_op_rerun(workdir):
     result = run_snakemake(workdir, "-n")
     assert "Nothing to be done" in result.stdout, result.stdout[-2000:]
+
+
+def test_snakemake_report_bundle(workdir):
+    import zipfile
+
+    result = run_snakemake(workdir, "--report", "report.zip")
+    assert result.returncode == 0, result.stderr[-3000:]
+    names = zipfile.ZipFile(workdir / "report.zip").namelist()
+    assert any(n.endswith("report.html") for n in names)
+    assert any(n.endswith("table2.html") for n in names)
+    assert any(n.endswith("forest_betas.svg") for n in names)
