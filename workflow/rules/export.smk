@@ -8,6 +8,7 @@ rule synthetic_export:
     params:
         seed=config["synthetic"]["seed"],
         scale=config["synthetic"]["scale"],
+        last_year=config["synthetic"]["last_year"],
         norms_file=config["norms_file"],
     threads: 1
     resources:

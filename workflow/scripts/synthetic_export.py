@@ -10,5 +10,6 @@ with logged_step(snakemake.log[0], "synthetic_export"):
         Path(snakemake.output[0]).parent,
         seed=snakemake.params.seed,
         scale=snakemake.params.scale,
+        last_year=snakemake.params.last_year,
         norms_file=snakemake.params.norms_file,
     )

@@ -1,10 +1,10 @@
 """Synthetic LDJ export generator (raw records that reproduce the published study).
 
-Public API: :func:`generate` and :func:`write_synthetic` (see :mod:`.generator`).
+Public API: :func:`generate`, :func:`truth` and :func:`write_synthetic` (see :mod:`.generator`).
 """
 
 from __future__ import annotations
 
-from ldj_analysis.synthetic.generator import generate, write_synthetic
+from ldj_analysis.synthetic.generator import generate, truth, write_synthetic
 
-__all__ = ["generate", "write_synthetic"]
+__all__ = ["generate", "truth", "write_synthetic"]

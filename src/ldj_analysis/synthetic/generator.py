@@ -698,11 +698,17 @@ def _responder_lists(
 
 
 def _extra_clients(
-    tp: pd.DataFrame, n_resp: int, norms: pd.DataFrame, rng: np.random.Generator
+    tp: pd.DataFrame,
+    n_resp: int,
+    norms: pd.DataFrame,
+    rng: np.random.Generator,
+    all_before: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Clients without an analysable pair: non-responders per team-period (treatment closed
     in the period), clients whose end list lies outside every period, and earlier-treatment
-    lists. Returns (clients, treatments, lists) with client/treatment indices from n_resp."""
+    lists. Returns (clients, treatments, lists) with client/treatment indices from n_resp.
+    ``all_before``: every out-of-period end list lies before the first period (the study
+    is extended after 2019, where a later list would fall in a period)."""
     closed = tp["closed"].to_numpy()
     n_non = np.round(0.9 * np.maximum(closed - tp["n_resp"].to_numpy(), 0)).astype(int)
     t = np.repeat(tp.index.to_numpy(), n_non)
@@ -718,6 +724,8 @@ def _extra_clients(
     pe = _days(tp["period_end"].to_numpy())[tt]
     end = ps + np.floor(rng.random(n) * ((pe - ps).astype(int) + 1)).astype(int) * DAY
     before = rng.random(n2) < 0.5
+    if all_before:
+        before[:] = True
     out_end = np.where(
         before,
         _days(first[t_out]) - rng.integers(20, 150, n2) * DAY,
@@ -839,11 +847,36 @@ def _earlier_treatments(
     return treatments, pd.DataFrame({"pick": pick, "treatment": idx, "date": s2 + 5 * DAY})
 
 
-def generate(seed: int, scale: int = 1, norms: pd.DataFrame | str | Path | None = None) -> Export:
+def generate(
+    seed: int,
+    scale: int = 1,
+    norms: pd.DataFrame | str | Path | None = None,
+    last_year: int = 2019,
+) -> Export:
     """A synthetic LDJ export (contract version 1) of the SEJN study, ``scale`` times the
-    study's teams and clients. Same seed and scale (and norm table) -> same export."""
+    study's teams and clients, continued after 2019 up to ``last_year`` (see
+    :mod:`.extension`). Same arguments (and norm table) -> same export."""
+    return _build(seed, scale, norms, last_year)[0]
+
+
+def truth(
+    seed: int,
+    scale: int = 1,
+    norms: pd.DataFrame | str | Path | None = None,
+    last_year: int = 2019,
+) -> pd.DataFrame:
+    """The latent truth of :func:`generate`'s export, one row per team-period: team_id,
+    institution_id, arm, moment, period_start, period_end, the intended condition and the
+    number of pairs built per domain (``n_opgroei``, ``n_opvoed``: the pairs the default
+    config must select). For tests that hold the pipeline's output against the design."""
+    return _build(seed, scale, norms, last_year)[1]
+
+
+def _build(seed, scale, norms, last_year) -> tuple[Export, pd.DataFrame]:
     if scale < 1:
         raise ValueError("scale must be >= 1")
+    if last_year < 2019:
+        raise ValueError("last_year must be 2019 (the study) or later")
     if norms is None or isinstance(norms, str | Path):
         norms = pd.read_csv(norms or DEFAULT_NORMS)
     rng = np.random.default_rng([seed, scale])
@@ -855,7 +888,9 @@ def generate(seed: int, scale: int = 1, norms: pd.DataFrame | str | Path | None 
     pairs = _raw_from_z(_latent_z(cl, rng), cl, norms)
     resp_lists = _responder_lists(cl, pairs, tp, norms, rng)
     n_resp = len(cl)
-    x_clients, x_treat, x_lists = _extra_clients(tp, n_resp, norms, rng)
+    x_clients, x_treat, x_lists = _extra_clients(
+        tp, n_resp, norms, rng, all_before=last_year > 2019
+    )
     e_treat, e_pick = _earlier_treatments(cl, pairs, tp, n_resp + len(x_clients), rng)
     # Begin lists of the earlier treatments: same instrument and informant as the pair.
     first_list = resp_lists[(resp_lists["occasion"] == "begin")].drop_duplicates("client")
@@ -869,9 +904,89 @@ def generate(seed: int, scale: int = 1, norms: pd.DataFrame | str | Path | None 
         e_pick["date"].to_numpy(),
         np.maximum(first_list["raw"].to_numpy() + 4, 0),
     )
-    return _assemble(
+    export = _assemble(
         tp, checklist, cl, x_clients, x_treat, e_treat, [resp_lists, x_lists, e_lists], rng
     )
+    kind = cl["kind"].to_numpy()
+    at = cl["tp"].to_numpy()
+    base_truth = pd.DataFrame(
+        {
+            "team_id": tp["team_id"],
+            "institution_id": tp["institution"],
+            "arm": tp["arm"],
+            "moment": tp["moment"],
+            "period_start": tp["period_start"].astype("datetime64[ns]"),
+            "period_end": tp["period_end"].astype("datetime64[ns]"),
+            "condition": tp["condition"],
+            "n_opgroei": np.bincount(at, weights=kind != "ov", minlength=len(tp)).astype(int),
+            "n_opvoed": np.bincount(at, weights=kind != "og", minlength=len(tp)).astype(int),
+        }
+    )
+    if last_year == 2019:
+        return export, base_truth
+    return _extend(
+        export, tp, base_truth, norms, np.random.default_rng([seed, scale, last_year]), last_year
+    )
+
+
+def _extend(export, tp, base_truth, norms, rng, last_year) -> tuple[Export, pd.DataFrame]:
+    """Append the after-2019 team-periods, new teams and their clients (:mod:`.extension`)."""
+    from ldj_analysis.synthetic import extension
+
+    ext = extension.extension_team_periods(tp, last_year, rng)
+    checklist = extension.extension_checklist(ext, rng)
+    clients, treatments, lists, counts = extension.extension_clients(
+        ext, norms, rng, _age_bounds, _norm_lookup, _whole_years
+    )
+    new_teams = ext[ext["new"]].drop_duplicates("team_id")
+    teams = pd.DataFrame(
+        {
+            "team_id": new_teams["team_id"],
+            "institution_id": new_teams["institution"],
+            "care_type": new_teams["care"],
+            "arm": new_teams["arm"],
+        }
+    )
+    implementation = pd.DataFrame(
+        {
+            "team_id": ext["team_id"],
+            "moment": ext["moment"],
+            "filled_on": ext["impl_on"],
+            "period_start": ext["period_start"],
+            "period_end": ext["period_end"],
+            "closed_treatments": counts["n_clients"].to_numpy() + rng.poisson(25, len(ext)),
+            "training_date": ext["training_date"],
+            "dashboard_date": ext["dashboard_date"],
+            "instrument_opgroei": ext["instr_og"],
+            "instrument_opvoed": ext["instr_ov"],
+        }
+    )
+    added = {
+        "teams": teams,
+        "implementation": implementation,
+        "checklist": checklist,
+        "clients": clients,
+        "treatments": treatments,
+        "questionnaires": lists,
+    }
+    tables = {
+        name: pd.concat([frame, _typed(name, added[name])], ignore_index=True)
+        for name, frame in export.tables().items()
+    }
+    ext_truth = pd.DataFrame(
+        {
+            "team_id": ext["team_id"],
+            "institution_id": ext["institution"],
+            "arm": ext["arm"],
+            "moment": ext["moment"],
+            "period_start": ext["period_start"].astype("datetime64[ns]"),
+            "period_end": ext["period_end"].astype("datetime64[ns]"),
+            "condition": ext["condition"],
+            "n_opgroei": counts["n_opgroei"].to_numpy(),
+            "n_opvoed": counts["n_opvoed"].to_numpy(),
+        }
+    )
+    return Export(**tables), pd.concat([base_truth, ext_truth], ignore_index=True)
 
 
 def _assemble(tp, checklist, cl, x_clients, x_treat, e_treat, lists, rng) -> Export:
@@ -963,9 +1078,13 @@ def _assemble(tp, checklist, cl, x_clients, x_treat, e_treat, lists, rng) -> Exp
 
 
 def write_synthetic(
-    out_dir: str | Path, seed: int, scale: int = 1, norms_file: str | Path | None = None
+    out_dir: str | Path,
+    seed: int,
+    scale: int = 1,
+    norms_file: str | Path | None = None,
+    last_year: int = 2019,
 ) -> Export:
     """Generate the synthetic export and write it as CSV per the contract."""
-    export = generate(seed, scale, norms_file)
+    export = generate(seed, scale, norms_file, last_year)
     write_export(export, out_dir, "csv")
     return export
