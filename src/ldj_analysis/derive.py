@@ -194,7 +194,9 @@ def write_derived(
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     derived.team_periods.to_parquet(team_periods_path, index=False)
     derived.pairs.to_parquet(pairs_path, index=False)
-    derived.exclusions.to_csv(exclusions_path, index=False, lineterminator="\n")
+    from ldj_analysis.validation import write_exclusions
+
+    write_exclusions(derived.exclusions, exclusions_path)
     tables_dir = Path(tables_dir)
     tables_dir.mkdir(parents=True, exist_ok=True)
     for name, frame in derived.tables().items():

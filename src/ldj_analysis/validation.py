@@ -173,6 +173,30 @@ def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
     }
 
 
+def _isin(values: pd.Series, pool: pd.Series) -> np.ndarray:
+    """``values.isin(pool)`` as a boolean array, computed in Arrow (pandas falls back to a
+    Python loop for Arrow-backed strings); missing values are never in the pool."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    value_set = pa.array(pd.Series(pool).dropna().unique())
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    found = pc.is_in(pa.array(values), value_set=value_set.cast(pa.array(values).type))
+    return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
+def write_exclusions(exclusions: pd.DataFrame, path: str | Path) -> None:
+    """Write an exclusion log (``table, key, step, reason``) as CSV; Arrow's writer, as the
+    log can hold millions of rows (string fields are quoted)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(exclusions[EXCLUSION_COLUMNS].astype("str"), preserve_index=False)
+    pacsv.write_csv(table, str(path), pacsv.WriteOptions(quoting_style="needed"))
+
+
 def _key_text(frame: pd.DataFrame, table: str, rows: np.ndarray) -> list[str]:
     cols = KEYS[table]
     parts = [frame[c].to_numpy(dtype=object)[rows] for c in cols]
@@ -272,7 +296,7 @@ def _check_cross_tables(collector: _Collector) -> None:
     t = collector.tables
     team_ids = t["teams"]["team_id"]
     for table in ("implementation", "checklist"):
-        missing = ~t[table]["team_id"].isin(team_ids) & t[table]["team_id"].notna()
+        missing = ~_isin(t[table]["team_id"], team_ids) & t[table]["team_id"].notna()
         for row in np.flatnonzero(missing):
             collector.table(
                 table,
@@ -311,19 +335,20 @@ def _check_cross_tables(collector: _Collector) -> None:
     treatments, questionnaires = t["treatments"], t["questionnaires"]
     collector.rows(
         "treatments",
-        ~treatments["client_id"].isin(t["clients"]["client_id"]) & treatments["client_id"].notna(),
+        ~_isin(treatments["client_id"], t["clients"]["client_id"])
+        & treatments["client_id"].notna(),
         "client_id",
         "client not in clients table",
     )
     collector.rows(
         "treatments",
-        ~treatments["team_id"].isin(team_ids) & treatments["team_id"].notna(),
+        ~_isin(treatments["team_id"], team_ids) & treatments["team_id"].notna(),
         "team_id",
         "team not in teams table",
     )
     collector.rows(
         "questionnaires",
-        ~questionnaires["client_id"].isin(t["clients"]["client_id"])
+        ~_isin(questionnaires["client_id"], t["clients"]["client_id"])
         & questionnaires["client_id"].notna(),
         "client_id",
         "client not in clients table",
@@ -372,17 +397,17 @@ def _exclude(collector: _Collector) -> tuple[dict[str, np.ndarray], list[pd.Data
         mask = (reasons != "").to_numpy()
         if table == "treatments" and "clients" in drop:
             gone = t["clients"]["client_id"][drop["clients"]]
-            cascade = t["treatments"]["client_id"].isin(gone).to_numpy() & ~mask
+            cascade = _isin(t["treatments"]["client_id"], gone) & ~mask
             reasons[cascade] = "client excluded"
             mask = mask | cascade
         if table == "questionnaires":
             cascade = np.zeros(len(frame), bool)
             if "clients" in drop:
                 gone = t["clients"]["client_id"][drop["clients"]]
-                cascade |= frame["client_id"].isin(gone).to_numpy()
+                cascade |= _isin(frame["client_id"], gone)
             if "treatments" in drop:
                 gone = t["treatments"]["treatment_id"][drop["treatments"]]
-                cascade |= frame["treatment_id"].isin(gone).to_numpy()
+                cascade |= _isin(frame["treatment_id"], gone)
             cascade &= ~mask
             reasons[cascade] = "its client or treatment was excluded"
             mask = mask | cascade
@@ -474,8 +499,7 @@ def run_validation(
     validated_dir.mkdir(parents=True, exist_ok=True)
     for table, frame in result.export.tables().items():
         frame.to_parquet(validated_dir / f"{table}.parquet", index=False)
-    Path(exclusions_path).parent.mkdir(parents=True, exist_ok=True)
-    result.exclusions.to_csv(exclusions_path, index=False)
+    write_exclusions(result.exclusions, exclusions_path)
     summary = {
         "export_dir": str(export_dir),
         "fingerprint_sha256": export_fingerprint(export_dir),
