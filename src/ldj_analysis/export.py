@@ -230,11 +230,23 @@ def coerce_table(
     return pd.DataFrame(out), problems
 
 
+def _clean_text(series: pd.Series) -> pd.Series:
+    """Text with surrounding whitespace removed and empty strings as missing (in Arrow)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(series.astype("str"))
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        text = text.cast(pa.large_string())
+    trimmed = pc.utf8_trim_whitespace(text)
+    cleaned = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
+    return pd.Series(cleaned.to_pandas(), index=series.index).astype("str")
+
+
 def _convert(series: pd.Series, kind: Kind) -> tuple[pd.Series, np.ndarray]:
     """Convert a column; return the converted column and a mask of unparseable values."""
     if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)):
-        text = series.astype("str").where(series.notna(), None).astype("str").str.strip()
-        series = text.where(text != "", None).astype("str")
+        series = _clean_text(series)
     present = series.notna().to_numpy()
     if kind == "str":
         return series.astype("str"), np.zeros(len(series), bool)

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from ldj_analysis.codes import INFORMANTS, INSTRUMENTS
+from ldj_analysis.lookup import index_in
 
 EXCLUSION_COLUMNS = ["table", "key", "step", "reason"]
 
@@ -203,14 +204,14 @@ def select_pairs(
     instr_cat = pd.Index(list(INSTRUMENTS))
     inf_cat = pd.Index(list(INFORMANTS))
     team_cat = pd.Index(teams["team_id"].drop_duplicates())
-    instr = instr_cat.get_indexer(q["instrument"])
-    inf = inf_cat.get_indexer(q["informant"])
+    instr = index_in(q["instrument"], instr_cat)
+    inf = index_in(q["informant"], inf_cat)
     client, client_uniques = pd.factorize(q["client_id"])
     client_cat = pd.Index(client_uniques)
     tr_table = treatments.drop_duplicates("treatment_id").reset_index(drop=True)
     tr_cat = pd.Index(tr_table["treatment_id"])
-    tr_client = client_cat.get_indexer(tr_table["client_id"])
-    tr_team = team_cat.get_indexer(tr_table["team_id"])
+    tr_client = index_in(tr_table["client_id"], client_cat)
+    tr_team = index_in(tr_table["team_id"], team_cat)
     tr_start = tr_table["start_date"].to_numpy("datetime64[ns]")
     tr_end = tr_table["end_date"].to_numpy("datetime64[ns]")
     date = q["filled_on"].to_numpy("datetime64[ns]")
@@ -234,7 +235,7 @@ def select_pairs(
     )
 
     # Treatment, team and institution of each list.
-    tr = tr_cat.get_indexer(q["treatment_id"])
+    tr = index_in(q["treatment_id"], tr_cat)
     need = np.flatnonzero(st.alive & (tr < 0))
     tr[need] = resolve_treatments(
         need, client, date, tr_client, tr_start, tr_end, _rank_of(tr_table["treatment_id"])

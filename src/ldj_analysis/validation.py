@@ -29,6 +29,7 @@ from ldj_analysis.codes import (
     SEXES,
 )
 from ldj_analysis.export import KEYS, BadCells, Export, ExportError, Problem
+from ldj_analysis.lookup import index_in, isin
 
 log = logging.getLogger(__name__)
 
@@ -173,17 +174,12 @@ def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
     }
 
 
-def _isin(values: pd.Series, pool: pd.Series) -> np.ndarray:
-    """``values.isin(pool)`` as a boolean array, computed in Arrow (pandas falls back to a
-    Python loop for Arrow-backed strings); missing values are never in the pool."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    value_set = pa.array(pd.Series(pool).dropna().unique())
-    if len(values) == 0:
-        return np.zeros(0, dtype=bool)
-    found = pc.is_in(pa.array(values), value_set=value_set.cast(pa.array(values).type))
-    return found.to_numpy(zero_copy_only=False).astype(bool)
+def _lookup(values: pd.Series, mapping: pd.Series) -> pd.Series:
+    """``values.map(mapping)`` for a unique text index."""
+    position = index_in(values, mapping.index)
+    out = np.full(len(values), None, dtype=object)
+    out[position >= 0] = mapping.to_numpy(dtype=object)[position[position >= 0]]
+    return pd.Series(out, index=values.index, dtype="str")
 
 
 def write_exclusions(exclusions: pd.DataFrame, path: str | Path) -> None:
@@ -296,7 +292,7 @@ def _check_cross_tables(collector: _Collector) -> None:
     t = collector.tables
     team_ids = t["teams"]["team_id"]
     for table in ("implementation", "checklist"):
-        missing = ~_isin(t[table]["team_id"], team_ids) & t[table]["team_id"].notna()
+        missing = ~isin(t[table]["team_id"], team_ids) & t[table]["team_id"].notna()
         for row in np.flatnonzero(missing):
             collector.table(
                 table,
@@ -335,27 +331,27 @@ def _check_cross_tables(collector: _Collector) -> None:
     treatments, questionnaires = t["treatments"], t["questionnaires"]
     collector.rows(
         "treatments",
-        ~_isin(treatments["client_id"], t["clients"]["client_id"])
-        & treatments["client_id"].notna(),
+        ~isin(treatments["client_id"], t["clients"]["client_id"]) & treatments["client_id"].notna(),
         "client_id",
         "client not in clients table",
     )
     collector.rows(
         "treatments",
-        ~_isin(treatments["team_id"], team_ids) & treatments["team_id"].notna(),
+        ~isin(treatments["team_id"], team_ids) & treatments["team_id"].notna(),
         "team_id",
         "team not in teams table",
     )
     collector.rows(
         "questionnaires",
-        ~_isin(questionnaires["client_id"], t["clients"]["client_id"])
+        ~isin(questionnaires["client_id"], t["clients"]["client_id"])
         & questionnaires["client_id"].notna(),
         "client_id",
         "client not in clients table",
     )
     has_treatment = questionnaires["treatment_id"].notna()
-    owner = questionnaires["treatment_id"].map(
-        treatments.drop_duplicates("treatment_id").set_index("treatment_id")["client_id"]
+    owner = _lookup(
+        questionnaires["treatment_id"],
+        treatments.drop_duplicates("treatment_id").set_index("treatment_id")["client_id"],
     )
     collector.rows(
         "questionnaires",
@@ -397,17 +393,17 @@ def _exclude(collector: _Collector) -> tuple[dict[str, np.ndarray], list[pd.Data
         mask = (reasons != "").to_numpy()
         if table == "treatments" and "clients" in drop:
             gone = t["clients"]["client_id"][drop["clients"]]
-            cascade = _isin(t["treatments"]["client_id"], gone) & ~mask
+            cascade = isin(t["treatments"]["client_id"], gone) & ~mask
             reasons[cascade] = "client excluded"
             mask = mask | cascade
         if table == "questionnaires":
             cascade = np.zeros(len(frame), bool)
             if "clients" in drop:
                 gone = t["clients"]["client_id"][drop["clients"]]
-                cascade |= _isin(frame["client_id"], gone)
+                cascade |= isin(frame["client_id"], gone)
             if "treatments" in drop:
                 gone = t["treatments"]["treatment_id"][drop["treatments"]]
-                cascade |= _isin(frame["treatment_id"], gone)
+                cascade |= isin(frame["treatment_id"], gone)
             cascade &= ~mask
             reasons[cascade] = "its client or treatment was excluded"
             mask = mask | cascade

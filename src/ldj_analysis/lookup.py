@@ -1,0 +1,34 @@
+"""Membership and position lookups of text columns, computed in Arrow.
+
+pandas answers ``Series.isin`` and ``Index.get_indexer`` on Arrow-backed strings through
+Python objects; at millions of rows these are the pipeline's hot spots.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _arrow_text(values):
+    import pyarrow as pa
+
+    array = pa.array(pd.Series(values, dtype="str"))
+    return array.cast(pa.large_string())
+
+
+def index_in(values: pd.Series | np.ndarray, pool: pd.Index | pd.Series | list) -> np.ndarray:
+    """Position of each value in ``pool`` (first occurrence), -1 where absent or missing:
+    ``pd.Index(pool).get_indexer(values)`` for text."""
+    import pyarrow.compute as pc
+
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    found = pc.index_in(_arrow_text(values), value_set=_arrow_text(pool))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def isin(values: pd.Series, pool: pd.Series | pd.Index | list) -> np.ndarray:
+    """``values.isin(pool)`` for text as a boolean array; missing values are never in it."""
+    pool = pd.Series(pool, dtype="str").dropna().unique()
+    return index_in(values, pool) >= 0
