@@ -285,12 +285,88 @@ def coerce_export(
     return Export(**typed), problems
 
 
+_ARROW_TYPES = {"date": "timestamp[ns]", "int": "int64", "float": "float64", "str": "large_string"}
+
+
+def read_typed_csv(path: Path, table: str) -> pd.DataFrame | None:
+    """Fast path: read a contract CSV with Arrow's typed reader. Returns None whenever the
+    text path (:func:`coerce_table`) could judge anything differently (a value that does not
+    parse, a time of day, a missing required column): that path then reports every problem."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    spec = COLUMNS[table]
+    with open(path, "rb") as fh:
+        header = fh.readline().decode("utf-8-sig").rstrip("\r\n").split(",")
+    header = [h.strip().strip('"') for h in header]
+    present = [c for c in spec if c in header]
+    if any(c not in header and c not in OPTIONAL_COLUMNS.get(table, set()) for c in spec):
+        return None
+    types = {c: pa.type_for_alias(_ARROW_TYPES[spec[c]]) for c in present}
+    try:
+        arrow = pacsv.read_csv(
+            path,
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                include_columns=present,
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    out: dict[str, pd.Series] = {}
+    for col, kind in spec.items():
+        if col not in present:
+            out[col] = pd.Series(None, index=range(arrow.num_rows), dtype=object).astype(
+                DTYPES[kind]
+            )
+            continue
+        column = arrow.column(col)
+        if kind == "date":
+            midnight = pc.equal(pc.cast(column, pa.date32()).cast(pa.timestamp("ns")), column)
+            if not pc.all(pc.fill_null(midnight, True)).as_py():
+                return None
+            out[col] = pd.Series(column.to_pandas(), dtype="datetime64[ns]")
+        elif kind == "str":
+            out[col] = _clean_text(pd.Series(column.to_pandas(), dtype="str"))
+        elif kind == "int":
+            out[col] = pd.Series(column.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+        else:
+            out[col] = pd.Series(column.to_pandas(), dtype="float64")
+    return pd.DataFrame(out)
+
+
+def load_tables(
+    export_dir: str | Path, bad_cells: BadCells | None = None
+) -> tuple[Export | None, list[Problem]]:
+    """Read and type every table: Arrow's typed reader where a CSV parses cleanly, else the
+    text path that lists every unparseable value (see :func:`coerce_export`)."""
+    export_dir = Path(export_dir)
+    typed: dict[str, pd.DataFrame] = {}
+    for table in TABLES:
+        path = table_path(export_dir, table)
+        if path is not None and path.suffix == ".csv":
+            frame = read_typed_csv(path, table)
+            if frame is not None:
+                typed[table] = frame
+    if len(typed) == len(TABLES):
+        return Export(**typed), []
+    raw = read_raw(export_dir)
+    export, problems = coerce_export({t: raw[t] for t in raw}, bad_cells)
+    if export is None:
+        return None, problems
+    return Export(**{**export.tables(), **typed}), problems
+
+
 def load_export(export_dir: str | Path) -> Export:
     """Read and type an export; raise :class:`ExportError` listing every unparseable value.
 
     Contract rules beyond types are checked by :func:`ldj_analysis.validation.validate_export`.
     """
-    export, problems = coerce_export(read_raw(export_dir))
+    export, problems = load_tables(export_dir)
     if problems or export is None:
         raise ExportError(problems)
     return export

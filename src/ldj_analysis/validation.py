@@ -465,10 +465,10 @@ def validate_export(
 
 def validate_dir(export_dir: str, config: dict[str, Any]) -> ValidationResult:
     """Read, type and validate the export in ``export_dir`` (all problems at once)."""
-    from ldj_analysis.export import coerce_export, read_raw
+    from ldj_analysis.export import load_tables
 
     bad_cells: BadCells = {}
-    export, problems = coerce_export(read_raw(export_dir), bad_cells)
+    export, problems = load_tables(export_dir, bad_cells)
     if export is None:
         raise ExportError(problems)
     return validate_export(export, config, problems, bad_cells)
