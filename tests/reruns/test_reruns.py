@@ -39,6 +39,7 @@ def _outputs(work: Path) -> dict[str, pd.DataFrame]:
     return {
         "table1": pd.read_csv(work / "results/tables/table1.csv", **read),
         "table2": pd.read_csv(work / "results/tables/table2.csv"),
+        "table3": pd.read_csv(work / "results/tables/table3.csv"),
         "table4": pd.read_csv(work / "results/tables/table4.csv"),
         "pairs": pd.read_parquet(work / "data/derived/pairs.parquet"),
         "team_periods": pd.read_parquet(work / "data/derived/team_periods.parquet"),
@@ -55,10 +56,18 @@ def _check_against_truth(out: dict[str, pd.DataFrame], expected: pd.DataFrame) -
     for team_id, rows in expected.groupby("team_id"):
         got = [v for v in table1.loc[team_id] if isinstance(v, str)]
         assert got == list(rows["condition"]), team_id
-    # Tables 2 and 3: team-periods per condition.
-    n_tp = expected.groupby("condition").size()
-    total = out["table2"][out["table2"]["domain"] == "total"].set_index("condition")["n"]
-    assert total.to_dict() == n_tp.to_dict()
+    # Tables 2 and 3: team-periods per condition; periods and responders per team-period.
+    n_tp = expected.groupby("condition").size().to_dict()
+    for domain, rows in out["table2"].groupby("domain"):
+        assert rows.set_index("condition")["n"].to_dict() == n_tp, domain
+    assert out["table3"].set_index("condition")["n"].to_dict() == n_tp
+    tp = out["team_periods"].astype({"moment": "int64"}).set_index(["team_id", "moment"])
+    want = expected.astype({"k": "int64"}).set_index(["team_id", "k"])
+    assert len(tp) == len(want)
+    tp = tp.loc[want.index]
+    for col in ("condition", "period_start", "period_end"):
+        assert (tp[col].to_numpy() == want[col].to_numpy()).all(), col
+    assert (tp["n_responders"].to_numpy() == want["n_clients"].to_numpy()).all()
     # Table 4 and the pairs: pairs per condition and domain, and per team-period.
     table4 = out["table4"].set_index(["condition", "domain"])["n"]
     for domain in ("opgroei", "opvoed"):
@@ -73,10 +82,11 @@ def _check_against_truth(out: dict[str, pd.DataFrame], expected: pd.DataFrame) -
             assert pairs.get((row.team_id, row.k, domain), 0) == n, (row.team_id, row.k, domain)
 
 
-def test_window_2020_2022_matches_the_generators_truth(export_2022, tmp_path):
+def test_window_2020_2022_matches_the_generators_truth(tmp_path):
+    # The README's command: the workflow itself writes the continued synthetic export.
     work = _run(
         copy_workflow(tmp_path / "wf"),
-        f"export_dir={export_2022}",
+        "synthetic={last_year: 2022}",
         f"selection={{window_start: '{WINDOW[0]}', window_end: '{WINDOW[1]}'}}",
     )
     design = truth(SEED, last_year=2022)
@@ -84,7 +94,10 @@ def test_window_2020_2022_matches_the_generators_truth(export_2022, tmp_path):
         design["period_end"] <= pd.Timestamp(WINDOW[1])
     )
     assert inside.sum() > 60 and design.loc[inside, "period_start"].min().year == 2020
-    _check_against_truth(_outputs(work), design[inside])
+    out = _outputs(work)
+    _check_against_truth(out, design[inside])
+    # 1, 2, 4, 5 and 6 moments per team within the window (team 5's last period ends 2023).
+    assert set(out["team_periods"].groupby("team_id").size()) == {1, 2, 4, 5, 6}
 
 
 def test_one_institution_matches_the_generators_truth(tmp_path):
@@ -104,8 +117,11 @@ def test_teams_with_one_to_ten_moments(export_2022, tmp_path):
     assert set(moments) == {1, 2, 3, 4, 10}
     table1 = out["table1"].set_index("team_id")
     assert table1.shape[1] == 10
-    late = design.groupby("team_id")["period_start"].min()
-    assert late.max().year == 2021  # a team that joins late
+    first = design.groupby("team_id")["period_start"].min()
+    last = design.groupby("team_id")["period_end"].max()
+    assert first.max().year == 2021  # a team that joins late
+    early = last[(first.dt.year == 2020) & (last.dt.year == 2020)].index  # join and leave
+    assert len(early) == 2 and set(table1.loc[early].notna().sum(axis=1)) == {1, 2}
     for team_id, rows in out["team_periods"].sort_values("moment").groupby("team_id"):
         if rows["arm"].iloc[0] == "experimental":
             order = rows["condition"].map(EXPERIMENTAL_ORDER).to_numpy()

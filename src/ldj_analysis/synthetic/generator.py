@@ -866,9 +866,10 @@ def truth(
     last_year: int = 2019,
 ) -> pd.DataFrame:
     """The latent truth of :func:`generate`'s export, one row per team-period: team_id,
-    institution_id, arm, moment, period_start, period_end, the intended condition and the
+    institution_id, arm, moment, period_start, period_end, the intended condition, the
     number of pairs built per domain (``n_opgroei``, ``n_opvoed``: the pairs the default
-    config must select). For tests that hold the pipeline's output against the design."""
+    config must select) and ``n_clients``, the clients with at least one such pair (the
+    default response numerator). For tests that hold the pipeline's output against it."""
     return _build(seed, scale, norms, last_year)[1]
 
 
@@ -920,6 +921,7 @@ def _build(seed, scale, norms, last_year) -> tuple[Export, pd.DataFrame]:
             "condition": tp["condition"],
             "n_opgroei": np.bincount(at, weights=kind != "ov", minlength=len(tp)).astype(int),
             "n_opvoed": np.bincount(at, weights=kind != "og", minlength=len(tp)).astype(int),
+            "n_clients": np.bincount(at, minlength=len(tp)),
         }
     )
     if last_year == 2019:
@@ -984,6 +986,7 @@ def _extend(export, tp, base_truth, norms, rng, last_year) -> tuple[Export, pd.D
             "condition": ext["condition"],
             "n_opgroei": counts["n_opgroei"].to_numpy(),
             "n_opvoed": counts["n_opvoed"].to_numpy(),
+            "n_clients": counts["n_clients"].to_numpy(),
         }
     )
     return Export(**tables), pd.concat([base_truth, ext_truth], ignore_index=True)
