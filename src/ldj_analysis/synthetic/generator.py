@@ -910,7 +910,22 @@ def _build(seed, scale, norms, last_year) -> tuple[Export, pd.DataFrame]:
     )
     kind = cl["kind"].to_numpy()
     at = cl["tp"].to_numpy()
-    base_truth = pd.DataFrame(
+    base_truth = _truth_frame(
+        tp,
+        n_opgroei=np.bincount(at, weights=kind != "ov", minlength=len(tp)).astype(int),
+        n_opvoed=np.bincount(at, weights=kind != "og", minlength=len(tp)).astype(int),
+        n_clients=np.bincount(at, minlength=len(tp)),
+    )
+    if last_year == 2019:
+        return export, base_truth
+    return _extend(
+        export, tp, base_truth, norms, np.random.default_rng([seed, scale, last_year]), last_year
+    )
+
+
+def _truth_frame(tp: pd.DataFrame, **counts: np.ndarray) -> pd.DataFrame:
+    """The truth rows of team-periods ``tp`` (generator columns) with their pair counts."""
+    return pd.DataFrame(
         {
             "team_id": tp["team_id"],
             "institution_id": tp["institution"],
@@ -919,15 +934,8 @@ def _build(seed, scale, norms, last_year) -> tuple[Export, pd.DataFrame]:
             "period_start": tp["period_start"].astype("datetime64[ns]"),
             "period_end": tp["period_end"].astype("datetime64[ns]"),
             "condition": tp["condition"],
-            "n_opgroei": np.bincount(at, weights=kind != "ov", minlength=len(tp)).astype(int),
-            "n_opvoed": np.bincount(at, weights=kind != "og", minlength=len(tp)).astype(int),
-            "n_clients": np.bincount(at, minlength=len(tp)),
+            **counts,
         }
-    )
-    if last_year == 2019:
-        return export, base_truth
-    return _extend(
-        export, tp, base_truth, norms, np.random.default_rng([seed, scale, last_year]), last_year
     )
 
 
@@ -975,20 +983,7 @@ def _extend(export, tp, base_truth, norms, rng, last_year) -> tuple[Export, pd.D
         name: pd.concat([frame, _typed(name, added[name])], ignore_index=True)
         for name, frame in export.tables().items()
     }
-    ext_truth = pd.DataFrame(
-        {
-            "team_id": ext["team_id"],
-            "institution_id": ext["institution"],
-            "arm": ext["arm"],
-            "moment": ext["moment"],
-            "period_start": ext["period_start"].astype("datetime64[ns]"),
-            "period_end": ext["period_end"].astype("datetime64[ns]"),
-            "condition": ext["condition"],
-            "n_opgroei": counts["n_opgroei"].to_numpy(),
-            "n_opvoed": counts["n_opvoed"].to_numpy(),
-            "n_clients": counts["n_clients"].to_numpy(),
-        }
-    )
+    ext_truth = _truth_frame(ext, **{c: counts[c].to_numpy() for c in counts.columns})
     return Export(**tables), pd.concat([base_truth, ext_truth], ignore_index=True)
 
 
