@@ -98,6 +98,12 @@ def test_window_2020_2022_matches_the_generators_truth(tmp_path):
     _check_against_truth(out, design[inside])
     # 1, 2, 4, 5 and 6 moments per team within the window (team 5's last period ends 2023).
     assert set(out["team_periods"].groupby("team_id").size()) == {1, 2, 4, 5, 6}
+    # Baseline t-tests compare the arms at each team's first selected moment (2020 or later).
+    arms = design[inside].drop_duplicates("team_id")["arm"].value_counts()
+    baseline = pd.read_csv(work / "results/models/baseline_ttests.csv").set_index("outcome")
+    for outcome in ("collection", "use", "preconditions", "total", "response"):
+        got = baseline.loc[outcome, ["n_control", "n_experimental"]].tolist()
+        assert got == [arms["control"], arms["experimental"]], outcome
 
 
 def test_one_institution_matches_the_generators_truth(tmp_path):

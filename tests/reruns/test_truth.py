@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ldj_analysis.export import load_export
+from ldj_analysis.config import load_schema, validate_config
+from ldj_analysis.export import ExportError, load_export
 from ldj_analysis.synthetic import generate, truth, write_synthetic
+from ldj_analysis.validation import validate_export
 
 SEED = 20180101
 
@@ -132,3 +134,18 @@ def test_extension_is_deterministic_and_checked():
     assert a.implementation.groupby("team_id")["moment"].max().max() == 8
     with pytest.raises(ValueError):
         generate(SEED, last_year=2018)
+
+
+def test_last_year_allowed_by_the_schema_gives_a_valid_export():
+    # The largest synthetic.last_year the schema accepts must pass validation under the
+    # default config (its last checklists fall in January of the next year); one more
+    # year would not, so the schema's maximum is as high as it can be.
+    schema = load_schema()["properties"]["synthetic"]["properties"]["last_year"]
+    config = validate_config({})
+    top = schema["maximum"]
+    export = generate(SEED, last_year=top)
+    kept = validate_export(export, config).export
+    assert len(kept.implementation) == len(truth(SEED, last_year=top))
+    assert kept.implementation["period_start"].max().year == top
+    with pytest.raises(ExportError, match="implausible date"):
+        validate_export(generate(SEED, last_year=top + 1), config)
