@@ -6,6 +6,7 @@ Reading never drops or repairs anything: values that cannot be parsed become
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
@@ -233,14 +234,43 @@ def coerce_table(
 def _clean_text(series: pd.Series) -> pd.Series:
     """Text with surrounding whitespace removed and empty strings as missing (in Arrow)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     text = pa.array(series.astype("str"))
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
         text = text.cast(pa.large_string())
+    return _clean_arrow_text(text).set_axis(series.index)
+
+
+def _clean_arrow_text(text) -> pd.Series:
+    """:func:`_clean_text` of an Arrow text (chunked) array, as a ``str`` Series."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = text.cast(pa.large_string())
     trimmed = pc.utf8_trim_whitespace(text)
     cleaned = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
-    return pd.Series(cleaned.to_pandas(), index=series.index).astype("str")
+    return pd.Series(pd.array(cleaned, dtype="str"))
+
+
+def text_from_codes(codes: np.ndarray, texts: list[str]) -> pd.Series:
+    """A ``str`` Series from integer codes into ``texts`` (built in Arrow, no Python strings
+    per row)."""
+    import pyarrow as pa
+
+    if len(texts) == 1:
+        array = pa.repeat(pa.scalar(texts[0], pa.large_string()), len(codes))
+    else:
+        array = pa.array(texts, pa.large_string()).take(pa.array(codes, pa.int64()))
+    return pd.Series(pd.array(array, dtype="str"))
+
+
+def take_text(values: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``values`` (text) at the given positions as a ``str`` Series, taken in Arrow."""
+    import pyarrow as pa
+
+    array = pa.array(pd.Series(values, dtype="str").reset_index(drop=True))
+    taken = array.take(pa.array(np.asarray(rows, np.int64))).cast(pa.large_string())
+    return pd.Series(pd.array(taken, dtype="str"))
 
 
 def _convert(series: pd.Series, kind: Kind) -> tuple[pd.Series, np.ndarray]:
@@ -317,26 +347,28 @@ def read_typed_csv(path: Path, table: str) -> pd.DataFrame | None:
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    out: dict[str, pd.Series] = {}
-    for col, kind in spec.items():
+
+    def convert(col: str, kind: Kind) -> pd.Series | None:
         if col not in present:
-            out[col] = pd.Series(None, index=range(arrow.num_rows), dtype=object).astype(
-                DTYPES[kind]
-            )
-            continue
+            return pd.Series(None, index=range(arrow.num_rows), dtype=object).astype(DTYPES[kind])
         column = arrow.column(col)
         if kind == "date":
             midnight = pc.equal(pc.cast(column, pa.date32()).cast(pa.timestamp("ns")), column)
             if not pc.all(pc.fill_null(midnight, True)).as_py():
                 return None
-            out[col] = pd.Series(column.to_pandas(), dtype="datetime64[ns]")
-        elif kind == "str":
-            out[col] = _clean_text(pd.Series(column.to_pandas(), dtype="str"))
-        elif kind == "int":
-            out[col] = pd.Series(column.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
-        else:
-            out[col] = pd.Series(column.to_pandas(), dtype="float64")
-    return pd.DataFrame(out)
+            return pd.Series(column.to_pandas(), dtype="datetime64[ns]")
+        if kind == "str":
+            return _clean_arrow_text(column)
+        if kind == "int":
+            return pd.Series(column.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
+        return pd.Series(column.to_pandas(), dtype="float64")
+
+    # Columns are converted side by side (Arrow's compute functions release the GIL).
+    with ThreadPoolExecutor(2) as pool:
+        converted = list(pool.map(convert, spec, spec.values()))
+    if any(c is None for c in converted):
+        return None
+    return pd.DataFrame(dict(zip(spec, converted, strict=True)))
 
 
 def load_tables(

@@ -51,6 +51,7 @@ period), and so is each start list. Norm-group exclusions (step ``norm``) happen
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from ldj_analysis.codes import INFORMANTS, INSTRUMENTS
+from ldj_analysis.export import take_text, text_from_codes
 from ldj_analysis.lookup import index_in
 
 EXCLUSION_COLUMNS = ["table", "key", "step", "reason"]
@@ -117,20 +119,43 @@ class PairingResult:
 
 
 class _Status:
-    """Exclusion step and reason per questionnaire row; a row is excluded once, first step."""
+    """Exclusion step and reason per questionnaire row; a row is excluded once, first step.
+
+    Steps and reasons are kept as integer codes into lists of their texts, so that millions
+    of excluded rows cost no Python strings until the log is written."""
 
     def __init__(self, n: int):
         self.alive = np.ones(n, bool)
-        self.step = np.full(n, None, object)
-        self.reason = np.full(n, None, object)
+        self.step = np.full(n, -1, np.int16)
+        self.reason = np.full(n, -1, np.int64)
+        self.steps: list[str] = []
+        self.reasons: list[str] = []
+        self._reason_code: dict[str, int] = {}
+
+    def _code(self, texts: np.ndarray) -> np.ndarray:
+        """Codes of the given reason texts (new texts are added to :attr:`reasons`)."""
+        codes, uniques = pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=False)
+        table = np.empty(len(uniques), np.int64)
+        for k, text in enumerate(uniques):
+            text = str(text)
+            if text not in self._reason_code:
+                self._reason_code[text] = len(self.reasons)
+                self.reasons.append(text)
+            table[k] = self._reason_code[text]
+        return table[codes]
 
     def drop_rows(self, rows: np.ndarray, step: str, reason: Any) -> None:
         rows = np.asarray(rows, dtype=np.int64)
-        reason_arr = np.broadcast_to(np.asarray(reason, dtype=object), rows.shape)
         keep = self.alive[rows]
-        rows, reason_arr = rows[keep], reason_arr[keep]
-        self.step[rows] = step
-        self.reason[rows] = reason_arr
+        if np.ndim(reason) == 0:
+            codes = self._code(np.asarray([reason], dtype=object))[0]
+        else:
+            codes = self._code(np.asarray(reason, dtype=object)[keep])
+        rows = rows[keep]
+        if step not in self.steps:
+            self.steps.append(step)
+        self.step[rows] = self.steps.index(step)
+        self.reason[rows] = codes
         self.alive[rows] = False
 
     def drop_mask(self, mask: np.ndarray, step: str, reason: Any) -> None:
@@ -139,13 +164,51 @@ class _Status:
             reason = np.asarray(reason, dtype=object)[rows]
         self.drop_rows(rows, step, reason)
 
+    def exclusions(self, keys: pd.Series) -> pd.DataFrame:
+        """The exclusion rows of every excluded row, in row order (``keys``: export keys)."""
+        rows = np.flatnonzero(~self.alive)
+        return pd.DataFrame(
+            {
+                "table": text_from_codes(np.zeros(len(rows), np.int64), ["questionnaires"]),
+                "key": take_text(keys, rows),
+                "step": text_from_codes(self.step[rows], self.steps),
+                "reason": text_from_codes(self.reason[rows], self.reasons),
+            }
+        )
+
+
+def _no_duplicates(values: pd.Series) -> bool:
+    """True when ``values.drop_duplicates()`` would keep every row (missing counts as one
+    value), counted in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(pd.Series(values, dtype="str"))
+    return pc.count_distinct(array, mode="all").as_py() == len(array)
+
+
+def _factorize_text(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """``pd.factorize`` for text, in Arrow: codes in order of first appearance (-1 for
+    missing) and the distinct values as a ``str`` Series."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(pd.Series(values, dtype="str").reset_index(drop=True))
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, pd.Series(pd.array(encoded.dictionary.cast(pa.large_string()), dtype="str"))
+
 
 def _rank_of(values: pd.Series) -> np.ndarray:
     """Position of each value in sorted order (ties keep table order): a cheap sort key."""
-    order = np.argsort(values.to_numpy(dtype=object, na_value=""), kind="stable")
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.arange(len(order))
-    return rank
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(pd.Series(values, dtype="str").reset_index(drop=True))
+    rank = pc.rank(pc.fill_null(array, ""), sort_keys="ascending", tiebreaker="first")
+    return rank.to_numpy(zero_copy_only=False).astype(np.int64) - 1
 
 
 def resolve_treatments(
@@ -198,19 +261,25 @@ def select_pairs(
     which = "latest" if latest else "earliest"
 
     def text(column: str, rows: np.ndarray) -> pd.Series:
-        return pd.Series(q[column].to_numpy(dtype=object, na_value="?")[rows], dtype="str")
+        return take_text(q[column], rows).fillna("?")
 
     # Codes.
     instr_cat = pd.Index(list(INSTRUMENTS))
     inf_cat = pd.Index(list(INFORMANTS))
     team_cat = pd.Index(teams["team_id"].drop_duplicates())
-    instr = index_in(q["instrument"], instr_cat)
-    inf = index_in(q["informant"], inf_cat)
-    client, client_uniques = pd.factorize(q["client_id"])
-    client_cat = pd.Index(client_uniques)
-    tr_table = treatments.drop_duplicates("treatment_id").reset_index(drop=True)
-    tr_cat = pd.Index(tr_table["treatment_id"])
-    tr_client = index_in(tr_table["client_id"], client_cat)
+    tr_table = (
+        treatments
+        if _no_duplicates(treatments["treatment_id"])
+        else treatments.drop_duplicates("treatment_id")
+    ).reset_index(drop=True)
+    # The large hash lookups run side by side (Arrow releases the GIL); results are the same.
+    with ThreadPoolExecutor(2) as pool:
+        clients_coded = pool.submit(_factorize_text, q["client_id"])
+        instr = index_in(q["instrument"], instr_cat)
+        inf = index_in(q["informant"], inf_cat)
+        tr = index_in(q["treatment_id"], tr_table["treatment_id"])
+        client, client_uniques = clients_coded.result()
+    tr_client = index_in(tr_table["client_id"], client_uniques)
     tr_team = index_in(tr_table["team_id"], team_cat)
     tr_start = tr_table["start_date"].to_numpy("datetime64[ns]")
     tr_end = tr_table["end_date"].to_numpy("datetime64[ns]")
@@ -235,7 +304,6 @@ def select_pairs(
     )
 
     # Treatment, team and institution of each list.
-    tr = index_in(q["treatment_id"], tr_cat)
     need = np.flatnonzero(st.alive & (tr < 0))
     tr[need] = resolve_treatments(
         need, client, date, tr_client, tr_start, tr_end, _rank_of(tr_table["treatment_id"])
@@ -430,14 +498,16 @@ def select_pairs(
 
     used_b = winners["b_row"].to_numpy()
     alive_b = np.flatnonzero(st.alive & is_begin)
-    was_candidate = np.isin(alive_b, candidate_b) & ~np.isin(alive_b, used_b)
+    is_candidate, is_used = np.zeros(n, bool), np.zeros(n, bool)
+    is_candidate[candidate_b], is_used[used_b] = True, True
+    was_candidate = is_candidate[alive_b] & ~is_used[alive_b]
     st.drop_rows(
         alive_b[was_candidate],
         "duplicate",
         f"another start list of this informant fitted the end list better ({which})",
     )
     st.drop_rows(
-        alive_b[~np.isin(alive_b, used_b) & ~was_candidate],
+        alive_b[~is_used[alive_b] & ~was_candidate],
         "unused_start",
         "no selected end list of the same client, instrument and informant after it",
     )
@@ -447,15 +517,15 @@ def select_pairs(
     record = q["record_id"]
     pairs = pd.DataFrame(
         {
-            "client_id": pd.Series(client_uniques[winners["client"].to_numpy()], dtype="str"),
+            "client_id": take_text(client_uniques, winners["client"].to_numpy()),
             "team_id": tp_rows["team_id"].to_numpy(),
             "moment": tp_rows["moment"].to_numpy(),
             "condition": tp_rows["condition"].to_numpy(),
             "instrument": instr_cat.to_numpy(dtype=object)[winners["instr"].to_numpy()],
             "informant": inf_cat.to_numpy(dtype=object)[winners["inf"].to_numpy()],
-            "treatment_id": tr_cat.to_numpy(dtype=object)[winners["tr"].to_numpy()],
-            "pre_record": record.to_numpy(dtype=object)[pre],
-            "post_record": record.to_numpy(dtype=object)[post],
+            "treatment_id": take_text(tr_table["treatment_id"], winners["tr"].to_numpy()),
+            "pre_record": take_text(record, pre),
+            "post_record": take_text(record, post),
             "pre_date": date[pre],
             "post_date": date[post],
             "pre_raw": q["raw_total"].to_numpy("float64")[pre],
@@ -481,13 +551,12 @@ def select_pairs(
     ).astype({"moment": "Int64"})
     pairs = pairs.sort_values(["team_id", "moment", "client_id", "domain"]).reset_index(drop=True)
 
-    excluded = np.flatnonzero(~st.alive)
-    leftover = np.setdiff1d(np.flatnonzero(st.alive), np.concatenate([post, pre]))
+    unaccounted = st.alive.copy()
+    unaccounted[post] = unaccounted[pre] = False
+    leftover = np.flatnonzero(unaccounted)
     if len(leftover):  # every record must be accounted for
         raise AssertionError(f"{len(leftover)} questionnaire records neither paired nor excluded")
-    exclusions = exclusion_frame(
-        record.to_numpy(dtype=object)[excluded], st.step[excluded], st.reason[excluded]
-    )
+    exclusions = st.exclusions(record)
     return PairingResult(pairs, usable_posts, exclusions, n)
 
 
@@ -497,13 +566,12 @@ def add_covariates(
     """Add ``sex`` ('m'/'f'/NaN), ``age`` (years at the end list, days / 365.25, decimals),
     ``duration_days`` (treatment end - start, or end list date - start when the treatment is
     open) and, for the norms, ``birth_date`` (dropped before anything is written)."""
-    cl = clients.drop_duplicates("client_id")
-    tr = treatments.drop_duplicates("treatment_id")
-    ci = pd.Index(cl["client_id"]).get_indexer(pairs["client_id"])
-    ti = pd.Index(tr["treatment_id"]).get_indexer(pairs["treatment_id"])
+    cl, tr = clients, treatments  # index_in finds the first row of an id, as drop_duplicates
+    ci = index_in(pairs["client_id"], cl["client_id"])
+    ti = index_in(pairs["treatment_id"], tr["treatment_id"])
     out = pairs.copy()
-    sex = cl["sex"].to_numpy(dtype=object, na_value=None)
-    out["sex"] = pd.Series(np.where(ci >= 0, sex[ci], None), index=out.index, dtype="str")
+    sex = take_text(cl["sex"], np.where(ci >= 0, ci, 0)).where(ci >= 0)
+    out["sex"] = sex.set_axis(out.index)
     birth = cl["birth_date"].to_numpy("datetime64[ns]")
     out["birth_date"] = np.where(ci >= 0, birth[ci], np.datetime64("NaT"))
     out["age"] = (out["post_date"] - out["birth_date"]).dt.days / 365.25

@@ -9,7 +9,6 @@ Only the distinct ids are hashed, then mapped back, so long columns stay cheap.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import secrets
@@ -48,9 +47,7 @@ def load_key(root: str | Path | None = None) -> bytes:
 def pseudonymise(ids: pd.Series, key: bytes, length: int = DEFAULT_LENGTH) -> pd.Series:
     """Map each id to its keyed hash (missing stays missing); hashes distinct ids only."""
     uniques = pd.unique(ids.dropna())
-    hashed = [
-        hmac.new(key, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:length] for u in uniques
-    ]
+    hashed = [hmac.digest(key, str(u).encode("utf-8"), "sha256").hex()[:length] for u in uniques]
     if len(set(hashed)) != len(hashed):
         raise ValueError(
             f"pseudonym collision among {len(uniques)} client ids; use a longer length"

@@ -11,6 +11,7 @@ depend on it) is dropped and logged as an exclusion, never silently.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from ldj_analysis.codes import (
     OCCASIONS,
     SEXES,
 )
-from ldj_analysis.export import KEYS, BadCells, Export, ExportError, Problem
+from ldj_analysis.export import KEYS, BadCells, Export, ExportError, Problem, take_text
 from ldj_analysis.lookup import index_in, isin
 
 log = logging.getLogger(__name__)
@@ -174,12 +175,23 @@ def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
     }
 
 
-def _lookup(values: pd.Series, mapping: pd.Series) -> pd.Series:
-    """``values.map(mapping)`` for a unique text index."""
-    position = index_in(values, mapping.index)
-    out = np.full(len(values), None, dtype=object)
-    out[position >= 0] = mapping.to_numpy(dtype=object)[position[position >= 0]]
-    return pd.Series(out, index=values.index, dtype="str")
+def _positions(values: pd.Series, pool: pd.Series) -> np.ndarray:
+    """Row of each value's first occurrence in ``pool``, -1 where absent or missing: a
+    position answers membership (``>= 0``) and, between two columns looked up in the same
+    pool, equality of values found in it."""
+    position = index_in(values, pool)
+    position[values.isna().to_numpy()] = -1
+    return position
+
+
+def _all_distinct(values: pd.Series) -> bool:
+    """True when the present values of a text column are all different (counted in Arrow)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(pd.Series(values, dtype="str"))
+    n_distinct = pc.count_distinct(array, mode="only_valid").as_py()
+    return n_distinct == len(array) - array.null_count
 
 
 def write_exclusions(exclusions: pd.DataFrame, path: str | Path) -> None:
@@ -278,9 +290,31 @@ def _rule_text(schema: pa.DataFrameSchema, column: str, check: str) -> str:
     return check
 
 
-def _check_keys(collector: _Collector) -> None:
+def _lookups(tables: dict[str, pd.DataFrame], pool: ThreadPoolExecutor) -> dict[str, Future]:
+    """The large hash lookups of the key and foreign-key checks, started side by side on
+    ``pool`` (Arrow releases the GIL): whether each single-column key is distinct, and the
+    positions of the record tables' foreign keys in the tables they refer to."""
+    t = tables
+    jobs: dict[str, Future] = {
+        f"distinct:{table}": pool.submit(_all_distinct, t[table][KEYS[table][0]])
+        for table in t
+        if len(KEYS[table]) == 1
+    }
+    for name, values, refs in (
+        ("q_client", t["questionnaires"]["client_id"], t["clients"]["client_id"]),
+        ("tr_row", t["questionnaires"]["treatment_id"], t["treatments"]["treatment_id"]),
+        ("tr_client", t["treatments"]["client_id"], t["clients"]["client_id"]),
+        ("tr_team", t["treatments"]["team_id"], t["teams"]["team_id"]),
+    ):
+        jobs[name] = pool.submit(_positions, values, refs)
+    return jobs
+
+
+def _check_keys(collector: _Collector, lookups: dict[str, Future]) -> None:
     for table, frame in collector.tables.items():
         cols = list(KEYS[table])
+        if len(cols) == 1 and lookups[f"distinct:{table}"].result():
+            continue
         dup = frame.duplicated(cols, keep=False).to_numpy() & frame[cols].notna().all(axis=1)
         if dup.any():
             rows = np.flatnonzero(dup)
@@ -288,7 +322,7 @@ def _check_keys(collector: _Collector) -> None:
                 collector.table(table, "+".join(cols), f"row {row + 2}: {key}", "duplicate key")
 
 
-def _check_cross_tables(collector: _Collector) -> None:
+def _check_cross_tables(collector: _Collector, lookups: dict[str, Future]) -> None:
     t = collector.tables
     team_ids = t["teams"]["team_id"]
     for table in ("implementation", "checklist"):
@@ -329,42 +363,48 @@ def _check_cross_tables(collector: _Collector) -> None:
             )
     # Record-level foreign keys (excludable).
     treatments, questionnaires = t["treatments"], t["questionnaires"]
+    tr_client = lookups["tr_client"].result()
     collector.rows(
         "treatments",
-        ~isin(treatments["client_id"], t["clients"]["client_id"]) & treatments["client_id"].notna(),
+        (tr_client < 0) & treatments["client_id"].notna().to_numpy(),
         "client_id",
         "client not in clients table",
     )
     collector.rows(
         "treatments",
-        ~isin(treatments["team_id"], team_ids) & treatments["team_id"].notna(),
+        (lookups["tr_team"].result() < 0) & treatments["team_id"].notna(),
         "team_id",
         "team not in teams table",
     )
+    q_client = lookups["q_client"].result()
     collector.rows(
         "questionnaires",
-        ~isin(questionnaires["client_id"], t["clients"]["client_id"])
-        & questionnaires["client_id"].notna(),
+        (q_client < 0) & questionnaires["client_id"].notna().to_numpy(),
         "client_id",
         "client not in clients table",
     )
-    has_treatment = questionnaires["treatment_id"].notna()
-    owner = _lookup(
-        questionnaires["treatment_id"],
-        treatments.drop_duplicates("treatment_id").set_index("treatment_id")["client_id"],
-    )
+    # The owner of a list's treatment (first row of its treatment_id) must be its client.
+    has_treatment = questionnaires["treatment_id"].notna().to_numpy()
+    tr_row = lookups["tr_row"].result()
+    found = tr_row >= 0
+    safe = np.where(found, tr_row, len(treatments))  # the appended sentinel below
+    owner_known = found & np.append(treatments["client_id"].notna().to_numpy(), False)[safe]
     collector.rows(
         "questionnaires",
-        has_treatment & owner.isna(),
+        has_treatment & ~owner_known,
         "treatment_id",
         "treatment not in treatments table",
     )
-    collector.rows(
-        "questionnaires",
-        has_treatment & owner.notna() & (owner != questionnaires["client_id"]),
-        "treatment_id",
-        "treatment belongs to another client",
-    )
+    owner = np.append(tr_client, -1)[safe]
+    checked = has_treatment & owner_known
+    differs = checked & (owner >= 0) & (q_client >= 0) & (owner != q_client)
+    as_text = np.flatnonzero(checked & ((owner < 0) | (q_client < 0)))  # not in clients
+    if len(as_text):
+        owner_text = take_text(treatments["client_id"], tr_row[as_text])
+        differs[as_text] = (owner_text != take_text(questionnaires["client_id"], as_text)).to_numpy(
+            bool
+        )
+    collector.rows("questionnaires", differs, "treatment_id", "treatment belongs to another client")
 
 
 def _exclude(collector: _Collector) -> tuple[dict[str, np.ndarray], list[pd.DataFrame]]:
@@ -427,15 +467,17 @@ def validate_export(
     reported a second time as missing).
     """
     collector = _Collector(export)
-    for table, schema in table_schemas(config).items():
-        _pandera_problems(schema, table, collector.tables[table], collector)
-    for (table, column), bad in (bad_cells or {}).items():
-        collector.bad_rows[table] = [
-            (mask & ~bad, col, rule) if col == column else (mask, col, rule)
-            for mask, col, rule in collector.bad_rows[table]
-        ]
-    _check_keys(collector)
-    _check_cross_tables(collector)
+    with ThreadPoolExecutor(2) as pool:
+        lookups = _lookups(collector.tables, pool)
+        for table, schema in table_schemas(config).items():
+            _pandera_problems(schema, table, collector.tables[table], collector)
+        for (table, column), bad in (bad_cells or {}).items():
+            collector.bad_rows[table] = [
+                (mask & ~bad, col, rule) if col == column else (mask, col, rule)
+                for mask, col, rule in collector.bad_rows[table]
+            ]
+        _check_keys(collector, lookups)
+        _check_cross_tables(collector, lookups)
 
     problems = list(parse_problems or []) + collector.problems
     exclude = config["validation"]["record_problems"] == "exclude"

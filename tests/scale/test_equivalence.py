@@ -1,0 +1,98 @@
+"""The national-scale code paths (Arrow lookups, coded exclusion status, threads) give
+exactly the outputs of the plain pandas code they replaced, stored in ``reference/`` by
+``make_reference.py`` from commit 69f0191, on an export with record-level problems."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ldj_analysis.export import take_text, text_from_codes
+from ldj_analysis.pairing import _factorize_text, _no_duplicates, _rank_of
+from ldj_analysis.validation import _all_distinct
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from scenario import VARIANTS, broken_export, outputs, run  # noqa: E402
+
+TEXT = st.one_of(st.none(), st.text(alphabet="abB01 é", max_size=3))
+
+
+@pytest.fixture(scope="module")
+def export():
+    return broken_export()
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_outputs_equal_the_plain_code(export, variant, tmp_path):
+    got = outputs(*run(export, variant))
+    for name, frame in got.items():
+        expected = pd.read_parquet(HERE / "reference" / f"{variant}_{name}.parquet")
+        frame.to_parquet(tmp_path / "got.parquet", index=False)  # as the reference was stored
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "got.parquet"), expected, obj=name)
+
+
+def test_scenario_has_problems_of_every_kind(export):
+    valid, derived = run(export)
+    reasons = set(valid.exclusions["reason"])
+    for text in (
+        "client not in clients table",
+        "treatment not in treatments table",
+        "treatment belongs to another client",
+        "team not in teams table",
+    ):
+        assert any(text in r for r in reasons), text
+    assert {"duplicate", "no_start", "priority", "unused_start", "norm"} <= set(
+        derived.exclusions["step"]
+    )
+
+
+@given(st.lists(TEXT, max_size=40))
+def test_factorize_text_equals_pandas(values):
+    series = pd.Series(values, dtype="str")
+    codes, uniques = pd.factorize(series)
+    got_codes, got_uniques = _factorize_text(series)
+    np.testing.assert_array_equal(got_codes, codes)
+    assert list(got_uniques) == list(uniques)
+
+
+@given(st.lists(st.text(alphabet="abB01 é", max_size=3), max_size=40))
+def test_rank_of_equals_stable_argsort(values):
+    series = pd.Series(values, dtype="str")
+    order = np.argsort(series.to_numpy(dtype=object), kind="stable")
+    expected = np.empty(len(order), np.int64)
+    expected[order] = np.arange(len(order))
+    np.testing.assert_array_equal(_rank_of(series), expected)
+
+
+@given(st.lists(TEXT, max_size=30))
+def test_distinct_checks_equal_pandas(values):
+    series = pd.Series(values, dtype="str")
+    assert _no_duplicates(series) == (len(series.drop_duplicates()) == len(series))
+    present = series.dropna()
+    assert _all_distinct(series) == (not present.duplicated().any())
+
+
+@given(st.lists(TEXT, min_size=1, max_size=30), st.data())
+def test_take_text_and_codes_equal_object_arrays(values, data):
+    series = pd.Series(values, dtype="str")
+    rows = np.asarray(
+        data.draw(st.lists(st.integers(0, len(values) - 1), max_size=20)), dtype=np.int64
+    )
+    expected = pd.Series(series.to_numpy(dtype=object)[rows], dtype="str")
+    pd.testing.assert_series_equal(take_text(series, rows), expected)
+    texts = ["a", "b c", "é"]
+    codes = np.asarray(data.draw(st.lists(st.integers(0, 2), max_size=20)), dtype=np.int64)
+    expected = pd.Series(np.asarray(texts, dtype=object)[codes], dtype="str")
+    pd.testing.assert_series_equal(text_from_codes(codes, texts), expected)
+    pd.testing.assert_series_equal(
+        text_from_codes(np.zeros(len(codes), np.int64), ["x"]),
+        pd.Series(["x"] * len(codes), dtype="str"),
+    )
