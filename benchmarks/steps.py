@@ -1,8 +1,9 @@
 """Per-step wall time and peak memory of the pipeline's package calls on an export on disk.
 
 Each step runs in a fresh Python process (so its peak RSS is its own) and calls what the
-workflow's rule script calls: reading and typing (CSV, Parquet), ``run_validation``,
-``derive_files`` and the two model calls. Wall time excludes imports. Usage:
+workflow's rule script calls: reading and typing the CSV, reading the validated working
+copy, ``run_validation``, ``derive_files`` and the two model calls. Wall time excludes
+imports. Usage:
 
     python benchmarks/steps.py --export /tmp/exp10m --work /tmp/work10m
     python benchmarks/steps.py --export DIR --work DIR --steps validate derive
@@ -22,7 +23,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STEPS = ("validate", "read_csv", "read_parquet", "derive", "models_team_periods", "models_pairs")
+STEPS = (
+    "validate",
+    "read_csv",
+    "read_working_copy",
+    "derive",
+    "models_team_periods",
+    "models_pairs",
+)
 
 
 def _config() -> dict:
@@ -42,10 +50,10 @@ def run_step(step: str, export: Path, work: Path) -> dict:
 
         ex, _ = load_tables(export)
         rows = len(ex.questionnaires)
-    elif step == "read_parquet":
-        from ldj_analysis.export import load_tables
+    elif step == "read_working_copy":
+        from ldj_analysis.validation import read_validated
 
-        ex, _ = load_tables(work / "validated")
+        ex = read_validated(work / "validated")
         rows = len(ex.questionnaires)
     elif step == "validate":
         from ldj_analysis.validation import run_validation

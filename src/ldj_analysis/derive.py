@@ -19,9 +19,15 @@ import pandas as pd
 
 from ldj_analysis import conditions, descriptives
 from ldj_analysis.checklist import SCORE_COLUMNS, checklist_scores, unscored_log
+from ldj_analysis.exclusion_log import (
+    EXCLUSION_COLUMNS,
+    concat_exclusions,
+    exclusion_frame,
+    write_exclusions,
+)
 from ldj_analysis.export import Export
 from ldj_analysis.norms import load_norms, norm_scores, whole_years
-from ldj_analysis.pairing import EXCLUSION_COLUMNS, add_covariates, exclusion_frame, select_pairs
+from ldj_analysis.pairing import add_covariates, select_pairs
 from ldj_analysis.pseudonym import load_key, pseudonymise
 from ldj_analysis.response import add_response, numerator_counts, undefined_log
 
@@ -100,12 +106,11 @@ def _norm_pairs(pairs: pd.DataFrame, norms: pd.DataFrame) -> tuple[pd.DataFrame,
     side = np.where(zs["pre"]["no_norm_reason"].notna(), "start list", "end list")
     bad = reason.notna().to_numpy()
     text = pd.Series(side[bad], dtype="str") + ": " + reason[bad].astype("str").to_numpy()
-    log_rows = pd.concat(
+    log_rows = concat_exclusions(
         [
             exclusion_frame(pairs.loc[bad, "pre_record"].to_numpy(), "norm", text.to_numpy()),
             exclusion_frame(pairs.loc[bad, "post_record"].to_numpy(), "norm", text.to_numpy()),
-        ],
-        ignore_index=True,
+        ]
     )
     return pairs[~bad].reset_index(drop=True), log_rows
 
@@ -134,7 +139,12 @@ def derive(
     tp = base.merge(scores, on=["team_id", "moment"], how="left")
 
     result = select_pairs(
-        export.questionnaires, export.treatments, export.teams, tp, config["pairing"]
+        export.questionnaires,
+        export.treatments,
+        export.teams,
+        tp,
+        config["pairing"],
+        clients=export.clients,
     )
     counts = numerator_counts(config["response"]["numerator"], result.pairs, result.usable_posts)
     tp, response_msgs = add_response(tp, counts)
@@ -152,16 +162,12 @@ def derive(
     pairs = pairs[PAIR_COLUMNS].copy()
 
     prior = (
-        validation_exclusions[EXCLUSION_COLUMNS].astype("str")
+        validation_exclusions[EXCLUSION_COLUMNS]
         if validation_exclusions is not None and len(validation_exclusions)
         else None
     )
-    logs = [prior, result.exclusions, norm_log, unscored_log(scores), undefined_log(tp)]
-    logs = [x for x in logs if x is not None and len(x)]
-    exclusions = (
-        pd.concat(logs, ignore_index=True)
-        if logs
-        else pd.DataFrame({c: pd.Series(dtype="str") for c in EXCLUSION_COLUMNS})
+    exclusions = concat_exclusions(
+        [prior, result.exclusions, norm_log, unscored_log(scores), undefined_log(tp)]
     )
     n_validation = int((prior["table"] == "questionnaires").sum()) if prior is not None else 0
     flow = descriptives.flow(result.n_records, exclusions, n_selected, pairs, n_validation)
@@ -194,8 +200,6 @@ def write_derived(
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     derived.team_periods.to_parquet(team_periods_path, index=False)
     derived.pairs.to_parquet(pairs_path, index=False)
-    from ldj_analysis.validation import write_exclusions
-
     write_exclusions(derived.exclusions, exclusions_path)
     tables_dir = Path(tables_dir)
     tables_dir.mkdir(parents=True, exist_ok=True)

@@ -78,6 +78,15 @@ KEYS: dict[str, tuple[str, ...]] = {
     "questionnaires": ("record_id",),
 }
 
+#: Row references of the validated working copy: (table, foreign key) -> (referenced table,
+#: column holding the referenced row's position, -1 where the key is empty). Validation
+#: finds them anyway; kept, they spare the study logic hashing millions of ids again.
+ROW_REFS: dict[tuple[str, str], tuple[str, str]] = {
+    ("questionnaires", "client_id"): ("clients", "_client_row"),
+    ("questionnaires", "treatment_id"): ("treatments", "_treatment_row"),
+    ("treatments", "client_id"): ("clients", "_client_row"),
+}
+
 DTYPES: dict[Kind, str] = {
     "str": "str",
     "date": "datetime64[ns]",

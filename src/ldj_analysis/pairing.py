@@ -59,10 +59,11 @@ import numpy as np
 import pandas as pd
 
 from ldj_analysis.codes import INFORMANTS, INSTRUMENTS
-from ldj_analysis.export import take_text, text_from_codes
+from ldj_analysis.exclusion_log import EXCLUSION_COLUMNS, coded_exclusions, exclusion_frame
+from ldj_analysis.export import ROW_REFS, take_text
 from ldj_analysis.lookup import index_in
 
-EXCLUSION_COLUMNS = ["table", "key", "step", "reason"]
+__all__ = ["EXCLUSION_COLUMNS", "exclusion_frame", "select_pairs", "add_covariates"]
 
 #: Exclusion steps of questionnaire records, in order, with their flow labels.
 STEPS: dict[str, str] = {
@@ -96,16 +97,6 @@ PAIR_COLUMNS = [
     "pre_raw",
     "post_raw",
 ]
-
-
-def exclusion_frame(
-    key: Any, step: str, reason: Any, table: str = "questionnaires"
-) -> pd.DataFrame:
-    """Exclusion rows in the contract's columns (``table, key, step, reason``)."""
-    frame = pd.DataFrame({"key": key, "reason": reason})
-    frame.insert(0, "table", table)
-    frame.insert(2, "step", step)
-    return frame.astype("str")
 
 
 @dataclass
@@ -167,13 +158,13 @@ class _Status:
     def exclusions(self, keys: pd.Series) -> pd.DataFrame:
         """The exclusion rows of every excluded row, in row order (``keys``: export keys)."""
         rows = np.flatnonzero(~self.alive)
-        return pd.DataFrame(
-            {
-                "table": text_from_codes(np.zeros(len(rows), np.int64), ["questionnaires"]),
-                "key": take_text(keys, rows),
-                "step": text_from_codes(self.step[rows], self.steps),
-                "reason": text_from_codes(self.reason[rows], self.reasons),
-            }
+        return coded_exclusions(
+            take_text(keys, rows),
+            "questionnaires",
+            self.step[rows],
+            self.steps,
+            self.reason[rows],
+            self.reasons,
         )
 
 
@@ -241,18 +232,118 @@ def resolve_treatments(
     return out
 
 
+def _date_key(dates: np.ndarray, descending: bool = False) -> np.ndarray:
+    """Dates (no NaT) as integers that sort ascending, or descending."""
+    key = np.asarray(dates, "datetime64[ns]").view(np.int64)
+    return -key if descending else key
+
+
+def _run_starts(*columns: np.ndarray) -> np.ndarray:
+    """For rows sorted by ``columns``: True where a new combination of values begins."""
+    n = len(columns[0])
+    start = np.zeros(n, bool)
+    if n:
+        start[0] = True
+        for column in columns:
+            start[1:] |= column[1:] != column[:-1]
+    return start
+
+
+def _combined(client: np.ndarray, instr: np.ndarray, inf: np.ndarray, n_inf: int) -> np.ndarray:
+    """One integer per client-instrument-informant (codes; client may be -1 for missing)."""
+    return (client.astype(np.int64) * len(INSTRUMENTS) + instr) * n_inf + inf
+
+
+def _join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inner join of two integer key arrays: positions (i, j) of every pair with
+    ``left[i] == right[j]``, by sorting ``right`` and binary search."""
+    order = np.argsort(right, kind="stable")
+    keys = right[order]
+    lo = np.searchsorted(keys, left, "left")
+    count = np.searchsorted(keys, left, "right") - lo
+    i = np.repeat(np.arange(len(left)), count)
+    offset = np.arange(len(i)) - np.repeat(np.cumsum(count) - count, count)
+    return i, order[np.repeat(lo, count) + offset]
+
+
+def period_rows(team: np.ndarray, date: np.ndarray, periods: pd.DataFrame) -> np.ndarray:
+    """Row of ``periods`` (``team, moment, period_start, period_end``, team as codes) whose
+    team is the list's and whose [start, end] holds its date; of several, the earliest
+    moment; -1 if none. Disjoint periods of whole days (the usual case) are found by binary
+    search, others through a join of every list with every period of its team."""
+    p_team = periods["team"].to_numpy(np.int64)
+    start = periods["period_start"].to_numpy("datetime64[ns]")
+    end = periods["period_end"].to_numpy("datetime64[ns]")
+    usable = ~np.isnat(start) & ~np.isnat(end) & (start <= end) & (p_team >= 0)
+    idx = np.flatnonzero(usable)
+    idx = idx[np.lexsort((start[idx], p_team[idx]))]
+    ts, ss, es = p_team[idx], start[idx], end[idx]
+    overlap = ((ts[1:] == ts[:-1]) & (ss[1:] <= es[:-1])).any()
+    day = np.timedelta64(1, "D")
+    known = ~np.isnat(date)
+    whole = all(
+        not ((x[~np.isnat(x)] - np.datetime64(0, "D")) % day).astype(bool).any()
+        for x in (ss, es, date)
+    )
+    if overlap or not whole:
+        rows = pd.DataFrame({"i": np.arange(len(team)), "team": team, "date": date})
+        cand = rows.merge(periods.assign(p=np.arange(len(periods))), on="team")
+        inside = (cand["period_start"] <= cand["date"]) & (cand["date"] <= cand["period_end"])
+        cand = cand[inside.to_numpy(bool)].sort_values(["i", "moment"]).drop_duplicates("i")
+        out = np.full(len(team), -1, np.int64)
+        out[cand["i"].to_numpy()] = cand["p"].to_numpy()
+        return out
+
+    def key(t: np.ndarray, d: np.ndarray) -> np.ndarray:
+        days = d.astype("datetime64[D]").astype(np.int64) - (1 << 31)
+        return (t.astype(np.int64) << 32) + days
+
+    ok = known & (team >= 0)
+    probe = key(team, np.where(ok, date, ss[0] if len(ss) else date))
+    at = np.searchsorted(key(ts, ss), probe, side="right") - 1  # last start <= the date
+    hit = ok & (at >= 0)
+    at = np.maximum(at, 0)
+    if len(idx):
+        hit &= (ts[at] == team) & (date <= es[at])
+    else:
+        hit[:] = False
+    return np.where(hit, idx[at] if len(idx) else -1, -1)
+
+
+def _row_refs(
+    questionnaires: pd.DataFrame, treatments: pd.DataFrame, clients: pd.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Client and treatment rows of each list and the client row of each treatment, when
+    validation left them in the working copy (:data:`ROW_REFS`), else None."""
+    q_client = ROW_REFS[("questionnaires", "client_id")][1]
+    q_treatment = ROW_REFS[("questionnaires", "treatment_id")][1]
+    tr_client = ROW_REFS[("treatments", "client_id")][1]
+    if clients is None or not {q_client, q_treatment} <= set(questionnaires.columns):
+        return None
+    if tr_client not in treatments.columns:
+        return None
+    return (
+        questionnaires[q_client].to_numpy(np.int64),
+        questionnaires[q_treatment].to_numpy(np.int64),
+        treatments[tr_client].to_numpy(np.int64),
+    )
+
+
 def select_pairs(
     questionnaires: pd.DataFrame,
     treatments: pd.DataFrame,
     teams: pd.DataFrame,
     team_periods: pd.DataFrame,
     cfg: dict[str, Any],
+    clients: pd.DataFrame | None = None,
 ) -> PairingResult:
     """Select one pre/post pair per client-instrument-team-period (see module docstring).
 
     ``team_periods`` needs ``team_id, moment, period_start, period_end, condition,
     instrument_opgroei, instrument_opvoed``; ``cfg`` is the config's ``pairing`` section.
-    Works on integer codes of clients, teams, treatments, instruments and informants.
+    Works on integer codes of clients, teams, treatments, instruments and informants: the
+    row references of a validated working copy when present (then ``clients`` is needed;
+    the pairs then carry them for :func:`add_covariates`), else codes found here.
     """
     q = questionnaires.reset_index(drop=True)
     n = len(q)
@@ -267,19 +358,27 @@ def select_pairs(
     instr_cat = pd.Index(list(INSTRUMENTS))
     inf_cat = pd.Index(list(INFORMANTS))
     team_cat = pd.Index(teams["team_id"].drop_duplicates())
-    tr_table = (
-        treatments
-        if _no_duplicates(treatments["treatment_id"])
-        else treatments.drop_duplicates("treatment_id")
-    ).reset_index(drop=True)
-    # The large hash lookups run side by side (Arrow releases the GIL); results are the same.
-    with ThreadPoolExecutor(2) as pool:
-        clients_coded = pool.submit(_factorize_text, q["client_id"])
+    refs = _row_refs(q, treatments, clients)
+    if refs is not None:  # validated: treatment ids are distinct, every list's client known
+        client, tr, tr_client = refs
+        client_uniques = clients["client_id"]
+        tr_table = treatments.reset_index(drop=True)
         instr = index_in(q["instrument"], instr_cat)
         inf = index_in(q["informant"], inf_cat)
-        tr = index_in(q["treatment_id"], tr_table["treatment_id"])
-        client, client_uniques = clients_coded.result()
-    tr_client = index_in(tr_table["client_id"], client_uniques)
+    else:
+        tr_table = (
+            treatments
+            if _no_duplicates(treatments["treatment_id"])
+            else treatments.drop_duplicates("treatment_id")
+        ).reset_index(drop=True)
+        # The large hash lookups run side by side (Arrow releases the GIL).
+        with ThreadPoolExecutor(2) as pool:
+            clients_coded = pool.submit(_factorize_text, q["client_id"])
+            instr = index_in(q["instrument"], instr_cat)
+            inf = index_in(q["informant"], inf_cat)
+            tr = index_in(q["treatment_id"], tr_table["treatment_id"])
+            client, client_uniques = clients_coded.result()
+        tr_client = index_in(tr_table["client_id"], client_uniques)
     tr_team = index_in(tr_table["team_id"], team_cat)
     tr_start = tr_table["start_date"].to_numpy("datetime64[ns]")
     tr_end = tr_table["end_date"].to_numpy("datetime64[ns]")
@@ -373,11 +472,10 @@ def select_pairs(
             "opv": instr_cat.get_indexer(team_periods["instrument_opvoed"]),
         }
     )
-    cand = E[["row", "team", "date"]].merge(periods, on="team")
-    inside = (cand["period_start"] <= cand["date"]) & (cand["date"] <= cand["period_end"])
-    cand = cand[inside.to_numpy(bool)].sort_values(["row", "moment"]).drop_duplicates("row")
-    E = E.merge(cand[["row", "moment", "tp", "opg", "opv"]], on="row", how="left")
-    out_period = E["tp"].isna().to_numpy()
+    where = period_rows(E["team"].to_numpy(), E["date"].to_numpy("datetime64[ns]"), periods)
+    out_period = where < 0
+    found = np.maximum(where, 0)
+    E = E.assign(**{c: periods[c].to_numpy()[found] for c in ("moment", "tp", "opg", "opv")})
     bad_team = team_cat.to_numpy(dtype=object)[E["team"].to_numpy()[out_period]]
     st.drop_rows(
         E["row"].to_numpy()[out_period],
@@ -386,7 +484,7 @@ def select_pairs(
             object
         ),
     )
-    E = E[~out_period].astype({"moment": "int64", "tp": "int64", "opg": "int64", "opv": "int64"})
+    E = E[~out_period]
     uses = ((E["instr"] == E["opg"]) | (E["instr"] == E["opv"])).to_numpy(bool)
     bad = E[~uses]
     st.drop_rows(
@@ -413,11 +511,10 @@ def select_pairs(
     )
 
     # Duplicate end lists of one informant and instrument in one treatment.
-    E = E.sort_values(
-        ["client", "tr", "instr", "inf", "date", "row"],
-        ascending=[True, True, True, True, not latest, True],
-    )
-    dup = E.duplicated(["client", "tr", "instr", "inf"], keep="first").to_numpy()
+    e = {c: E[c].to_numpy() for c in E.columns}
+    e_date = _date_key(e["date"], descending=latest)
+    E = E.iloc[np.lexsort((e["row"], e_date, e["inf"], e["instr"], e["tr"], e["client"]))]
+    dup = ~_run_starts(*(E[c].to_numpy() for c in ("client", "tr", "instr", "inf")))
     st.drop_rows(
         E["row"].to_numpy()[dup],
         "duplicate",
@@ -425,66 +522,79 @@ def select_pairs(
     )
     E = E[~dup]
 
-    # Start lists and matching.
+    # Start lists and matching: every start list of the same client, instrument and
+    # informant, joined by binary search on one combined key.
     b_rows = np.flatnonzero(st.alive & is_begin)
-    B = pd.DataFrame(
-        {
-            "b_row": b_rows,
-            "client": client[b_rows],
-            "instr": instr[b_rows],
-            "inf": inf[b_rows],
-            "b_date": date[b_rows],
-            "b_tr": tr[b_rows],
-        }
+    e_row, e_date = E["row"].to_numpy(), E["date"].to_numpy("datetime64[ns]")
+    e_i, b_i = _join(
+        _combined(E["client"].to_numpy(), E["instr"].to_numpy(), E["inf"].to_numpy(), len(inf_cat)),
+        _combined(client[b_rows], instr[b_rows], inf[b_rows], len(inf_cat)),
     )
-    M = E[["row", "client", "instr", "inf", "date", "tr"]].merge(B, on=["client", "instr", "inf"])
-    ok = M["b_date"] < M["date"]
+    m_row, m_date, m_b = e_row[e_i], e_date[e_i], b_rows[b_i]
+    ok = date[m_b] < m_date
     if cfg["same_treatment"]:
-        ok &= (M["b_tr"] < 0) | (M["b_tr"] == M["tr"])
-    M = M[ok.to_numpy(bool)]
-    candidate_b = np.unique(M["b_row"].to_numpy())
-    M = M.sort_values(["row", "b_date", "b_row"], ascending=[True, not latest, True])
-    chosen = M.drop_duplicates("row")
+        m_tr = E["tr"].to_numpy()[e_i]
+        ok &= (tr[m_b] < 0) | (tr[m_b] == m_tr)
+    m_row, m_date, m_b = m_row[ok], m_date[ok], m_b[ok]
+    candidate_b = np.unique(m_b)
+    order = np.lexsort((m_b, _date_key(date[m_b], descending=latest), m_row))
+    first = order[_run_starts(m_row[order])]  # each end list's best start list
     # A start list goes to the earliest end list that chose it.
-    chosen = chosen.sort_values(["b_row", "date", "row"])
-    chosen = chosen[~chosen.duplicated("b_row", keep="first").to_numpy()]
-    E = E.merge(chosen[["row", "b_row", "b_date"]], on="row", how="left")
-    has_pair = E["b_row"].notna().to_numpy()
-    E["b_row"] = E["b_row"].fillna(-1).astype("int64")
+    order = first[np.lexsort((m_row[first], _date_key(m_date[first]), m_b[first]))]
+    chosen = order[_run_starts(m_b[order])]
+    b_of = np.full(n, -1, np.int64)
+    b_of[m_row[chosen]] = m_b[chosen]
+    has_pair = b_of[e_row] >= 0
+    E = E.assign(b_row=b_of[e_row], has_pair=has_pair)
 
     # Informant priority per client-instrument-team-period.
-    cell = ["client", "instr", "team", "moment"]
-    E = E.assign(has_pair=has_pair).sort_values(
-        [*cell, "group_rank", "pos", "date", "row"],
-        ascending=[True, True, True, True, True, True, not latest, True],
+    e = {c: E[c].to_numpy() for c in ("row", "client", "instr", "team", "moment")}
+    order = np.lexsort(
+        (
+            e["row"],
+            _date_key(E["date"].to_numpy("datetime64[ns]"), descending=latest),
+            E["pos"].to_numpy(),
+            E["group_rank"].to_numpy(),
+            e["moment"],
+            e["team"],
+            e["instr"],
+            e["client"],
+        )
     )
-    paired = E[E["has_pair"].to_numpy()]
+    E = E.iloc[order]
+    cell_start = _run_starts(*(e[c][order] for c in ("client", "instr", "team", "moment")))
+    cell = np.cumsum(cell_start) - 1
+    eligible = E["has_pair"].to_numpy()
     if cfg["priority_scope"] == "post":
-        top = E.groupby(cell, sort=False)["group_rank"].transform("min")
-        paired = paired[(paired["group_rank"] == top.loc[paired.index]).to_numpy(bool)]
-    winners = paired.drop_duplicates(cell)
-    is_winner = E["row"].isin(winners["row"]).to_numpy()
+        group_rank = E["group_rank"].to_numpy()
+        top = np.minimum.reduceat(group_rank, np.flatnonzero(cell_start))[cell]
+        eligible = eligible & (group_rank == top)
+    candidates = np.flatnonzero(eligible)
+    win_pos = candidates[_run_starts(cell[candidates])]  # first eligible row per cell
+    winners = E.iloc[win_pos]
+    is_winner = np.zeros(len(E), bool)
+    is_winner[win_pos] = True
     no_start = ~E["has_pair"].to_numpy()
-    ns = E[no_start]
+    ns_rows = E["row"].to_numpy()[no_start]
+    in_join = np.zeros(n, bool)
+    in_join[m_row] = True
     st.drop_rows(
-        ns["row"].to_numpy(),
+        ns_rows,
         "no_start",
         np.where(
-            ns["row"].isin(M["row"]).to_numpy(),
+            in_join[ns_rows],
             "its start list was already paired with an earlier end list",
             "no start list of the same client, instrument and informant before it"
             + (" in the same treatment" if cfg["same_treatment"] else ""),
         ),
     )
-    losers = E[~no_start & ~is_winner].merge(
-        winners[[*cell, "inf"]].rename(columns={"inf": "win_inf"}), on=cell, how="left"
-    )
-    win_name = pd.Series(
-        inf_cat.to_numpy(dtype=object)[losers["win_inf"].fillna(0).astype("int64").to_numpy()],
-        dtype="str",
-    )
+    win_inf = np.full(int(cell[-1]) + 1 if len(cell) else 0, -1, np.int64)
+    win_inf[cell[win_pos]] = E["inf"].to_numpy()[win_pos]
+    lose = ~no_start & ~is_winner
+    loser_win = win_inf[cell[lose]]
+    win_name = pd.Series(inf_cat.to_numpy(dtype=object)[np.maximum(loser_win, 0)], dtype="str")
     loser_reason = np.where(
-        losers["win_inf"].isna().to_numpy(),
+        loser_win < 0,
         "pair not selected: a higher-priority informant has an end list without a start list"
         " (priority_scope post)",
         (
@@ -493,8 +603,8 @@ def select_pairs(
             + " was chosen for this client, instrument and period"
         ).to_numpy(object),
     )
-    st.drop_rows(losers["row"].to_numpy(), "priority", loser_reason)
-    st.drop_rows(losers["b_row"].to_numpy(), "priority", loser_reason)
+    st.drop_rows(E["row"].to_numpy()[lose], "priority", loser_reason)
+    st.drop_rows(E["b_row"].to_numpy()[lose], "priority", loser_reason)
 
     used_b = winners["b_row"].to_numpy()
     alive_b = np.flatnonzero(st.alive & is_begin)
@@ -532,6 +642,9 @@ def select_pairs(
             "post_raw": q["raw_total"].to_numpy("float64")[post],
         }
     )
+    if refs is not None:
+        pairs["_client_row"] = winners["client"].to_numpy()
+        pairs["_treatment_row"] = winners["tr"].to_numpy()
     pairs.insert(4, "domain", pairs["instrument"].map(INSTRUMENTS))
     pairs = pairs.astype(
         {
@@ -566,9 +679,13 @@ def add_covariates(
     """Add ``sex`` ('m'/'f'/NaN), ``age`` (years at the end list, days / 365.25, decimals),
     ``duration_days`` (treatment end - start, or end list date - start when the treatment is
     open) and, for the norms, ``birth_date`` (dropped before anything is written)."""
-    cl, tr = clients, treatments  # index_in finds the first row of an id, as drop_duplicates
-    ci = index_in(pairs["client_id"], cl["client_id"])
-    ti = index_in(pairs["treatment_id"], tr["treatment_id"])
+    cl, tr = clients, treatments
+    if {"_client_row", "_treatment_row"} <= set(pairs.columns):  # from the working copy
+        ci = pairs["_client_row"].to_numpy(np.int64)
+        ti = pairs["_treatment_row"].to_numpy(np.int64)
+    else:  # index_in finds the first row of an id, as drop_duplicates
+        ci = index_in(pairs["client_id"], cl["client_id"])
+        ti = index_in(pairs["treatment_id"], tr["treatment_id"])
     out = pairs.copy()
     sex = take_text(cl["sex"], np.where(ci >= 0, ci, 0)).where(ci >= 0)
     out["sex"] = sex.set_axis(out.index)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,8 @@ from ldj_analysis.codes import (
     OCCASIONS,
     SEXES,
 )
-from ldj_analysis.export import KEYS, BadCells, Export, ExportError, Problem, take_text
+from ldj_analysis.exclusion_log import EXCLUSION_COLUMNS, write_exclusions
+from ldj_analysis.export import KEYS, ROW_REFS, BadCells, Export, ExportError, Problem, take_text
 from ldj_analysis.lookup import index_in, isin
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 #: Tables whose rows are single records: a problem there may be excluded (config).
 RECORD_TABLES: tuple[str, ...] = ("clients", "treatments", "questionnaires")
 
-EXCLUSION_COLUMNS = ["table", "key", "step", "reason"]
 
 _DATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "implementation": (
@@ -60,6 +60,8 @@ class ValidationResult:
 
     export: Export
     exclusions: pd.DataFrame
+    #: Positions of the referenced rows in the valid tables, per :data:`ROW_REFS` key.
+    row_refs: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
 
 def _codes(values: tuple[str, ...] | list[str]) -> pa.Check:
@@ -192,17 +194,6 @@ def _all_distinct(values: pd.Series) -> bool:
     array = pa.array(pd.Series(values, dtype="str"))
     n_distinct = pc.count_distinct(array, mode="only_valid").as_py()
     return n_distinct == len(array) - array.null_count
-
-
-def write_exclusions(exclusions: pd.DataFrame, path: str | Path) -> None:
-    """Write an exclusion log (``table, key, step, reason``) as CSV; Arrow's writer, as the
-    log can hold millions of rows (string fields are quoted)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(exclusions[EXCLUSION_COLUMNS].astype("str"), preserve_index=False)
-    pacsv.write_csv(table, str(path), pacsv.WriteOptions(quoting_style="needed"))
 
 
 def _key_text(frame: pd.DataFrame, table: str, rows: np.ndarray) -> list[str]:
@@ -407,6 +398,33 @@ def _check_cross_tables(collector: _Collector, lookups: dict[str, Future]) -> No
     collector.rows("questionnaires", differs, "treatment_id", "treatment belongs to another client")
 
 
+def _row_refs(
+    lookups: dict[str, Future], drop: dict[str, np.ndarray]
+) -> dict[tuple[str, str], np.ndarray]:
+    """The foreign keys' row positions (see :data:`ROW_REFS`), renumbered for the valid
+    tables (excluded rows removed)."""
+    found = {
+        ("questionnaires", "client_id"): "q_client",
+        ("questionnaires", "treatment_id"): "tr_row",
+        ("treatments", "client_id"): "tr_client",
+    }
+    out = {}
+    for (table, column), name in found.items():
+        target = ROW_REFS[(table, column)][0]
+        position = lookups[name].result()
+        if table in drop:
+            position = position[~drop[table]]
+        if target in drop:
+            renumber = np.cumsum(~drop[target]) - 1
+            renumber[drop[target]] = -1
+            moved = np.where(position >= 0, renumber[np.maximum(position, 0)], -1)
+            if ((moved < 0) & (position >= 0)).any():  # the cascade excludes such records
+                raise AssertionError(f"valid {table} refer to excluded {target} rows")
+            position = moved
+        out[(table, column)] = position.astype(np.int32)
+    return out
+
+
 def _exclude(collector: _Collector) -> tuple[dict[str, np.ndarray], list[pd.DataFrame]]:
     """Masks of excluded rows per record table, cascading clients -> treatments -> lists."""
     t = collector.tables
@@ -502,7 +520,7 @@ def validate_export(
             log.warning(
                 "validation: excluded %d %s record(s); see the exclusion log", mask.sum(), table
             )
-    return ValidationResult(Export(**tables), exclusions)
+    return ValidationResult(Export(**tables), exclusions, _row_refs(lookups, drop))
 
 
 def validate_dir(export_dir: str, config: dict[str, Any]) -> ValidationResult:
@@ -523,7 +541,8 @@ def run_validation(
     exclusions_path: str | Path,
     summary_path: str | Path,
 ) -> ValidationResult:
-    """Validate the export; write its valid tables (Parquet), exclusions and a summary.
+    """Validate the export; write its valid tables (:func:`write_working_copy`), exclusions
+    and a summary.
 
     The valid tables keep the export's ids and dates: they are a working copy of the raw
     export (the workflow marks them temporary), never derived data.
@@ -535,8 +554,7 @@ def run_validation(
     result = validate_dir(str(export_dir), config)
     validated_dir = Path(validated_dir)
     validated_dir.mkdir(parents=True, exist_ok=True)
-    for table, frame in result.export.tables().items():
-        frame.to_parquet(validated_dir / f"{table}.parquet", index=False)
+    write_working_copy(result, validated_dir)
     write_exclusions(result.exclusions, exclusions_path)
     summary = {
         "export_dir": str(export_dir),
@@ -549,9 +567,26 @@ def run_validation(
     return result
 
 
+def write_working_copy(result: ValidationResult, validated_dir: str | Path) -> None:
+    """Write the valid tables as Arrow IPC files (``<table>.arrow``, LZ4), with the row
+    references of :data:`ROW_REFS` as extra columns: a temporary file read once, so fast
+    writing and reading matter more than size."""
+    validated_dir = Path(validated_dir)
+    validated_dir.mkdir(parents=True, exist_ok=True)
+    for table, frame in result.export.tables().items():
+        refs = {
+            column: result.row_refs[key]
+            for key, (_, column) in ROW_REFS.items()
+            if key[0] == table and key in result.row_refs
+        }
+        if refs:
+            frame = frame.assign(**refs)
+        frame.to_feather(validated_dir / f"{table}.arrow", compression="lz4")
+
+
 def read_validated(validated_dir: str | Path) -> Export:
-    """Read the valid tables written by :func:`run_validation`."""
+    """Read the valid tables written by :func:`run_validation` (with their row references)."""
     from ldj_analysis.codes import TABLES
 
     validated_dir = Path(validated_dir)
-    return Export(**{t: pd.read_parquet(validated_dir / f"{t}.parquet") for t in TABLES})
+    return Export(**{t: pd.read_feather(validated_dir / f"{t}.arrow") for t in TABLES})

@@ -18,7 +18,12 @@ from ldj_analysis.config import validate_config
 from ldj_analysis.derive import Derived, derive
 from ldj_analysis.export import Export
 from ldj_analysis.norms import load_norms
-from ldj_analysis.validation import ValidationResult, validate_export
+from ldj_analysis.validation import (
+    ValidationResult,
+    read_validated,
+    validate_export,
+    write_working_copy,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = b"scale-test-key"
@@ -64,12 +69,20 @@ VARIANTS: dict[str, dict] = {
 }
 
 
-def run(export: Export, variant: str = "default") -> tuple[ValidationResult, Derived]:
-    """Validate (excluding bad records) and derive with a config variant."""
+def run(
+    export: Export, variant: str = "default", working_copy: Path | None = None
+) -> tuple[ValidationResult, Derived]:
+    """Validate (excluding bad records) and derive with a config variant; with
+    ``working_copy`` (a folder), derive from the working copy the workflow writes (with its
+    row references) instead of the valid export in memory."""
     config = validate_config(VARIANTS[variant])
     valid = validate_export(export, config)
+    analysed = valid.export
+    if working_copy is not None:
+        write_working_copy(valid, working_copy)
+        analysed = read_validated(working_copy)
     derived = derive(
-        valid.export,
+        analysed,
         config,
         norms=load_norms(ROOT / "data" / "norms.csv"),
         validation_exclusions=valid.exclusions,
@@ -81,6 +94,7 @@ def run(export: Export, variant: str = "default") -> tuple[ValidationResult, Der
 def outputs(valid: ValidationResult, derived: Derived) -> dict[str, pd.DataFrame]:
     """The frames compared with the reference."""
     out = {name: getattr(derived, name) for name in OUTPUTS}
+    out["exclusions"] = out["exclusions"].astype("str")  # as written: coded columns as text
     out["validation_exclusions"] = valid.exclusions
     out["validated_questionnaires"] = valid.export.questionnaires
     out["validated_treatments"] = valid.export.treatments

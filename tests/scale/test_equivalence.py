@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from ldj_analysis.export import take_text, text_from_codes
 from ldj_analysis.pairing import _factorize_text, _no_duplicates, _rank_of
-from ldj_analysis.validation import _all_distinct
+from ldj_analysis.validation import _all_distinct, read_validated
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -30,9 +30,17 @@ def export():
     return broken_export()
 
 
+@pytest.mark.parametrize("path", ["in_memory", "working_copy"])
 @pytest.mark.parametrize("variant", list(VARIANTS))
-def test_outputs_equal_the_plain_code(export, variant, tmp_path):
-    got = outputs(*run(export, variant))
+def test_outputs_equal_the_plain_code(export, variant, path, tmp_path):
+    """Both the valid export in memory (codes found by pairing) and the workflow's working
+    copy (row references found by validation) give the stored outputs."""
+    copy = tmp_path / "validated" if path == "working_copy" else None
+    got = outputs(*run(export, variant, copy))
+    if copy is not None:  # the row references really were there to be used
+        written = read_validated(copy)
+        assert {"_client_row", "_treatment_row"} <= set(written.questionnaires.columns)
+        assert "_client_row" in written.treatments.columns
     for name, frame in got.items():
         expected = pd.read_parquet(HERE / "reference" / f"{variant}_{name}.parquet")
         frame.to_parquet(tmp_path / "got.parquet", index=False)  # as the reference was stored

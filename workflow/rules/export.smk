@@ -26,7 +26,7 @@ rule validate:
     input:
         EXPORT_FILES,
     output:
-        validated=temp(expand("{dir}/{table}.parquet", dir=VALIDATED_DIR, table=TABLES)),
+        validated=temp(expand("{dir}/{table}.arrow", dir=VALIDATED_DIR, table=TABLES)),
         exclusions=VALIDATION_EXCLUSIONS,
         summary=VALIDATED_SUMMARY,
     params:
