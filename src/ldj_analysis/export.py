@@ -277,8 +277,15 @@ def take_text(values: pd.Series, rows: np.ndarray) -> pd.Series:
     """``values`` (text) at the given positions as a ``str`` Series, taken in Arrow."""
     import pyarrow as pa
 
+    rows = np.asarray(rows, np.int64)
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):  # take codes only
+        codes = np.asarray(pd.Series(values).cat.codes, dtype=np.int32)[rows]
+        categories = pa.array(pd.Series(values).cat.categories.astype("str"), pa.large_string())
+        indices = pa.array(codes, mask=codes < 0)
+        taken = pa.DictionaryArray.from_arrays(indices, categories).cast(pa.large_string())
+        return pd.Series(pd.array(taken, dtype="str"))
     array = pa.array(pd.Series(values, dtype="str").reset_index(drop=True))
-    taken = array.take(pa.array(np.asarray(rows, np.int64))).cast(pa.large_string())
+    taken = array.take(pa.array(rows)).cast(pa.large_string())
     return pd.Series(pd.array(taken, dtype="str"))
 
 

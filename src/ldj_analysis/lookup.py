@@ -24,6 +24,10 @@ def index_in(values: pd.Series | np.ndarray, pool: pd.Index | pd.Series | list) 
 
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):  # look up categories
+        codes = np.asarray(pd.Series(values).cat.codes, dtype=np.int64)
+        found = np.append(index_in(pd.Series(values).cat.categories, pool), -1)
+        return found[np.where(codes >= 0, codes, len(found) - 1)]
     found = pc.index_in(_arrow_text(values), value_set=_arrow_text(pool))
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 

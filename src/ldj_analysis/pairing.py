@@ -51,6 +51,7 @@ period), and so is each start list. Norm-group exclusions (step ``norm``) happen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -148,6 +149,17 @@ class _Status:
         self.step[rows] = self.steps.index(step)
         self.reason[rows] = codes
         self.alive[rows] = False
+
+    def drop_keyed(
+        self, rows: np.ndarray, step: str, keys: np.ndarray, reason_of: Callable[[int], str]
+    ) -> None:
+        """Drop rows whose reason is a function of an integer key per row: texts are made
+        once per distinct key, not per row."""
+        rows = np.asarray(rows, dtype=np.int64)
+        keep = self.alive[rows]
+        distinct, inverse = np.unique(np.asarray(keys)[keep], return_inverse=True)
+        texts = np.asarray([reason_of(int(k)) for k in distinct], dtype=object)
+        self.drop_rows(rows[keep], step, texts[inverse] if len(distinct) else "")
 
     def drop_mask(self, mask: np.ndarray, step: str, reason: Any) -> None:
         rows = np.flatnonzero(mask & self.alive)
@@ -434,17 +446,27 @@ def select_pairs(
     pos = np.where(inf >= 0, position[inst, safe_inf], -1)
     allowed = np.where(inst >= 0, group_rank >= 0, (inf >= 0) & in_any[safe_inf])
     bad = np.flatnonzero(st.alive & ~allowed)
-    inst_name = np.asarray([*inst_uniques, ""], dtype=object)[inst[bad]]
-    st.drop_rows(
-        bad,
-        "informant",
-        (
-            "informant "
-            + text("informant", bad)
-            + " is not in the informant priority"
-            + np.where(inst[bad] >= 0, " of institution " + pd.Series(inst_name, dtype="str"), "")
-        ).to_numpy(object),
-    )
+    n_inst = len(inst_uniques) + 1
+    if (inf[bad] >= 0).all():  # known codes: one reason text per informant and institution
+
+        def informant_reason(key: int) -> str:
+            where = f" of institution {inst_uniques[key % n_inst - 1]}" if key % n_inst else ""
+            return f"informant {INFORMANTS[key // n_inst]} is not in the informant priority{where}"
+
+        st.drop_keyed(bad, "informant", inf[bad] * n_inst + inst[bad] + 1, informant_reason)
+    else:
+        inst_name = np.asarray([*inst_uniques, ""], dtype=object)[inst[bad]]
+        institution = " of institution " + pd.Series(inst_name, dtype="str")
+        st.drop_rows(
+            bad,
+            "informant",
+            (
+                "informant "
+                + text("informant", bad)
+                + " is not in the informant priority"
+                + np.where(inst[bad] >= 0, institution, "")
+            ).to_numpy(object),
+        )
 
     # End lists: period of their team.
     e_rows = np.flatnonzero(st.alive & is_end)
@@ -487,17 +509,20 @@ def select_pairs(
     E = E[~out_period]
     uses = ((E["instr"] == E["opg"]) | (E["instr"] == E["opv"])).to_numpy(bool)
     bad = E[~uses]
-    st.drop_rows(
+    n_moment = int(bad["moment"].max()) + 1 if len(bad) else 1
+    team_names, n_instr = team_cat.to_numpy(dtype=object), len(instr_cat)
+
+    def team_instrument_reason(key: int) -> str:
+        team_instr, moment = divmod(key, n_moment)
+        t, i = divmod(team_instr, n_instr)
+        return f"team {team_names[t]} does not use {instr_cat[i]} at moment {moment}"
+
+    st.drop_keyed(
         bad["row"].to_numpy(),
         "team_instrument",
-        (
-            "team "
-            + pd.Series(team_cat.to_numpy(dtype=object)[bad["team"].to_numpy()], dtype="str")
-            + " does not use "
-            + pd.Series(instr_cat.to_numpy(dtype=object)[bad["instr"].to_numpy()], dtype="str")
-            + " at moment "
-            + pd.Series(bad["moment"].to_numpy()).astype(str)
-        ).to_numpy(object),
+        (bad["team"].to_numpy() * n_instr + bad["instr"].to_numpy()) * n_moment
+        + bad["moment"].to_numpy(),
+        team_instrument_reason,
     )
     E = E[uses]
     usable_posts = pd.DataFrame(

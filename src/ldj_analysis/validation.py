@@ -567,10 +567,18 @@ def run_validation(
     return result
 
 
+#: Text columns with a few distinct values, kept as categoricals in the working copy.
+_CATEGORICAL: dict[str, tuple[str, ...]] = {
+    "questionnaires": ("instrument", "informant", "occasion"),
+    "treatments": ("team_id",),
+    "clients": ("sex",),
+}
+
+
 def write_working_copy(result: ValidationResult, validated_dir: str | Path) -> None:
     """Write the valid tables as Arrow IPC files (``<table>.arrow``, LZ4), with the row
-    references of :data:`ROW_REFS` as extra columns: a temporary file read once, so fast
-    writing and reading matter more than size."""
+    references of :data:`ROW_REFS` as extra columns and code columns as categoricals: a
+    temporary file read once, so fast reading and a small footprint matter more than size."""
     validated_dir = Path(validated_dir)
     validated_dir.mkdir(parents=True, exist_ok=True)
     for table, frame in result.export.tables().items():
@@ -579,6 +587,7 @@ def write_working_copy(result: ValidationResult, validated_dir: str | Path) -> N
             for key, (_, column) in ROW_REFS.items()
             if key[0] == table and key in result.row_refs
         }
+        refs |= {c: frame[c].astype("category") for c in _CATEGORICAL.get(table, ())}
         if refs:
             frame = frame.assign(**refs)
         frame.to_feather(validated_dir / f"{table}.arrow", compression="lz4")

@@ -96,6 +96,7 @@ def test_take_text_and_codes_equal_object_arrays(values, data):
     )
     expected = pd.Series(series.to_numpy(dtype=object)[rows], dtype="str")
     pd.testing.assert_series_equal(take_text(series, rows), expected)
+    pd.testing.assert_series_equal(take_text(series.astype("category"), rows), expected)
     texts = ["a", "b c", "é"]
     codes = np.asarray(data.draw(st.lists(st.integers(0, 2), max_size=20)), dtype=np.int64)
     expected = pd.Series(np.asarray(texts, dtype=object)[codes], dtype="str")

@@ -16,6 +16,8 @@ def test_index_in_equals_get_indexer(values, pool):
     series = pd.Series(values, dtype="str")
     expected = pd.Index(pool, dtype="str").get_indexer(series)
     np.testing.assert_array_equal(index_in(series, pool), expected)
+    # a categorical column (the working copy's code columns) gives the same positions
+    np.testing.assert_array_equal(index_in(series.astype("category"), pool), expected)
 
 
 @given(st.lists(TEXT, max_size=40), st.lists(TEXT, max_size=15))

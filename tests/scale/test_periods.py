@@ -21,9 +21,9 @@ def brute(team: np.ndarray, date: np.ndarray, periods: pd.DataFrame) -> np.ndarr
         if np.isnat(d):
             continue
         for p, row in enumerate(periods.itertuples()):
-            if row.team == t and row.period_start <= pd.Timestamp(d) <= row.period_end:
-                if best is None or row.moment < periods["moment"].iloc[best]:
-                    best = p
+            inside = row.team == t and row.period_start <= pd.Timestamp(d) <= row.period_end
+            if inside and (best is None or row.moment < periods["moment"].iloc[best]):
+                best = p
         out[i] = -1 if best is None else best
     return out
 
