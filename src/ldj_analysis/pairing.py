@@ -119,7 +119,7 @@ class _Status:
     def __init__(self, n: int):
         self.alive = np.ones(n, bool)
         self.step = np.full(n, -1, np.int16)
-        self.reason = np.full(n, -1, np.int64)
+        self.reason = np.full(n, -1, np.int32)
         self.steps: list[str] = []
         self.reasons: list[str] = []
         self._reason_code: dict[str, int] = {}
@@ -127,7 +127,7 @@ class _Status:
     def _code(self, texts: np.ndarray) -> np.ndarray:
         """Codes of the given reason texts (new texts are added to :attr:`reasons`)."""
         codes, uniques = pd.factorize(np.asarray(texts, dtype=object), use_na_sentinel=False)
-        table = np.empty(len(uniques), np.int64)
+        table = np.empty(len(uniques), np.int32)
         for k, text in enumerate(uniques):
             text = str(text)
             if text not in self._reason_code:
@@ -335,9 +335,9 @@ def _row_refs(
     if tr_client not in treatments.columns:
         return None
     return (
-        questionnaires[q_client].to_numpy(np.int64),
-        questionnaires[q_treatment].to_numpy(np.int64),
-        treatments[tr_client].to_numpy(np.int64),
+        questionnaires[q_client].to_numpy(np.int32),
+        questionnaires[q_treatment].to_numpy(np.int32),
+        treatments[tr_client].to_numpy(np.int32),
     )
 
 
@@ -394,6 +394,10 @@ def select_pairs(
     tr_team = index_in(tr_table["team_id"], team_cat)
     tr_start = tr_table["start_date"].to_numpy("datetime64[ns]")
     tr_end = tr_table["end_date"].to_numpy("datetime64[ns]")
+    # Narrow codes (10 M rows of int64 cost 80 MB each); ``tr`` is filled in below: a copy.
+    client, tr = client.astype(np.int32, copy=False), tr.astype(np.int32)
+    instr, inf = instr.astype(np.int8), inf.astype(np.int8)
+    tr_team = tr_team.astype(np.int32)
     date = q["filled_on"].to_numpy("datetime64[ns]")
     occasion = q["occasion"]
     is_end = (occasion == "eind").to_numpy(bool)
@@ -421,7 +425,7 @@ def select_pairs(
     )
     team = np.where(tr >= 0, tr_team[tr], -1)
     inst_codes, inst_uniques = pd.factorize(teams.drop_duplicates("team_id")["institution_id"])
-    inst = np.where(team >= 0, inst_codes[team], -1)
+    inst = np.where(team >= 0, inst_codes.astype(np.int32)[team], -1)
     st.drop_mask(
         is_end & (tr < 0),
         "treatment",
@@ -429,7 +433,7 @@ def select_pairs(
     )
 
     # Informant priority: group rank and position per institution and informant.
-    groups = np.full((len(inst_uniques) + 1, len(inf_cat)), -1, np.int64)  # last row: no team
+    groups = np.full((len(inst_uniques) + 1, len(inf_cat)), -1, np.int8)  # last row: no team
     position = np.full_like(groups, -1)
     overrides = cfg.get("institution_informants") or {}
     inf_pos = {name: k for k, name in enumerate(INFORMANTS)}
@@ -453,7 +457,9 @@ def select_pairs(
             where = f" of institution {inst_uniques[key % n_inst - 1]}" if key % n_inst else ""
             return f"informant {INFORMANTS[key // n_inst]} is not in the informant priority{where}"
 
-        st.drop_keyed(bad, "informant", inf[bad] * n_inst + inst[bad] + 1, informant_reason)
+        st.drop_keyed(
+            bad, "informant", inf[bad].astype(np.int64) * n_inst + inst[bad] + 1, informant_reason
+        )
     else:
         inst_name = np.asarray([*inst_uniques, ""], dtype=object)[inst[bad]]
         institution = " of institution " + pd.Series(inst_name, dtype="str")
@@ -483,6 +489,7 @@ def select_pairs(
             "pos": pos[e_rows],
         }
     )
+    del team, group_rank, pos, allowed, safe_inf  # free 10 M-row arrays before the joins
     periods = pd.DataFrame(
         {
             "team": team_cat.get_indexer(team_periods["team_id"]),
@@ -520,7 +527,7 @@ def select_pairs(
     st.drop_keyed(
         bad["row"].to_numpy(),
         "team_instrument",
-        (bad["team"].to_numpy() * n_instr + bad["instr"].to_numpy()) * n_moment
+        (bad["team"].to_numpy(np.int64) * n_instr + bad["instr"].to_numpy()) * n_moment
         + bad["moment"].to_numpy(),
         team_instrument_reason,
     )

@@ -131,3 +131,18 @@ def test_table1_with_many_teams_is_drawn_as_counts_per_period():
     assert len(ax.patches) == 6  # 3 conditions x 2 periods
     assert sum(heights) == 2 * n
     assert heights == sorted([21, 20, 20] * 2)
+
+
+def test_checklist_figure_rasterises_points_only_at_national_scale(tmp_path, monkeypatch):
+    """Few points stay vector markers; above RASTER_POINTS per condition they become one
+    image in the SVG (and the points drawn are the same either way)."""
+    tp = F.team_periods()
+    fig = fg.figure_checklist_response(tp, "en", 7)
+    points = [_points(ax) for ax in fig.axes[:5]]
+    small = fg.save_figure(fig, tmp_path / "small", ["svg"])[0].read_text(encoding="utf-8")
+    assert "<image" not in small and small.count("<use ") >= 5 * len(tp)
+    monkeypatch.setattr(fg, "RASTER_POINTS", 10)
+    fig = fg.figure_checklist_response(tp, "en", 7)
+    assert [_points(ax) for ax in fig.axes[:5]] == points
+    big = fg.save_figure(fig, tmp_path / "big", ["svg"])[0].read_text(encoding="utf-8")
+    assert "<image" in big and big.count("<use ") < small.count("<use ")

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -236,3 +237,30 @@ def test_report_in_headless_chromium(report, tmp_path):
     leak_log = tmp_path / "leak.json"
     _chromium(leaky, tmp_path, f"--log-net-log={leak_log}", "--dump-dom")
     assert _page_requests(leak_log) == ["http://127.0.0.1:9/x.png"]
+
+
+def test_report_with_figure_files_does_not_import_matplotlib(tmp_path):
+    """Embedding the figures already drawn needs no plotting library (import time)."""
+    code = f"""
+import sys
+from pathlib import Path
+from ldj_analysis.config import validate_config
+from ldj_analysis.publish.display import FIGURE_NAMES
+from ldj_analysis.publish.report import build_report
+from tests.publish import frames as F
+root = Path({str(tmp_path)!r})
+(root / "figures").mkdir()
+for name in FIGURE_NAMES:
+    (root / "figures" / f"{{name}}.png").write_bytes(b"png " + name.encode())
+build_report(F.all_tables(), F.all_models(), F.team_periods(), validate_config({{}}),
+             root / "exp", root / "r.html", figures_dir=root / "figures")
+print("matplotlib" in sys.modules)
+"""
+    _export(tmp_path / "exp")  # (importing this test module would import matplotlib)
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert base64.b64encode(b"png forest_betas").decode() in page

@@ -199,3 +199,26 @@ def test_read_csvs_round_trip_and_refusal(tmp_path):
     assert _render("table2", frames["table2"]) == _render("table2", F.table2())
     with pytest.raises(PrivacyError):
         read_csvs({"table4": tmp_path / "leak.csv"})
+
+
+def test_table1_cells_per_team_and_period_from_any_column_type():
+    """Codes are labelled once per distinct value; each cell still gets its own text."""
+    from ldj_analysis.publish.display import Privacy, build_display
+
+    frame = pd.DataFrame(
+        {
+            "team_id": [7, 12, 3, 40],
+            "period_1": pd.Series(["control", "full", None, "partial"], dtype="str"),
+            "period_2": ["partial", float("nan"), "odd_code", "partial"],
+            "period_3": [float("nan")] * 4,  # a period no team was in
+            "period_4": pd.Series(["full", "nan", "control", "full"], dtype="object"),
+        }
+    )
+    rows = build_display("table1", frame, "nl", Privacy()).rows
+    assert rows == (
+        ("7", "controle", "gedeeltelijk", "-", "volledig"),
+        ("12", "volledig", "-", "-", "-"),
+        ("3", "-", "odd code", "-", "controle"),
+        ("40", "gedeeltelijk", "gedeeltelijk", "-", "volledig"),
+    )
+    assert all(type(cell) is str for row in rows for cell in row)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ldj_analysis.codes import CONDITIONS, DOMAINS
@@ -99,11 +100,18 @@ def _notes(name: str, language: str, hidden: int, k: int, *extra: str) -> tuple[
 
 def table1(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     periods = [c for c in frame.columns if str(c).startswith("period_")]
-    rows = []
-    for record in frame[["team_id", *periods]].itertuples(index=False):
-        team, *conds = record
-        cells = [NO_MEASUREMENT if is_missing(c) else label(c, language).lower() for c in conds]
-        rows.append((str(team), *cells))
+
+    def text(code: object) -> str:
+        return NO_MEASUREMENT if is_missing(code) else label(code, language).lower()
+
+    # One label per distinct code (NaN included), not per cell: thousands of teams.
+    columns_text = []
+    for period in periods:
+        codes, uniques = pd.factorize(frame[period], use_na_sentinel=False)
+        texts = np.array([text(u) for u in uniques], dtype=object)
+        columns_text.append(texts[codes].tolist())
+    teams = [str(team) for team in frame["team_id"].tolist()]
+    rows = list(zip(teams, *columns_text, strict=True))
     columns = (
         label("team", language),
         *(f"{label('period', language)} {p.split('_', 1)[1]}" for p in periods),
@@ -454,6 +462,14 @@ MODEL_NAMES: tuple[str, ...] = (
     "outcomes",
     "baseline_ttests",
     "prepost_tests",
+)
+#: The report's figures (``figures.py`` draws them; here so the report can name them
+#: without importing matplotlib).
+FIGURE_NAMES: tuple[str, ...] = (
+    "table1_grid",
+    "checklist_response",
+    "table4_means",
+    "forest_betas",
 )
 
 

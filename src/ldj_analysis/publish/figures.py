@@ -23,6 +23,7 @@ from ldj_analysis.codes import CONDITIONS, DOMAINS  # noqa: E402
 from ldj_analysis.publish import privacy  # noqa: E402
 from ldj_analysis.publish.display import (  # noqa: E402
     CHECKLIST_OUTCOMES,
+    FIGURE_NAMES,
     Privacy,
     suppressed_terms,
 )
@@ -33,12 +34,9 @@ from ldj_analysis.publish.numbers import format_number  # noqa: E402
 COLOURS: dict[str, str] = {"control": "#c6dbef", "partial": "#6baed6", "full": "#08519c"}
 #: Darker edges so light points stay visible on white.
 EDGES: dict[str, str] = {"control": "#4a6f91", "partial": "#2b5f86", "full": "#041f3d"}
-FIGURE_NAMES: tuple[str, ...] = (
-    "table1_grid",
-    "checklist_response",
-    "table4_means",
-    "forest_betas",
-)
+#: Above this many points per condition a scatter is drawn as an image inside the SVG: tens
+#: of thousands of vector markers (national scale) make a file of tens of MB, slow to write.
+RASTER_POINTS = 2000
 #: Settings that make the files identical on reruns (no dates, fixed SVG ids).
 RC = {
     "svg.hashsalt": "ldj-analysis",
@@ -219,6 +217,7 @@ def figure_checklist_response(
                     edgecolor=EDGES[cond],
                     linewidth=0.5,
                     zorder=2,
+                    rasterized=len(values) > RASTER_POINTS,
                 )
                 full = tp.loc[tp["condition"] == cond, outcome].dropna().to_numpy(dtype="float64")
                 if outcome == "response" and privacy.too_small(basis.get(cond), min_cell_size):
@@ -391,12 +390,13 @@ def make_figures(
         )
     elif priv.team_periods is None:
         priv = Privacy(priv.min_cell_size, team_periods, priv.table4, priv.show_client_extremes)
-    return {
+    drawn = {
         "table1_grid": figure_table1(tables["table1"], language),
         "checklist_response": figure_checklist_response(team_periods, language, priv.min_cell_size),
         "table4_means": figure_table4(tables["table4"], language, priv.min_cell_size),
         "forest_betas": figure_forest(models, language, priv),
     }
+    return {name: drawn[name] for name in FIGURE_NAMES}
 
 
 def write_figures(

@@ -42,8 +42,14 @@ def export_fingerprint(export_dir: str | Path) -> str:
     """SHA-256 over the export's files, sorted by relative path: for each file, its UTF-8
     path, a NUL byte and the 32-byte SHA-256 of its content. Renaming, adding, removing or
     changing any file changes the fingerprint; timestamps do not."""
+    return fingerprint_of(export_files(export_dir))
+
+
+def fingerprint_of(files: list[tuple[str, str, int]]) -> str:
+    """:func:`export_fingerprint` from an :func:`export_files` list already made (the report
+    lists the files too, so the export is read once)."""
     digest = hashlib.sha256()
-    for name, file_hash, _size in export_files(export_dir):
+    for name, file_hash, _size in files:
         digest.update(name.encode("utf-8") + b"\0" + bytes.fromhex(file_hash))
     return digest.hexdigest()
 

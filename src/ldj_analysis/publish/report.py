@@ -15,10 +15,10 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ldj_analysis.publish.display import MODEL_NAMES, TABLE_NAMES, Display
+from ldj_analysis.publish.display import FIGURE_NAMES, MODEL_NAMES, TABLE_NAMES, Display
 from ldj_analysis.publish.labels import check_language, title
 from ldj_analysis.publish.privacy import marker, refuse_all
-from ldj_analysis.publish.provenance import export_files, export_fingerprint, software_versions
+from ldj_analysis.publish.provenance import export_files, fingerprint_of, software_versions
 from ldj_analysis.publish.render import TABLE_CSS, to_html
 from ldj_analysis.publish.tables import display_all, privacy_from_config
 
@@ -113,12 +113,12 @@ def _figure_pngs(
     figures_dir: Path | None,
 ) -> dict[str, bytes]:
     """PNG bytes of every figure: read from ``figures_dir`` when all are there (the same
-    files as results/figures/), else drawn here."""
-    from ldj_analysis.publish import figures as fig_mod
-
-    names = fig_mod.FIGURE_NAMES
+    files as results/figures/), else drawn here (only then is matplotlib imported)."""
+    names = FIGURE_NAMES
     if figures_dir is not None and all((figures_dir / f"{n}.png").is_file() for n in names):
         return {n: (figures_dir / f"{n}.png").read_bytes() for n in names}
+    from ldj_analysis.publish import figures as fig_mod
+
     pub = config.get("publication", {})
     priv = privacy_from_config(config, team_periods, tables.get("table4"))
     drawn = fig_mod.make_figures(tables, models, team_periods, pub.get("language", "nl"), priv)
@@ -188,12 +188,13 @@ def report_html(
             f"<figcaption>{e(caption)}</figcaption></figure>"
         )
     files = export_files(export_dir)
+    fingerprint = fingerprint_of(files)
     config_yaml = yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True)
     versions = software_versions()
     provenance = [
         f"<p>{e(_t('made', language, date=date))}</p>",
         f"<h3>{e(_t('fingerprint', language))}</h3>",
-        f'<p><code id="fingerprint">{export_fingerprint(export_dir)}</code></p>',
+        f'<p><code id="fingerprint">{fingerprint}</code></p>',
         f"<p>{e(_t('fingerprint_how', language))}</p>",
         f"<p>{e(_t('export_dir', language))}: <code>{e(str(export_dir))}</code></p>",
         _meta_table(
