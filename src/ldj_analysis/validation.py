@@ -243,29 +243,52 @@ class _Collector:
         return out
 
 
+#: Rows per pandera call on tables without frame-wide checks: its failure masks and
+#: intermediate Series for ten million rows cost more than a GB at once.
+PANDERA_CHUNK_ROWS = 2_000_000
+
+
 def _pandera_problems(
-    schema: pa.DataFrameSchema, table: str, frame: pd.DataFrame, collector: _Collector
+    schema: pa.DataFrameSchema,
+    table: str,
+    frame: pd.DataFrame,
+    collector: _Collector,
+    chunk_rows: int | None = None,
 ) -> None:
-    """Run one pandera schema lazily; turn its failure cases into row masks or problems."""
-    try:
-        schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        cases = err.failure_cases
-        frame_checks = {c.error: c.name for c in schema.checks}
-        for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
-            if check in frame_checks:
-                if column != frame.columns[0]:
-                    continue  # a frame-wide check is reported once per column: keep one
-                column = frame_checks[check].split(" ")[0]
-            index = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int)
-            column = "" if pd.isna(column) else str(column)
-            rule = _rule_text(schema, column, str(check))
-            if len(index):
-                mask = np.zeros(len(frame), dtype=bool)
-                mask[index.to_numpy()] = True
-                collector.rows(table, mask, column, rule)
-            else:
-                collector.table(table, column, "", f"{rule}: {group['failure_case'].iloc[0]}")
+    """Run one pandera schema lazily; turn its failure cases into row masks or problems.
+    Tables with only column checks are validated in slices of ``chunk_rows`` rows (the same
+    problems, found with less memory)."""
+    chunk_rows = chunk_rows or PANDERA_CHUNK_ROWS
+    step = len(frame) if schema.checks or len(frame) <= chunk_rows else chunk_rows
+    masks: dict[tuple[str, str], np.ndarray] = {}
+    table_problems: dict[tuple[str, str], str] = {}
+    for begin in range(0, max(len(frame), 1), max(step, 1)):
+        try:
+            schema.validate(frame.iloc[begin : begin + step], lazy=True)
+        except pa.errors.SchemaErrors as err:
+            cases = err.failure_cases
+            frame_checks = {c.error: c.name for c in schema.checks}
+            for (column, check), group in cases.groupby(
+                ["column", "check"], dropna=False, sort=False
+            ):
+                if check in frame_checks:
+                    if column != frame.columns[0]:
+                        continue  # a frame-wide check is reported once per column: keep one
+                    column = frame_checks[check].split(" ")[0]
+                index = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int)
+                column = "" if pd.isna(column) else str(column)
+                rule = _rule_text(schema, column, str(check))
+                if len(index):
+                    mask = masks.setdefault((column, rule), np.zeros(len(frame), dtype=bool))
+                    mask[index.to_numpy()] = True
+                else:
+                    table_problems.setdefault(
+                        (column, rule), f"{rule}: {group['failure_case'].iloc[0]}"
+                    )
+    for (column, rule), mask in masks.items():
+        collector.rows(table, mask, column, rule)
+    for (column, _), text in table_problems.items():
+        collector.table(table, column, "", text)
 
 
 def _rule_text(schema: pa.DataFrameSchema, column: str, check: str) -> str:
@@ -412,9 +435,9 @@ def _row_refs(
     for (table, column), name in found.items():
         target = ROW_REFS[(table, column)][0]
         position = lookups[name].result()
-        if table in drop:
+        if table in drop and drop[table].any():
             position = position[~drop[table]]
-        if target in drop:
+        if target in drop and drop[target].any():
             renumber = np.cumsum(~drop[target]) - 1
             renumber[drop[target]] = -1
             moved = np.where(position >= 0, renumber[np.maximum(position, 0)], -1)
@@ -442,24 +465,33 @@ def _exclude(collector: _Collector) -> tuple[dict[str, np.ndarray], list[pd.Data
             )
         )
 
+    def dropped(table: str) -> bool:
+        return table in drop and bool(drop[table].any())
+
     for table in RECORD_TABLES:
         frame = t[table]
+        cascades = (table == "treatments" and dropped("clients")) or (
+            table == "questionnaires" and (dropped("clients") or dropped("treatments"))
+        )
+        if not collector.bad_rows[table] and not cascades:
+            drop[table] = np.zeros(len(frame), bool)
+            continue
         reasons = pd.Series("", index=frame.index, dtype=object)
         for mask, column, rule in collector.bad_rows[table]:
             text = f"{column}: {rule}" if column else rule
             reasons = reasons.where(~mask | (reasons != ""), text)
         mask = (reasons != "").to_numpy()
-        if table == "treatments" and "clients" in drop:
+        if table == "treatments" and dropped("clients"):
             gone = t["clients"]["client_id"][drop["clients"]]
             cascade = isin(t["treatments"]["client_id"], gone) & ~mask
             reasons[cascade] = "client excluded"
             mask = mask | cascade
         if table == "questionnaires":
             cascade = np.zeros(len(frame), bool)
-            if "clients" in drop:
+            if dropped("clients"):
                 gone = t["clients"]["client_id"][drop["clients"]]
                 cascade |= isin(frame["client_id"], gone)
-            if "treatments" in drop:
+            if dropped("treatments"):
                 gone = t["treatments"]["treatment_id"][drop["treatments"]]
                 cascade |= isin(frame["treatment_id"], gone)
             cascade &= ~mask
@@ -551,14 +583,16 @@ def run_validation(
 
     from ldj_analysis.publish.provenance import export_fingerprint
 
-    result = validate_dir(str(export_dir), config)
-    validated_dir = Path(validated_dir)
-    validated_dir.mkdir(parents=True, exist_ok=True)
-    write_working_copy(result, validated_dir)
-    write_exclusions(result.exclusions, exclusions_path)
+    with ThreadPoolExecutor(1) as pool:  # hashing the files releases the GIL
+        fingerprint = pool.submit(export_fingerprint, export_dir)
+        result = validate_dir(str(export_dir), config)
+        validated_dir = Path(validated_dir)
+        validated_dir.mkdir(parents=True, exist_ok=True)
+        write_working_copy(result, validated_dir)
+        write_exclusions(result.exclusions, exclusions_path)
     summary = {
         "export_dir": str(export_dir),
-        "fingerprint_sha256": export_fingerprint(export_dir),
+        "fingerprint_sha256": fingerprint.result(),
         "rows": {t: int(len(f)) for t, f in result.export.tables().items()},
         "excluded": {str(t): int(n) for t, n in result.exclusions.groupby("table").size().items()},
     }
@@ -576,12 +610,13 @@ _CATEGORICAL: dict[str, tuple[str, ...]] = {
 
 
 def write_working_copy(result: ValidationResult, validated_dir: str | Path) -> None:
-    """Write the valid tables as Arrow IPC files (``<table>.arrow``, LZ4), with the row
-    references of :data:`ROW_REFS` as extra columns and code columns as categoricals: a
-    temporary file read once, so fast reading and a small footprint matter more than size."""
+    """Write the valid tables as uncompressed Arrow IPC files (``<table>.arrow``), with the
+    row references of :data:`ROW_REFS` as extra columns and code columns as categoricals: a
+    temporary file read once, memory-mapped, so speed and footprint matter, not its size."""
     validated_dir = Path(validated_dir)
     validated_dir.mkdir(parents=True, exist_ok=True)
-    for table, frame in result.export.tables().items():
+
+    def write(table: str, frame: pd.DataFrame) -> None:
         refs = {
             column: result.row_refs[key]
             for key, (_, column) in ROW_REFS.items()
@@ -590,12 +625,23 @@ def write_working_copy(result: ValidationResult, validated_dir: str | Path) -> N
         refs |= {c: frame[c].astype("category") for c in _CATEGORICAL.get(table, ())}
         if refs:
             frame = frame.assign(**refs)
-        frame.to_feather(validated_dir / f"{table}.arrow", compression="lz4")
+        frame.to_feather(validated_dir / f"{table}.arrow", compression="uncompressed")
+
+    with ThreadPoolExecutor(2) as pool:  # Arrow encodes and compresses without the GIL
+        for done in [pool.submit(write, t, f) for t, f in result.export.tables().items()]:
+            done.result()
 
 
 def read_validated(validated_dir: str | Path) -> Export:
     """Read the valid tables written by :func:`run_validation` (with their row references)."""
+    import pyarrow.feather as feather
+
     from ldj_analysis.codes import TABLES
 
     validated_dir = Path(validated_dir)
-    return Export(**{t: pd.read_feather(validated_dir / f"{t}.arrow") for t in TABLES})
+    return Export(
+        **{
+            t: feather.read_table(validated_dir / f"{t}.arrow", memory_map=True).to_pandas()
+            for t in TABLES
+        }
+    )

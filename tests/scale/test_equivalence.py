@@ -105,3 +105,26 @@ def test_take_text_and_codes_equal_object_arrays(values, data):
         text_from_codes(np.zeros(len(codes), np.int64), ["x"]),
         pd.Series(["x"] * len(codes), dtype="str"),
     )
+
+
+def test_validation_in_slices_equals_one_pass(export, monkeypatch):
+    """pandera on slices of a table finds exactly the problems of one pass: the same
+    exclusions, and with ``record_problems: error`` the same listed problems."""
+    import ldj_analysis.validation as validation
+    from ldj_analysis.config import validate_config
+    from ldj_analysis.export import ExportError
+
+    config = validate_config({})
+    whole = validation.validate_export(export, config)
+    strict = validate_config({"validation": {"record_problems": "error"}})
+    with pytest.raises(ExportError) as whole_error:
+        validation.validate_export(export, strict)
+    monkeypatch.setattr(validation, "PANDERA_CHUNK_ROWS", 997)
+    assert len(export.questionnaires) > 10 * 997
+    sliced = validation.validate_export(export, config)
+    pd.testing.assert_frame_equal(sliced.exclusions, whole.exclusions)
+    for table, frame in whole.export.tables().items():
+        pd.testing.assert_frame_equal(getattr(sliced.export, table), frame)
+    with pytest.raises(ExportError) as sliced_error:
+        validation.validate_export(export, strict)
+    assert str(sliced_error.value) == str(whole_error.value)
