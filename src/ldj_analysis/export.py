@@ -261,18 +261,6 @@ def _clean_arrow_text(text) -> pd.Series:
     return pd.Series(pd.array(cleaned, dtype="str"))
 
 
-def text_from_codes(codes: np.ndarray, texts: list[str]) -> pd.Series:
-    """A ``str`` Series from integer codes into ``texts`` (built in Arrow, no Python strings
-    per row)."""
-    import pyarrow as pa
-
-    if len(texts) == 1:
-        array = pa.repeat(pa.scalar(texts[0], pa.large_string()), len(codes))
-    else:
-        array = pa.array(texts, pa.large_string()).take(pa.array(codes, pa.int64()))
-    return pd.Series(pd.array(array, dtype="str"))
-
-
 def take_text(values: pd.Series, rows: np.ndarray) -> pd.Series:
     """``values`` (text) at the given positions as a ``str`` Series, taken in Arrow."""
     import pyarrow as pa

@@ -60,11 +60,9 @@ import numpy as np
 import pandas as pd
 
 from ldj_analysis.codes import INFORMANTS, INSTRUMENTS
-from ldj_analysis.exclusion_log import EXCLUSION_COLUMNS, coded_exclusions, exclusion_frame
+from ldj_analysis.exclusion_log import coded_exclusions
 from ldj_analysis.export import ROW_REFS, take_text
 from ldj_analysis.lookup import index_in
-
-__all__ = ["EXCLUSION_COLUMNS", "exclusion_frame", "select_pairs", "add_covariates"]
 
 #: Exclusion steps of questionnaire records, in order, with their flow labels.
 STEPS: dict[str, str] = {

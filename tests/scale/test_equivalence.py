@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ldj_analysis.export import take_text, text_from_codes
+from ldj_analysis.export import take_text
 from ldj_analysis.pairing import _factorize_text, _no_duplicates, _rank_of
 from ldj_analysis.validation import _all_distinct, read_validated
 
@@ -89,7 +89,7 @@ def test_distinct_checks_equal_pandas(values):
 
 
 @given(st.lists(TEXT, min_size=1, max_size=30), st.data())
-def test_take_text_and_codes_equal_object_arrays(values, data):
+def test_take_text_equals_object_arrays(values, data):
     series = pd.Series(values, dtype="str")
     rows = np.asarray(
         data.draw(st.lists(st.integers(0, len(values) - 1), max_size=20)), dtype=np.int64
@@ -97,14 +97,6 @@ def test_take_text_and_codes_equal_object_arrays(values, data):
     expected = pd.Series(series.to_numpy(dtype=object)[rows], dtype="str")
     pd.testing.assert_series_equal(take_text(series, rows), expected)
     pd.testing.assert_series_equal(take_text(series.astype("category"), rows), expected)
-    texts = ["a", "b c", "é"]
-    codes = np.asarray(data.draw(st.lists(st.integers(0, 2), max_size=20)), dtype=np.int64)
-    expected = pd.Series(np.asarray(texts, dtype=object)[codes], dtype="str")
-    pd.testing.assert_series_equal(text_from_codes(codes, texts), expected)
-    pd.testing.assert_series_equal(
-        text_from_codes(np.zeros(len(codes), np.int64), ["x"]),
-        pd.Series(["x"] * len(codes), dtype="str"),
-    )
 
 
 def test_validation_in_slices_equals_one_pass(export, monkeypatch):
