@@ -16,7 +16,6 @@ import argparse
 import csv
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -48,17 +47,29 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {mem_gb:.0f} GiB, {cpu}, {platform.platform()}"
 
 
+#: Runs a command and prints the peak RSS (KiB) of its process tree: a small process of its
+#: own, since a child forked from this (large, after generating an export) would report the
+#: parent's memory as its own peak.
+_PEAK = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.run(sys.argv[1:]).returncode\n"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
 def snakemake(workdir: Path, *args: str) -> tuple[float, int, subprocess.CompletedProcess]:
-    """Run snakemake; return wall seconds, peak RSS of it and its children (KiB), result."""
+    """Run snakemake; return wall seconds, peak RSS of it and its jobs (KiB), result."""
     exe = Path(sys.executable).with_name("snakemake")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    result = subprocess.run([str(exe), *args], cwd=workdir, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", _PEAK, str(exe), *args], cwd=workdir, capture_output=True, text=True
+    )
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if result.returncode != 0:
         raise RuntimeError(f"snakemake {' '.join(args)} failed:\n{result.stderr[-4000:]}")
-    return wall, max(peak, before), result
+    peak = int(result.stderr.strip().splitlines()[-1])
+    return wall, peak, result
 
 
 def rows_per_scale(seed: int) -> int:

@@ -515,17 +515,17 @@ def select_pairs(
     uses = ((E["instr"] == E["opg"]) | (E["instr"] == E["opv"])).to_numpy(bool)
     bad = E[~uses]
     n_moment = int(bad["moment"].max()) + 1 if len(bad) else 1
-    team_names, n_instr = team_cat.to_numpy(dtype=object), len(instr_cat)
+    team_names, instr_names = team_cat.to_list(), instr_cat.to_list()
 
     def team_instrument_reason(key: int) -> str:
         team_instr, moment = divmod(key, n_moment)
-        t, i = divmod(team_instr, n_instr)
-        return f"team {team_names[t]} does not use {instr_cat[i]} at moment {moment}"
+        t, i = divmod(team_instr, len(instr_names))
+        return f"team {team_names[t]} does not use {instr_names[i]} at moment {moment}"
 
     st.drop_keyed(
         bad["row"].to_numpy(),
         "team_instrument",
-        (bad["team"].to_numpy(np.int64) * n_instr + bad["instr"].to_numpy()) * n_moment
+        (bad["team"].to_numpy(np.int64) * len(instr_names) + bad["instr"].to_numpy()) * n_moment
         + bad["moment"].to_numpy(),
         team_instrument_reason,
     )

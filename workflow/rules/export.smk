@@ -32,9 +32,10 @@ rule validate:
     params:
         validation=config["validation"],
         instruments=config["selection"]["instruments"],
-    threads: 1
+    threads: 2  # Arrow reading and hash lookups run in two threads
     resources:
-        mem_mb=lambda wc, input: max(2000, int(30 * input.size_mb)),
+        # peak about 3.7 x the export's size at 10 M rows (benchmarks/README.md)
+        mem_mb=lambda wc, input: max(2000, int(5 * input.size_mb)),
     benchmark:
         f"{LOGS}/benchmarks/validate.tsv"
     log:

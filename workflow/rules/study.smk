@@ -24,8 +24,9 @@ rule derive:
         response=config["response"],
         pairing=config["pairing"],
     resources:
-        mem_mb=lambda wc, input: max(2000, int(40 * input.size_mb)),
-    threads: 1
+        # peak about 3 x the working copy's size at 10 M rows (benchmarks/README.md)
+        mem_mb=lambda wc, input: max(2000, int(4 * input.size_mb)),
+    threads: 2  # hash lookups and Arrow takes run in two threads
     benchmark:
         f"{LOGS}/benchmarks/derive.tsv"
     log:
