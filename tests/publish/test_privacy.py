@@ -7,7 +7,7 @@ import io
 import openpyxl
 import pytest
 
-from ldj_analysis.publish import render_table
+from ldj_analysis.publish import privacy, render_table
 from ldj_analysis.publish.display import Privacy, suppressed_terms
 from tests.publish import frames as F
 from tests.publish.test_tables import _md_rows
@@ -53,6 +53,25 @@ def test_sample_groups_and_client_extremes():
     assert rows[1][4] == "x"  # age range hidden by default (one client per end)
     shown = _md_rows(render_table("sample", F.sample(), "nl", "md", show_client_extremes=True))
     assert shown[1][1:5] == ["478", "10,8", "4,9", "0 \u2013 25"]
+
+
+def test_sample_secondary_suppression():
+    """No small group may be derived as all minus the groups shown."""
+    three_unknown = F.sample()
+    three_unknown["n"] = [100, 60, 37]  # 3 clients of unknown sex: girls hidden too
+    rows = _md_rows(render_table("sample", three_unknown, "nl", "md"))
+    assert rows[2][1] == "60" and rows[3] == ["Meisjes", "x", "x", "x", "x", "x", "x"]
+    assert rows[1][1] == "100"
+    few_girls = F.sample()
+    few_girls["n"] = [100, 95, 5]  # girls below 7: boys would give them away
+    rows = _md_rows(render_table("sample", few_girls, "nl", "md"))
+    assert rows[2] == ["Jongens", "x", "x", "x", "x", "x", "x"]
+    assert rows[3][:3] == ["Meisjes", "<7", "x"]
+    enough_unknown = F.sample()
+    enough_unknown["n"] = [100, 60, 30]  # 10 of unknown sex: nothing more to hide
+    rows = _md_rows(render_table("sample", enough_unknown, "nl", "md"))
+    assert [r[1] for r in rows[1:4]] == ["100", "60", "30"]
+    assert privacy.secondary_suppression(478, {"boys": 305, "girls": 173}, set(), 7) == set()
 
 
 def test_flow_small_counts():

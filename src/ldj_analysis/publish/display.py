@@ -213,10 +213,19 @@ def table4(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
 def sample(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     k = priv.min_cell_size
     f = _sorted(frame, [("group", SAMPLE_GROUPS)])
+    n = dict(zip(f["group"].astype(str), f["n"].astype("float64"), strict=True))
+    sexes = {g: n[g] for g in ("boys", "girls") if g in n}
+    secondary = set()
+    if "all" in n and not privacy.too_small(n["all"], k):
+        small = {g for g, size in sexes.items() if privacy.too_small(size, k)}
+        secondary = privacy.secondary_suppression(n["all"], sexes, small, k)
     rows, hidden = [], 0
     for r in f.itertuples(index=False):
         cells: list[Cell] = [label(r.group, language), _count(r.n, k)]
-        if privacy.too_small(r.n, k):
+        if r.group in secondary:
+            cells = [cells[0], *[SUPPRESSED] * 6]
+            hidden += 6
+        elif privacy.too_small(r.n, k):
             cells += [SUPPRESSED] * 5
             hidden += 5
         else:

@@ -14,6 +14,9 @@ clients. What a cell rests on, per output:
   counts team-periods).
 - Outcome models: if a condition group (Table 4's n) has fewer than k clients, the model's
   intercept and condition terms are suppressed; if the whole model has, everything is.
+- Sample: besides its own rows below k, a sex group is suppressed when the clients not shown
+  (all minus the groups shown: a suppressed group and clients of unknown sex) would number
+  1..k-1, so that no small group can be derived by subtraction (secondary suppression).
 - Flow: counts of 1..k-1 records are shown as "<k" (zero is shown).
 """
 
@@ -116,3 +119,18 @@ def small_groups(
 ) -> list[str]:
     """The conditions of ``outcome`` whose client count is below ``k`` (missing = small)."""
     return [c for c in conditions if too_small(sizes.get((outcome, c), np.nan), k)]
+
+
+def secondary_suppression(
+    total: float, parts: Mapping[str, float], suppressed: Iterable[str], k: int
+) -> set[str]:
+    """Parts to suppress besides ``suppressed`` so that ``total`` minus the parts shown (the
+    hidden parts together, with any part not listed, e.g. clients of unknown sex) is 0 or at
+    least ``k``: the smallest shown part goes first."""
+    hidden = set(suppressed)
+    while True:
+        shown = {name: n for name, n in parts.items() if name not in hidden}
+        residual = total - sum(shown.values())
+        if not shown or residual == 0 or residual >= k:
+            return hidden - set(suppressed)
+        hidden.add(min(shown, key=lambda name: (shown[name], name)))
