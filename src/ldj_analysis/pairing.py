@@ -12,8 +12,9 @@ first of these steps (``step`` in the log) that it fails:
 3. ``raw_total``: a list without a raw total is incomplete, so unusable.
 4. ``treatment``: an end list belongs to the treatment named by its ``treatment_id`` or,
    when that is empty, to the client's treatment covering the list's date
-   (start_date <= filled_on <= end_date, open end allowed; of several, the one that started
-   last). An end list without such a treatment cannot be given a team.
+   (start_date <= filled_on <= end_date + ``pairing.end_list_grace_days``, default 0; open
+   end allowed; of several, the one that started last). An end list without such a
+   treatment cannot be given a team.
 5. ``informant``: only informants of the priority groups are used:
    ``pairing.informant_priority``, replaced per institution by
    ``pairing.institution_informants`` (default: I4 -> groepsleider). Youth, teacher,
@@ -418,9 +419,10 @@ def select_pairs(
 
     # Treatment, team and institution of each list.
     need = np.flatnonzero(st.alive & (tr < 0))
-    tr[need] = resolve_treatments(
-        need, client, date, tr_client, tr_start, tr_end, _rank_of(tr_table["treatment_id"])
-    )
+    tr_rank = _rank_of(tr_table["treatment_id"])
+    grace = np.timedelta64(int(cfg.get("end_list_grace_days", 0)), "D")
+    for rows, until in ((need[is_end[need]], tr_end + grace), (need[~is_end[need]], tr_end)):
+        tr[rows] = resolve_treatments(rows, client, date, tr_client, tr_start, until, tr_rank)
     team = np.where(tr >= 0, tr_team[tr], -1)
     inst_codes, inst_uniques = pd.factorize(teams.drop_duplicates("team_id")["institution_id"])
     inst = np.where(team >= 0, inst_codes.astype(np.int32)[team], -1)

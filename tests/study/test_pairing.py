@@ -275,6 +275,23 @@ def test_treatment_inferred_from_dates_and_team():
     assert steps(r) == {"X": "treatment"}
 
 
+@pytest.mark.parametrize(("grace", "paired"), [(0, False), (4, False), (5, True), (30, True)])
+def test_end_list_grace_days(grace, paired):
+    """An end list filled 5 days after its treatment ended (no treatment_id) belongs to it
+    only with ``pairing.end_list_grace_days`` >= 5."""
+    trs = [treatment("B1", "C1", start="2017-06-01", end="2017-12-31")]
+    lists = [q("S", "C1", "begin", "2017-06-10"), q("E", "C1", "eind", "2018-01-05")]
+    r = run(one_client(lists, treatments=trs), config(pairing={"end_list_grace_days": grace}))
+    if paired:
+        assert r.pairs[["treatment_id", "pre_record", "post_record"]].values.tolist() == [
+            ["B1", "S", "E"]
+        ]
+        assert r.exclusions.empty
+    else:
+        assert r.pairs.empty
+        assert steps(r) == {"E": "treatment", "S": "unused_start"}
+
+
 def test_instrument_the_team_does_not_use():
     r = run(
         one_client(
