@@ -134,3 +134,22 @@ def test_fixed_x_would_not_match_mplus():
     se_fixed = np.sqrt(np.einsum("ij,jk,ik->i", jac, v, jac))
     assert round(se_fixed[p + 2], 3) == 0.020  # x1 STDYX SE with fixed x
     assert fit.table.set_index("term").loc["x1", "beta_se"].round(3) == 0.024
+
+
+def test_team_with_only_empty_rows_is_no_cluster():
+    """Rows missing on every variable are left out before the analysis (as Mplus does), so
+    a team with only such rows is no cluster. lavaan drops the rows but still counts the
+    team in G / (G - 1): estimates and loglik agree, SEs differ by exactly that factor."""
+    data, estimates, info = load_reference("empty_cluster")
+    fit = fit_regression(data, info.y, info.x.split(), cluster="team", missing="fiml")
+    ours = fit.table.set_index("term")
+    ref = _lavaan_terms(estimates, info.y, list(ours.index))
+    g, g_lavaan = info.nclusters, data["team"].nunique()
+    assert (fit.n, fit.n_clusters, g_lavaan) == (info.nobs, g, g + 1)
+    # lavaan stops a little short of the optimum here (x2 off by 4e-7 of -0.10, 1.5e-6
+    # SE): ours is at least as high, and every estimate within 1e-5 of its SE
+    assert info.loglik - 1e-9 <= fit.loglik <= info.loglik + 1e-6
+    assert (np.abs(ours.estimate - ref.est.to_numpy()) < 1e-5 * ours.se).all()
+    factor = np.sqrt((g / (g - 1)) / (g_lavaan / (g_lavaan - 1)))
+    np.testing.assert_allclose(ours.se, ref.se * factor, rtol=1e-4)
+    assert not np.allclose(ours.se, ref.se, rtol=1e-3)  # the factor is not negligible here

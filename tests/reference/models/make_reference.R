@@ -76,8 +76,21 @@ y <- 2 - x1 + 0.3 * x2 + 0.5 * x3 + u + rnorm(n)
 datasets$complete_clusters <- list(data = data.frame(team = cl, y, x1, x2, x3),
                                    y = "y", x = c("x1", "x2", "x3"), missing = "listwise")
 
+# 7. FIML with a team whose rows are all empty (team 8). lavaan drops the empty rows but
+#    still counts the team in the cluster correction G / (G - 1); Mplus leaves cases with
+#    missing on all variables out before the analysis, and so does ldj-analysis: the test
+#    compares the SEs up to that factor (nclusters below counts teams with data).
+sizes <- c(5, 8, 12, 6, 9, 7, 10, 4, 11, 6)
+cl <- clustered(sizes); n <- length(cl); u <- rnorm(10, sd = 0.8)[cl]
+x1 <- rnorm(n) + 0.5 * u; x2 <- rbinom(n, 1, 0.4)
+y <- 1 + 0.5 * x1 - 0.4 * x2 + u + rnorm(n)
+d <- add_missing(data.frame(team = cl, y, x1, x2), c("y", "x1"), 0.1)
+d[d$team == 8, c("y", "x1", "x2")] <- NA
+datasets$empty_cluster <- list(data = d, y = "y", x = c("x1", "x2"), missing = "ml")
+
 # lavaan's optimiser stops short of the optimum by up to ~1e-5 of a parameter; fit with
-# nlminb (default) and with BFGS (tight tolerance) and keep the fit with the higher loglik.
+# nlminb (default and with tight tolerances) and with BFGS (tight tolerance) and keep the fit
+# with the highest loglik.
 fit_one <- function(spec, cluster = "team", estimator = "MLR") {
   model <- paste(spec$y, "~", paste(spec$x, collapse = " + "))
   args <- list(model = model, data = spec$data, estimator = estimator,
@@ -86,7 +99,11 @@ fit_one <- function(spec, cluster = "team", estimator = "MLR") {
   if (!is.null(cluster)) args$cluster <- cluster
   fits <- list(nlminb = do.call("sem", args),
                BFGS = do.call("sem", c(args, list(optim.method = "BFGS",
-                                                  control = list(reltol = 1e-16, maxit = 1e5)))))
+                                                  control = list(reltol = 1e-16, maxit = 1e5)))),
+               nlminb_tight = do.call("sem", c(args, list(control = list(rel.tol = 1e-15,
+                                                                         x.tol = 1e-12,
+                                                                         eval.max = 1e4,
+                                                                         iter.max = 1e4)))))
   fits <- Filter(function(f) lavInspect(f, "converged"), fits)
   ll <- sapply(fits, function(f) as.numeric(logLik(f)))
   fit <- fits[[which.max(ll)]]
