@@ -137,8 +137,9 @@ def test_fixed_x_would_not_match_mplus():
 
 
 def test_team_with_only_empty_rows_is_no_cluster():
-    """Rows missing on every variable are left out before the analysis (as Mplus does), so
-    a team with only such rows is no cluster. lavaan drops the rows but still counts the
+    """Rows missing on every variable are left out before the analysis (as Mplus leaves
+    such cases out; not checked against Mplus itself), so a team with only such rows is no
+    cluster. lavaan drops the rows but still counts the
     team in G / (G - 1): estimates and loglik agree, SEs differ by exactly that factor."""
     data, estimates, info = load_reference("empty_cluster")
     fit = fit_regression(data, info.y, info.x.split(), cluster="team", missing="fiml")
