@@ -20,7 +20,6 @@ import pandas as pd
 from ldj_analysis import conditions, descriptives
 from ldj_analysis.checklist import SCORE_COLUMNS, checklist_scores, unscored_log
 from ldj_analysis.exclusion_log import (
-    EXCLUSION_COLUMNS,
     concat_exclusions,
     exclusion_frame,
     write_exclusions,
@@ -161,15 +160,20 @@ def derive(
     pairs["client_key"] = pseudonymise(pairs["client_id"], key)
     pairs = pairs[PAIR_COLUMNS].copy()
 
-    prior = (
-        validation_exclusions[EXCLUSION_COLUMNS]
-        if validation_exclusions is not None and len(validation_exclusions)
-        else None
-    )
     exclusions = concat_exclusions(
-        [prior, result.exclusions, norm_log, unscored_log(scores), undefined_log(tp)]
+        [
+            validation_exclusions,
+            result.exclusions,
+            norm_log,
+            unscored_log(scores),
+            undefined_log(tp),
+        ]
     )
-    n_validation = int((prior["table"] == "questionnaires").sum()) if prior is not None else 0
+    n_validation = (
+        int((validation_exclusions["table"] == "questionnaires").sum())
+        if validation_exclusions is not None
+        else 0
+    )
     flow = descriptives.flow(result.n_records, exclusions, n_selected, pairs, n_validation)
 
     tp = tp[TEAM_PERIOD_COLUMNS].copy()
@@ -232,7 +236,7 @@ def derive_files(
         export,
         config,
         norms=load_norms(norms_file),
-        validation_exclusions=pd.concat([prior, selection_log], ignore_index=True),
+        validation_exclusions=concat_exclusions([prior, selection_log]),
     )
     for message in derived.warnings:
         log.info("derive: %s", message)

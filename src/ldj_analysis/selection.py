@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ldj_analysis.exclusion_log import concat_exclusions, exclusion_frame
 from ldj_analysis.export import Export
 
 log = logging.getLogger(__name__)
@@ -23,14 +24,7 @@ class SelectionError(ValueError):
 
 
 def _exclusions(table: str, keys: pd.Series, reason: str) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "table": table,
-            "key": keys.astype("str").to_numpy(),
-            "step": "selection",
-            "reason": reason,
-        }
-    )
+    return exclusion_frame(keys, "selection", reason, table=table)
 
 
 def _moment_keys(frame: pd.DataFrame) -> pd.Series:
@@ -130,7 +124,7 @@ def select(export: Export, selection: dict[str, Any]) -> tuple[Export, pd.DataFr
         treatments=export.treatments,
         questionnaires=export.questionnaires,
     )
-    exclusions = pd.concat([frame for frame in logs if len(frame)] or [logs[0]], ignore_index=True)
+    exclusions = concat_exclusions(logs)
     return selected, exclusions
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -185,8 +186,11 @@ def table3(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     )
 
 
-def table4(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
-    k = priv.min_cell_size
+def _condition_domain_rows(
+    frame: pd.DataFrame, language: str, k: int, stats: Callable[[Any], list[Cell]]
+) -> tuple[list[tuple[Cell, ...]], int]:
+    """Rows of a condition x domain table of client counts: condition (first row only),
+    domain, n, then ``stats(row)``, all suppressed when n < k; and the cells suppressed."""
     f = _sorted(frame, [("condition", CONDITIONS), ("domain", DOMAINS)])
     conditions = _first_only([label(c, language) for c in f["condition"]])
     rows, hidden = [], 0
@@ -196,8 +200,19 @@ def table4(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
             cells += [SUPPRESSED] * 5
             hidden += 5
         else:
-            cells += [Num(v, 2) for v in (r.pre_mean, r.pre_sd, r.post_mean, r.post_sd, r.es)]
+            cells += stats(r)
         rows.append(tuple(cells))
+    return rows, hidden
+
+
+def table4(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
+    k = priv.min_cell_size
+    rows, hidden = _condition_domain_rows(
+        frame,
+        language,
+        k,
+        lambda r: [Num(v, 2) for v in (r.pre_mean, r.pre_sd, r.post_mean, r.post_sd, r.es)],
+    )
     return Display(
         "table4",
         title("table4", language),
@@ -422,17 +437,12 @@ def baseline_ttests(frame: pd.DataFrame, language: str, priv: Privacy) -> Displa
 
 def prepost_tests(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     k = priv.min_cell_size
-    f = _sorted(frame, [("condition", CONDITIONS), ("domain", DOMAINS)])
-    conditions = _first_only([label(c, language) for c in f["condition"]])
-    rows, hidden = [], 0
-    for c, r in zip(conditions, f.itertuples(index=False), strict=True):
-        cells: list[Cell] = [c, label(r.domain, language), _count(r.n, k)]
-        if privacy.too_small(r.n, k):
-            cells += [SUPPRESSED] * 5
-            hidden += 5
-        else:
-            cells += [Num(r.mean_change, 2), Num(r.t, 2), _df_cell(r.df), PValue(r.p), Num(r.es, 2)]
-        rows.append(tuple(cells))
+    rows, hidden = _condition_domain_rows(
+        frame,
+        language,
+        k,
+        lambda r: [Num(r.mean_change, 2), Num(r.t, 2), _df_cell(r.df), PValue(r.p), Num(r.es, 2)],
+    )
     return Display(
         "prepost_tests",
         title("prepost_tests", language),
