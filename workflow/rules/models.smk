@@ -22,12 +22,16 @@ rule models_team_periods:
 
 
 rule models_pairs:
-    """Outcome models per domain (FIML, cluster-robust MLR); pre/post tests and ES."""
+    """Outcome models per domain (FIML, cluster-robust MLR); pre/post tests and ES; the
+    small-sample tests (CR2, CR3, WCR; sensitivity specs) of every model and the ICCs."""
     input:
         pairs=PAIRS,
+        team_periods=TEAM_PERIODS,
     output:
         outcomes=f"{MODELS_DIR}/outcomes.csv",
         prepost_tests=f"{MODELS_DIR}/prepost_tests.csv",
+        small_sample=f"{MODELS_DIR}/small_sample.csv",
+        icc=f"{MODELS_DIR}/icc.csv",
     params:
         models=config["models"],
     resources:

@@ -11,6 +11,12 @@ TABLE_CSVS = {
     **{name: f"{TABLES_DIR}/{name}.csv" for name in DESCRIPTIVE_TABLES},
     **{name: f"{MODELS_DIR}/{name}.csv" for name in MODEL_TABLES},
 }
+# Small-sample robustness (issue 13): human table name -> its CSV (not drawn in figures).
+ROBUSTNESS_CSVS = {
+    "robustness": f"{MODELS_DIR}/small_sample.csv",
+    "icc": f"{MODELS_DIR}/icc.csv",
+}
+ALL_TABLES = ALL_TABLES + list(ROBUSTNESS_CSVS)
 
 
 SHOWN_FIGURE_FORMAT = "svg" if "svg" in PUBLICATION["figure_formats"] else "png"
@@ -44,6 +50,7 @@ rule publish_tables:
     """Human-facing tables in the configured language and formats, small cells suppressed."""
     input:
         **TABLE_CSVS,
+        **ROBUSTNESS_CSVS,
         team_periods=TEAM_PERIODS,
     output:
         **HUMAN_TABLES,
@@ -84,6 +91,7 @@ rule report_html:
     """One self-contained HTML page: every table, model and figure, config and versions."""
     input:
         **TABLE_CSVS,
+        **ROBUSTNESS_CSVS,
         team_periods=TEAM_PERIODS,
         figures=[f"{FIGURES_DIR}/{name}.png" for name in FIGURES]
         if "png" in PUBLICATION["figure_formats"]

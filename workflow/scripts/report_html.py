@@ -9,7 +9,7 @@ from ldj_analysis.publish.report import build_report
 from ldj_analysis.publish.tables import read_csvs
 from ldj_analysis.runlog import logged_step
 
-MODELS = {"checklist_response", "outcomes", "baseline_ttests", "prepost_tests"}
+MODELS = {"checklist_response", "outcomes", "baseline_ttests", "prepost_tests", "robustness", "icc"}
 NOT_TABLES = {"team_periods", "figures", "validation"}
 
 with logged_step(snakemake.log[0], "report_html"):

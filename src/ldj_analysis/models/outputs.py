@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from ldj_analysis.models.robustness import icc_frame, options_from_config, small_sample_frame
 from ldj_analysis.models.study import fit_checklist_response, fit_outcome_models
 from ldj_analysis.models.ttests import baseline_ttests, prepost_tests
 
@@ -46,8 +47,33 @@ def pair_models(
     config: Mapping[str, Any],
     outcomes_path: str | Path,
     prepost_tests_path: str | Path,
+    *,
+    team_periods_path: str | Path | None = None,
+    small_sample_path: str | Path | None = None,
+    icc_path: str | Path | None = None,
 ) -> None:
-    """FIML outcome models per domain; paired pre/post tests and effect sizes."""
+    """FIML outcome models per domain; paired pre/post tests and effect sizes; with
+    ``team_periods_path``, the small-sample tests of every model (team-period and outcome
+    models: ``small_sample.csv``) and the team-level ICCs (``icc.csv``)."""
     pairs = pd.read_parquet(pairs_path)
     _write(fit_outcome_models(pairs, config), outcomes_path, "outcome models")
     _write(prepost_tests(pairs, config), prepost_tests_path, "pre/post tests")
+    if team_periods_path is not None:
+        small_sample_models(team_periods_path, pairs, config, small_sample_path, icc_path)
+
+
+def small_sample_models(
+    team_periods_path: str | Path,
+    pairs: pd.DataFrame | None,
+    config: Mapping[str, Any],
+    small_sample_path: str | Path | None,
+    icc_path: str | Path | None,
+) -> None:
+    """CR2, CR3, WCR (and JK-FIML) next to the Mplus-style tests of every model and spec,
+    Holm/BH within the configured families; the ICC of every outcome."""
+    team_periods = pd.read_parquet(team_periods_path)
+    if small_sample_path is not None:
+        frame = small_sample_frame(team_periods, pairs, options_from_config(config))
+        _write(frame, small_sample_path, "small-sample tests")
+    if icc_path is not None:
+        _write(icc_frame(team_periods, pairs), icc_path, "ICCs")

@@ -16,7 +16,14 @@ import pandas as pd
 from ldj_analysis.codes import CONDITIONS, DOMAINS
 from ldj_analysis.publish import privacy
 from ldj_analysis.publish.labels import check_language, flow_step, label, note, title
-from ldj_analysis.publish.numbers import Cell, Num, PValue, Range, is_missing
+from ldj_analysis.publish.numbers import (
+    Cell,
+    Num,
+    PValue,
+    Range,
+    format_p,
+    is_missing,
+)
 
 CHECKLIST_OUTCOMES: tuple[str, ...] = ("collection", "use", "preconditions", "total")
 MODEL_TERMS: tuple[str, ...] = (
@@ -463,6 +470,141 @@ def prepost_tests(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     )
 
 
+#: Small-sample robustness table (issue 13): methods as in small_sample.csv, specs in order.
+ROBUSTNESS_METHODS: tuple[str, ...] = ("mplus", "CR2", "CR3", "WCR", "JK-FIML")
+ROBUSTNESS_SPECS: tuple[str, ...] = ("study", "half_year", "team_fe_half_year")
+ROBUSTNESS_MODELS: dict[str, str] = {"team_periods": "checklist_response", "outcomes": "outcomes"}
+
+
+def _robustness_status(frame: pd.DataFrame, priv: Privacy) -> dict[tuple[str, str], str]:
+    """Suppression status per (model, outcome), by the rules of the model's own table."""
+    status = {}
+    for model, name in ROBUSTNESS_MODELS.items():
+        rows = frame[(frame["model"] == model) & frame["n"].notna()]
+        if rows.empty:
+            continue
+        sizes = rows.groupby("outcome", sort=False)["n"].max().rename("n").reset_index()
+        for out, st in model_suppression(name, sizes, priv).items():
+            status[(model, out)] = st
+    return status
+
+
+def _decision_p(p: object, reject: object, language: str) -> str:
+    if is_missing(p):
+        return NO_MEASUREMENT
+    return format_p(float(p), language) + ("*" if str(reject) == "True" else "")  # type: ignore[arg-type]
+
+
+def robustness(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
+    """Per condition effect, model and spec: B and p under every method, the decision at
+    alpha (*) and where it differs from the Mplus-style one."""
+    k = priv.min_cell_size
+    f = frame[frame["term"].isin(("partial", "full"))]
+    methods = [m for m in ROBUSTNESS_METHODS if (f["method"] == m).any()]
+    status = _robustness_status(frame, priv)
+    f = _sorted(
+        f,
+        [
+            ("spec", ROBUSTNESS_SPECS),
+            ("model", tuple(ROBUSTNESS_MODELS)),
+            ("outcome", (*CHECKLIST_OUTCOMES, "response", *DOMAINS)),
+            ("term", MODEL_TERMS),
+        ],
+    )
+    rows, hidden, undefined = [], 0, False
+    last_spec = None
+    for (spec, model, out, term), block in f.groupby(
+        ["spec", "model", "outcome", "term"], sort=False
+    ):
+        by = block.set_index("method")
+        head: list[Cell] = [
+            label(f"spec_{spec}", language) if spec != last_spec else "",
+            label(out, language),
+            label(term, language),
+        ]
+        last_spec = spec
+        if status.get((model, out), "") in ("terms", "all"):
+            rows.append((*head, *[SUPPRESSED] * (len(methods) + 1), ""))
+            hidden += len(methods) + 1
+            continue
+        mplus = by.loc["mplus"] if "mplus" in by.index else None
+        cells: list[Cell] = [Num(mplus["estimate"], 2) if mplus is not None else NO_MEASUREMENT]
+        differs = []
+        for m in methods:
+            r = by.loc[m] if m in by.index else None
+            if r is None or is_missing(r["p"]):
+                cells.append(NO_MEASUREMENT)
+                undefined = undefined or r is not None
+                continue
+            cells.append(_decision_p(r["p"], r["reject"], language))
+            comparable = m != "mplus" and mplus is not None and not is_missing(mplus["p"])
+            if comparable and str(r["reject"]) != str(mplus["reject"]):
+                differs.append(label(m, language))
+        text = note("robustness_differs", language, methods=", ".join(differs)) if differs else ""
+        rows.append((*head, *cells, text))
+    alpha = float(frame["alpha"].dropna().iloc[0]) if frame["alpha"].notna().any() else 0.05
+    alpha_text = f"{alpha:g}".replace(".", "," if language == "nl" else ".")
+    extra = [note("robustness_alpha", language, alpha=alpha_text)]
+    if undefined:
+        extra.append(note("robustness_undefined", language))
+    return Display(
+        "robustness",
+        title("robustness", language),
+        (
+            label("spec", language),
+            label("outcome", language),
+            label("term", language),
+            "B",
+            *(f"p ({label(m, language)})" for m in methods),
+            label("robustness_note", language),
+        ),
+        tuple(rows),
+        notes=_notes("robustness", language, hidden, k, *extra),
+        label_columns=3,
+        suppressed=hidden,
+    )
+
+
+def icc(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
+    """Team-level ICC of each outcome (CONSORT for cluster trials); client-based outcomes
+    with fewer than k clients are suppressed, as is response when its basis is."""
+    k = priv.min_cell_size
+    f = _sorted(frame, [("outcome", (*CHECKLIST_OUTCOMES, "response", *DOMAINS))])
+    basis = None
+    if (f["outcome"] == "response").any():
+        if priv.team_periods is None:
+            raise ValueError("icc: team_periods are needed for response's basis")
+        basis = float(privacy.response_basis(priv.team_periods).sum())
+    rows, hidden = [], 0
+    for r in f.itertuples(index=False):
+        small = (r.model == "outcomes" and privacy.too_small(r.n, k)) or (
+            r.outcome == "response" and privacy.too_small(basis, k)
+        )
+        n_cell = _count(r.n, k) if r.model == "outcomes" else Num(r.n, 0)
+        head: list[Cell] = [label(r.outcome, language), n_cell, Num(r.n_clusters, 0)]
+        if small:
+            rows.append((*head, SUPPRESSED, SUPPRESSED, SUPPRESSED))
+            hidden += 3
+        else:
+            stats = [Num(r.between, 3), Num(r.within, 3), Num(r.icc, 3, leading_zero=False)]
+            rows.append((*head, *stats))
+    return Display(
+        "icc",
+        title("icc", language),
+        (
+            label("outcome", language),
+            "N",
+            label("clusters", language),
+            label("var_between", language),
+            label("var_within", language),
+            "ICC",
+        ),
+        tuple(rows),
+        notes=_notes("icc", language, hidden, k),
+        suppressed=hidden,
+    )
+
+
 BUILDERS: dict[str, Callable[[pd.DataFrame, str, Privacy], Display]] = {
     "table1": table1,
     "table2": table2,
@@ -474,6 +616,8 @@ BUILDERS: dict[str, Callable[[pd.DataFrame, str, Privacy], Display]] = {
     "outcomes": outcomes,
     "baseline_ttests": baseline_ttests,
     "prepost_tests": prepost_tests,
+    "robustness": robustness,
+    "icc": icc,
 }
 TABLE_NAMES: tuple[str, ...] = ("table1", "table2", "table3", "table4", "sample", "flow")
 MODEL_NAMES: tuple[str, ...] = (
@@ -481,6 +625,8 @@ MODEL_NAMES: tuple[str, ...] = (
     "outcomes",
     "baseline_ttests",
     "prepost_tests",
+    "robustness",
+    "icc",
 )
 #: The report's figures (``figures.py`` draws them; here so the report can name them
 #: without importing matplotlib).

@@ -55,6 +55,15 @@ _LABELS: dict[str, dict[str, str]] = {
         "n_experimental": "N experimenteel",
         "m_control": "M controle",
         "m_experimental": "M experimenteel",
+        # small-sample robustness (issue 13)
+        "spec": "Model",
+        "spec_study": "Studie",
+        "spec_half_year": "+ halfjaar",
+        "spec_team_fe_half_year": "+ team-FE + halfjaar",
+        "mplus": "Mplus",
+        "robustness_note": "Opmerking",
+        "var_between": "Variantie tussen teams",
+        "var_within": "Variantie binnen teams",
     },
     "en": {
         "control": "Control",
@@ -99,6 +108,14 @@ _LABELS: dict[str, dict[str, str]] = {
         "n_experimental": "N experimental",
         "m_control": "M control",
         "m_experimental": "M experimental",
+        "spec": "Model",
+        "spec_study": "Study",
+        "spec_half_year": "+ half-year",
+        "spec_team_fe_half_year": "+ team FE + half-year",
+        "mplus": "Mplus",
+        "robustness_note": "Note",
+        "var_between": "Between-team variance",
+        "var_within": "Within-team variance",
     },
 }
 
@@ -115,6 +132,9 @@ TITLES: dict[str, dict[str, str]] = {
         "outcomes": "Regressie van de eindmeting (z) op conditie",
         "baseline_ttests": "Beginsituatie: controle- en experimentele teams bij de eerste meting",
         "prepost_tests": "Verandering tussen begin- en eindmeting per conditie en probleemgebied",
+        "robustness": "Robuustheid van de conditie-effecten: p volgens kleine-steekproefmethoden "
+        "en bij correctie voor tijd",
+        "icc": "Intraclasscorrelatie (ICC) van de uitkomsten op teamniveau",
     },
     "en": {
         "table1": "Table 1. Research condition per period per team",
@@ -128,6 +148,9 @@ TITLES: dict[str, dict[str, str]] = {
         "outcomes": "Regression of the end-of-care z-score on condition",
         "baseline_ttests": "Baseline: control-arm and experimental teams at the first measurement",
         "prepost_tests": "Change from start to end of care per condition and problem domain",
+        "robustness": "Robustness of the condition effects: p under small-sample methods and "
+        "with adjustment for time",
+        "icc": "Intraclass correlation (ICC) of the outcomes at team level",
     },
 }
 
@@ -152,6 +175,20 @@ NOTES: dict[str, dict[str, str]] = {
         "model_all_small": "Model {outcome}: minder dan {k} cliënten; het model is onderdrukt.",
         "range_hidden": "Minimum en maximum van cliëntkenmerken worden niet gepubliceerd "
         "(één cliënt per waarde).",
+        "robustness": "Noot. B = ongestandaardiseerde coëfficiënt (Mplus-schatting); p tweezijdig. "
+        "Mplus = clustergecorrigeerde z-toets van de studie (CR1); CR2 en CR3 = "
+        "biasgereduceerde sandwich met Satterthwaite-vrijheidsgraden; WCR = wild cluster "
+        "restricted bootstrap; JK-FIML = jackknife (één team weggelaten) van de FIML-schatting. "
+        "CR2, CR3 en WCR gebruiken bij de uitkomstmodellen de volledige waarnemingen. Studie = "
+        "het model van de studie; + halfjaar = met kalenderhalfjaar-effecten; + team-FE + "
+        "halfjaar = ook met vaste teameffecten (vergelijking binnen teams). Holm- en "
+        "Benjamini-Hochberg-gecorrigeerde p-waarden staan in small_sample.csv.",
+        "robustness_alpha": "* = p < {alpha} (models.alpha).",
+        "robustness_undefined": "- = methode niet gedefinieerd voor dit model (bijv. CR3 met vaste "
+        "teameffecten: I - H_gg is singulier, zoals in clubSandwich); reden in small_sample.csv.",
+        "robustness_differs": "wijkt af van Mplus: {methods}",
+        "icc": "Noot. ICC = variantie tussen teams / totale variantie (ANOVA-schatter, afgekapt "
+        "op 0); Checklistscores en respons over team-perioden, eindmeting (z) over cliënten.",
     },
     "en": {
         "table1": "Note. Half-year periods of data collection; - = no measurement. Conditions: "
@@ -171,6 +208,20 @@ NOTES: dict[str, dict[str, str]] = {
         "model_all_small": "Model {outcome}: fewer than {k} clients; the model is suppressed.",
         "range_hidden": "Minima and maxima of client characteristics are not published "
         "(one client per value).",
+        "robustness": "Note. B = unstandardized coefficient (Mplus estimate); p two-sided. "
+        "Mplus = the study's cluster-robust z-test (CR1); CR2 and CR3 = bias-reduced sandwich "
+        "with Satterthwaite degrees of freedom; WCR = wild cluster restricted bootstrap; "
+        "JK-FIML = leave-one-team-out jackknife of the FIML estimate. In the outcome models "
+        "CR2, CR3 and WCR use the complete cases. Study = the study's model; + half-year = "
+        "with calendar half-year effects; + team FE + half-year = also with team fixed effects "
+        "(within-team contrast). Holm and Benjamini-Hochberg adjusted p-values are in "
+        "small_sample.csv.",
+        "robustness_alpha": "* = p < {alpha} (models.alpha).",
+        "robustness_undefined": "- = method undefined for this model (e.g. CR3 with team fixed "
+        "effects: I - H_gg is singular, as in clubSandwich); reason in small_sample.csv.",
+        "robustness_differs": "differs from Mplus: {methods}",
+        "icc": "Note. ICC = between-team variance / total variance (ANOVA estimator, truncated "
+        "at 0); Checklist scores and response over team-periods, end-of-care z over clients.",
     },
 }
 

@@ -1,0 +1,537 @@
+"""Small-sample robustness of the study's regressions (issue 13): ``small_sample.csv``.
+
+Every regression of the pipeline (``team_periods``: Checklist domains, total and response on
+condition; ``outcomes``: post z per domain) is refitted under each design spec and each
+coefficient tested by every method, next to the study's Mplus-style CR1 z-test:
+
+- specs: ``study`` (the study's model), ``half_year`` (+ calendar half-year effects: a secular
+  trend would otherwise look like an effect of the rolled-out conditions) and
+  ``team_fe_half_year`` (+ team fixed effects and half-year effects: the within-team contrast).
+  The added effects are nuisance terms and not reported; in the sensitivity specs neither is
+  the intercept (its meaning changes with the reference team and half-year).
+- methods: ``mplus`` (the existing MLR/FIML fit of ``models.regression``: on the study spec
+  the numbers of checklist_response.csv and outcomes.csv), ``CR2``, ``CR3`` and ``WCR``
+  (``models.small_sample.cluster_tests``) and, for outcome models whose FIML fit uses
+  incomplete rows, ``JK-FIML``: the leave-one-team-out jackknife of the FIML estimate.
+
+Missing data. CR2, CR3 and WCR are defined for OLS on complete rows, so outcome models use
+the complete cases for them (``data`` column ``complete_cases``) while ``mplus`` and
+``JK-FIML`` use FIML (``data`` ``fiml``, or ``complete_cases`` under ``models.missing:
+listwise``). JK-FIML's variance is sum_g (b_(g) - b)^2, the form of CR3, which it equals on
+complete data (FIML is OLS there, so it is only computed when FIML uses incomplete rows); its
+reference is t with G - 1 df. The team-period models are complete-case models already.
+
+A method that is undefined for a model (CR3 under team fixed effects; a condition without
+within-team variation) gives a row with NaN statistics and the reason in ``note``; the frame's
+``attrs["failures"]`` maps "model:spec:outcome:method" to the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from ldj_analysis.models.icc import variance_components
+from ldj_analysis.models.regression import ModelError, fit_regression
+from ldj_analysis.models.small_sample import METHODS, WildOptions, cluster_tests
+from ldj_analysis.models.study import (
+    CHECKLIST_OUTCOMES,
+    DOMAINS,
+    DUMMIES,
+    OUTCOME_COVARIATES,
+    condition_dummies,
+    outcome_model_data,
+)
+
+log = logging.getLogger(__name__)
+
+MODELS: tuple[str, ...] = ("team_periods", "outcomes")
+SPECS: tuple[str, ...] = ("study", "half_year", "team_fe_half_year")
+JACKKNIFE = "JK-FIML"
+ALL_METHODS: tuple[str, ...] = (*METHODS, JACKKNIFE)
+DEFAULT_FAMILIES: dict[str, tuple[str, ...]] = {
+    "team_periods": tuple(CHECKLIST_OUTCOMES),
+    "outcomes": tuple(DOMAINS),
+}
+COLUMNS: list[str] = [
+    "model",
+    "spec",
+    "outcome",
+    "term",
+    "method",
+    "estimate",
+    "se",
+    "df",
+    "statistic",
+    "p",
+    "p_holm",
+    "p_bh",
+    "ci_low",
+    "ci_high",
+    "reject",
+    "alpha",
+    "family",
+    "data",
+    "n",
+    "n_clusters",
+    "note",
+]
+ICC_COLUMNS: list[str] = [
+    "model",
+    "outcome",
+    "variable",
+    "n",
+    "n_clusters",
+    "between",
+    "within",
+    "icc",
+]
+HALF_YEAR = "half_year"
+_STAT_COLUMNS = ["estimate", "se", "df", "statistic", "p", "ci_low", "ci_high"]
+
+
+@dataclass(frozen=True)
+class RobustnessOptions:
+    """What ``small_sample_frame`` computes (config ``models`` and ``models.small_sample``)."""
+
+    methods: tuple[str, ...] = ALL_METHODS
+    specs: tuple[str, ...] = SPECS
+    families: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_FAMILIES)
+    alpha: float = 0.05
+    missing: str = "fiml"
+    wild: WildOptions = WildOptions()
+
+
+def options_from_config(config: Mapping[str, Any] | None) -> RobustnessOptions:
+    """Options from the validated config (``{"models": {...}}``); defaults where absent."""
+    models = (config or {}).get("models", {}) or {}
+    small = models.get("small_sample", {}) or {}
+    alpha = float(models.get("alpha", 0.05))
+    wild = WildOptions(
+        max_enumeration=int(small.get("max_enumeration", WildOptions.max_enumeration)),
+        draws=int(small.get("draws", WildOptions.draws)),
+        seed=int(small.get("seed", WildOptions.seed)),
+        ci=bool(small.get("ci", True)),
+        level=1 - alpha,
+    )
+    families = {
+        str(k): tuple(map(str, v)) for k, v in (models.get("families") or DEFAULT_FAMILIES).items()
+    }
+    opts = RobustnessOptions(
+        methods=tuple(small.get("methods", ALL_METHODS)),
+        specs=tuple(small.get("specs", SPECS)),
+        families=families,
+        alpha=alpha,
+        missing=str(models.get("missing", "fiml")),
+        wild=wild,
+    )
+    check_options(opts)
+    return opts
+
+
+def check_options(opts: RobustnessOptions) -> None:
+    """Raise ValueError on an unknown method or spec, or an outcome in two families."""
+    unknown = [m for m in opts.methods if m not in ALL_METHODS]
+    unknown += [s for s in opts.specs if s not in SPECS]
+    if unknown:
+        raise ValueError(f"unknown small-sample method(s) or spec(s) {unknown}")
+    if "study" not in opts.specs:
+        raise ValueError("models.small_sample.specs must include 'study'")
+    outcomes = [*CHECKLIST_OUTCOMES, *DOMAINS]
+    seen: dict[str, str] = {}
+    for family, members in opts.families.items():
+        for out in members:
+            if out not in outcomes:
+                raise ValueError(f"models.families.{family}: unknown outcome {out!r}; {outcomes}")
+            if out in seen:
+                raise ValueError(f"outcome {out!r} is in families {seen[out]!r} and {family!r}")
+            seen[out] = family
+
+
+def half_year(team_periods: pd.DataFrame) -> pd.Series:
+    """Calendar half-year ("2018H1") of each team-period, taken at its period's midpoint
+    (periods run about half a year but start on different days per team)."""
+    start = pd.to_datetime(team_periods["period_start"])
+    mid = start + (pd.to_datetime(team_periods["period_end"]) - start) / 2
+    label = mid.dt.year.astype(str) + "H" + np.where(mid.dt.month <= 6, "1", "2")
+    return pd.Series(label.to_numpy(), index=team_periods.index, name=HALF_YEAR)
+
+
+def _dummies(values: pd.Series, prefix: str) -> pd.DataFrame:
+    """0/1 columns of every level but the first (sorted), named prefix:level."""
+    levels = sorted(values.astype(str).unique())
+    return pd.DataFrame(
+        {f"{prefix}:{lev}": (values.astype(str) == lev).to_numpy(float) for lev in levels[1:]},
+        index=values.index,
+    )
+
+
+def nuisance(spec: str, team: pd.Series, period: pd.Series) -> pd.DataFrame:
+    """The spec's added columns: half-year dummies, and team dummies for ``team_fe_*``."""
+    parts = []
+    if spec == "team_fe_half_year":
+        parts.append(_dummies(team, "team"))
+    if spec in ("half_year", "team_fe_half_year"):
+        parts.append(_dummies(period, HALF_YEAR))
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=team.index)
+
+
+def identified_columns(
+    X: np.ndarray, names: Sequence[str], reported: Sequence[str], name: str
+) -> list[str]:
+    """Columns of a full-rank design: nuisance columns aliased with the intercept and earlier
+    nuisance are dropped; a reported term aliased with the others raises ModelError."""
+    order = [c for c in names if c not in reported] + [c for c in names if c in reported]
+    scaled = X / np.where(np.abs(X).max(axis=0) > 0, np.abs(X).max(axis=0), 1.0)
+    keep: list[str] = []
+    basis = np.zeros((X.shape[0], 0))
+    for col in order:
+        v = scaled[:, list(names).index(col)]
+        if basis.shape[1]:
+            v = v - basis @ (basis.T @ v)
+        norm = float(np.linalg.norm(v))
+        if norm > 1e-9 * np.sqrt(X.shape[0]):
+            basis = np.column_stack([basis, v / norm])
+            keep.append(col)
+        elif col in reported:
+            raise ModelError(
+                f"model '{name}': term '{col}' is not identified in this design (it is a linear "
+                "function of the intercept and the added team/half-year effects)"
+            )
+    return [c for c in names if c in keep]
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """One regression of one spec: its data (y, covariates, team_id) and the reported terms."""
+
+    model: str
+    spec: str
+    outcome: str  # the output's outcome name (a checklist score or a domain)
+    y: str  # the column of the dependent variable
+    covariates: list[str]
+    reported: list[str]
+    data: pd.DataFrame
+
+    @property
+    def name(self) -> str:
+        return f"{self.model}:{self.spec}:{self.outcome}"
+
+
+def team_period_models(team_periods: pd.DataFrame, specs: Sequence[str]) -> list[ModelData]:
+    """The checklist/response regressions of each spec (rows with outcome and condition)."""
+    periods = half_year(team_periods)
+    dummies = condition_dummies(team_periods["condition"])
+    out = []
+    for outcome in CHECKLIST_OUTCOMES:
+        if outcome not in team_periods.columns:
+            continue
+        used = team_periods[outcome].notna() & team_periods["condition"].notna()
+        base = pd.concat(
+            [team_periods[["team_id"]], dummies, pd.to_numeric(team_periods[outcome])], axis=1
+        )[used]
+        for spec in specs:
+            extra = nuisance(spec, base["team_id"], periods[used])
+            reported = ["intercept", *DUMMIES] if spec == "study" else list(DUMMIES)
+            out.append(
+                ModelData(
+                    "team_periods",
+                    spec,
+                    outcome,
+                    outcome,
+                    [*DUMMIES, *extra.columns],
+                    reported,
+                    pd.concat([base, extra], axis=1),
+                )
+            )
+    return out
+
+
+def outcome_models(
+    pairs: pd.DataFrame, team_periods: pd.DataFrame, specs: Sequence[str]
+) -> list[ModelData]:
+    """The outcome regressions per domain and spec; half-years from each pair's team-period."""
+    periods = team_periods[["team_id", "moment"]].assign(**{HALF_YEAR: half_year(team_periods)})
+    periods = periods.astype({"team_id": str, "moment": "int64"})
+    out = []
+    for domain in DOMAINS:
+        rows = pairs[pairs["domain"] == domain]
+        base = outcome_model_data(rows)
+        keys = pd.DataFrame(
+            {"team_id": rows["team_id"].astype(str), "moment": rows["moment"].astype("int64")}
+        )
+        period = keys.merge(periods, on=["team_id", "moment"], how="left")[HALF_YEAR]
+        period.index = rows.index
+        for spec in specs:
+            reported = ["intercept", *OUTCOME_COVARIATES]
+            if spec != "study":
+                if period.isna().any():
+                    raise ModelError(
+                        f"model 'outcomes:{spec}:{domain}': {int(period.isna().sum())} pair(s) "
+                        "have no team-period to date their half-year"
+                    )
+                reported = list(DUMMIES)
+            extra = nuisance(spec, base["team_id"], period)
+            out.append(
+                ModelData(
+                    "outcomes",
+                    spec,
+                    domain,
+                    "post_z",
+                    [*OUTCOME_COVARIATES, *extra.columns],
+                    reported,
+                    pd.concat([base, extra], axis=1),
+                )
+            )
+    return out
+
+
+def _failed(md: ModelData, method: str, terms: Sequence[str], reason: str) -> pd.DataFrame:
+    return pd.DataFrame({"term": list(terms), "method": method, "note": reason})
+
+
+def _complete_design(md: ModelData) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """X (intercept first), y and clusters of the complete rows, identified columns only."""
+    cols = [md.y, *md.covariates]
+    data = md.data[["team_id", *cols]]
+    data = data[data[cols].notna().all(axis=1)]
+    names = ["intercept", *md.covariates]
+    X = np.column_stack([np.ones(len(data)), data[md.covariates].to_numpy(float)])
+    keep = identified_columns(X, names, md.reported, md.name)
+    X = X[:, [names.index(c) for c in keep]]
+    return X, data[md.y].to_numpy(float), data["team_id"].to_numpy(), keep
+
+
+def _mplus_fiml(md: ModelData, missing: str, alpha: float) -> tuple[pd.DataFrame, int, int]:
+    """The study's MLR fit (FIML or listwise) with the spec's columns: mplus rows."""
+    fit = fit_regression(
+        md.data, md.y, md.covariates, cluster="team_id", missing=missing, name=md.name
+    )
+    t = fit.table.set_index("term").loc[md.reported]
+    crit = special.ndtri(1 - alpha / 2)
+    rows = pd.DataFrame(
+        {
+            "term": md.reported,
+            "method": "mplus",
+            "estimate": t["estimate"].to_numpy(),
+            "se": t["se"].to_numpy(),
+            "df": np.inf,
+            "statistic": t["z"].to_numpy(),
+            "p": t["p"].to_numpy(),
+            "ci_low": (t["estimate"] - crit * t["se"]).to_numpy(),
+            "ci_high": (t["estimate"] + crit * t["se"]).to_numpy(),
+        }
+    )
+    return rows, fit.n, int(fit.n_clusters or 0)
+
+
+def jackknife_fiml(md: ModelData, missing: str, alpha: float) -> pd.DataFrame:
+    """Leave-one-team-out jackknife of the FIML estimate: se^2 = sum_g (b_(g) - b)^2 (CR3's
+    form), t reference with G - 1 df. Nuisance columns constant without a team are dropped."""
+    full = fit_regression(
+        md.data, md.y, md.covariates, cluster="team_id", missing=missing, name=md.name
+    )
+    b = full.table.set_index("term").loc[md.reported, "estimate"].to_numpy()
+    teams = pd.unique(md.data["team_id"])
+    reps = []
+    extra = [c for c in md.covariates if c not in md.reported]
+    for team in teams:
+        rest = md.data[md.data["team_id"] != team]
+        covs = [c for c in md.covariates if c in md.reported]
+        if extra:  # complete 0/1 columns: drop those constant or aliased without this team
+            X = np.column_stack([np.ones(len(rest)), rest[extra].to_numpy(float)])
+            covs += identified_columns(X, ["intercept", *extra], [], md.name)[1:]
+        fit = fit_regression(rest, md.y, covs, cluster=None, missing=missing, name=md.name)
+        reps.append(fit.table.set_index("term").loc[md.reported, "estimate"].to_numpy())
+    dev = np.array(reps) - b
+    se = np.sqrt((dev**2).sum(axis=0))
+    df = float(len(teams) - 1)
+    t = b / se
+    crit = special.stdtrit(df, 1 - alpha / 2)
+    return pd.DataFrame(
+        {
+            "term": md.reported,
+            "method": JACKKNIFE,
+            "estimate": b,
+            "se": se,
+            "df": df,
+            "statistic": t,
+            "p": 2 * special.stdtr(df, -np.abs(t)),
+            "ci_low": b - crit * se,
+            "ci_high": b + crit * se,
+        }
+    )
+
+
+def model_rows(md: ModelData, opts: RobustnessOptions) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Every method's rows of one regression; failures as rows with a note."""
+    parts: list[pd.DataFrame] = []
+    failures: dict[str, str] = {}
+
+    def fail(method: str, exc: Exception) -> None:
+        failures[f"{md.name}:{method}"] = str(exc)
+        log.warning("%s [%s]: %s", md.name, method, exc)
+        parts.append(_failed(md, method, md.reported, str(exc)))
+
+    try:
+        X, y, cl, names = _complete_design(md)
+    except ModelError as exc:
+        for method in opts.methods:
+            if method != JACKKNIFE or md.model == "outcomes":
+                fail(method, exc)
+        return pd.concat(parts, ignore_index=True), failures
+    n_cc, g_cc = len(y), len(pd.unique(cl))
+    fiml = md.model == "outcomes" and opts.missing == "fiml"
+    n_fiml = int(md.data[[md.y, *md.covariates]].notna().any(axis=1).sum()) if fiml else n_cc
+    for method in opts.methods:
+        try:
+            if method == "mplus" and n_fiml > n_cc:  # FIML uses incomplete rows
+                rows, n, g = _mplus_fiml(md, opts.missing, opts.alpha)
+                label = "fiml" if opts.missing == "fiml" else "complete_cases"
+                parts.append(rows.assign(data=label, n=n, n_clusters=g))
+            elif method == JACKKNIFE:
+                if fiml and n_fiml > n_cc:
+                    rows = jackknife_fiml(md, opts.missing, opts.alpha)
+                    g = md.data["team_id"].nunique()
+                    parts.append(rows.assign(data="fiml", n=n_fiml, n_clusters=g))
+            else:
+                # On complete rows the FIML/MLR fit is OLS with the CR1 G/(G-1) sandwich, the
+                # mplus method of cluster_tests (tested equal to the model files).
+                rows = cluster_tests(
+                    X, y, cl, names, md.reported, [method], opts.wild, opts.alpha, md.name
+                )
+                label = "fiml" if fiml and method == "mplus" else "complete_cases"
+                parts.append(rows.assign(data=label, n=n_cc, n_clusters=g_cc))
+        except ModelError as exc:
+            fail(method, exc)
+    return pd.concat(parts, ignore_index=True), failures
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (as statsmodels ``multipletests(method="holm")``)."""
+    p = np.asarray(p, dtype=float)
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(stepped, 1.0)
+    return out
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (statsmodels ``method="fdr_bh"``)."""
+    p = np.asarray(p, dtype=float)
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    scaled = p[order] * m / np.arange(1, m + 1)
+    stepped = np.minimum.accumulate(scaled[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(stepped, 1.0)
+    return out
+
+
+def adjust(frame: pd.DataFrame, families: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """``family``, ``p_holm`` and ``p_bh``: Holm and Benjamini-Hochberg adjusted p over the
+    condition effects of each family's outcomes, per model, spec and method."""
+    member = {out: fam for fam, outs in families.items() for out in outs}
+    frame = frame.assign(
+        family=frame["outcome"].map(member).where(frame["term"].isin(DUMMIES)),
+        p_holm=np.nan,
+        p_bh=np.nan,
+    )
+    testable = frame["family"].notna() & frame["p"].notna()
+    for _, idx in frame[testable].groupby(["model", "spec", "method", "family"]).groups.items():
+        p = frame.loc[idx, "p"].to_numpy(float)
+        frame.loc[idx, "p_holm"] = holm(p)
+        frame.loc[idx, "p_bh"] = benjamini_hochberg(p)
+    return frame
+
+
+def small_sample_frame(
+    team_periods: pd.DataFrame,
+    pairs: pd.DataFrame | None,
+    opts: RobustnessOptions | None = None,
+) -> pd.DataFrame:
+    """The ``small_sample.csv`` frame of every model, spec, coefficient and method.
+
+    ``pairs`` None leaves out the outcome models. ``reject`` is p < ``alpha`` (NA where
+    p is NaN). ``attrs["failures"]`` names each model x method that could not be computed.
+    """
+    opts = opts or RobustnessOptions()
+    check_options(opts)
+    models = team_period_models(team_periods, opts.specs)
+    failures: dict[str, str] = {}
+    parts = []
+    if pairs is not None:
+        for spec in opts.specs:
+            try:
+                models += outcome_models(pairs, team_periods, [spec])
+            except ModelError as exc:
+                failures[f"outcomes:{spec}"] = str(exc)
+                log.warning("%s", exc)
+        models.sort(key=lambda md: (MODELS.index(md.model), md.outcome, SPECS.index(md.spec)))
+    for md in models:
+        rows, failed = model_rows(md, opts)
+        failures.update(failed)
+        parts.append(rows.assign(model=md.model, spec=md.spec, outcome=md.outcome))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    for col in COLUMNS:
+        if col not in frame.columns:
+            frame[col] = "" if col in ("note", "data") else np.nan
+    frame["note"] = frame["note"].fillna("")
+    frame = adjust(frame, opts.families)
+    frame["reject"] = (frame["p"] < opts.alpha).astype("boolean").mask(frame["p"].isna())
+    frame["alpha"] = opts.alpha
+    frame = _ordered(frame, opts)[COLUMNS].astype({"n": "Int64", "n_clusters": "Int64"})
+    frame.attrs["failures"] = failures
+    return frame
+
+
+def _ordered(frame: pd.DataFrame, opts: RobustnessOptions) -> pd.DataFrame:
+    terms = ["intercept", *OUTCOME_COVARIATES]
+    outcomes = [*CHECKLIST_OUTCOMES, *DOMAINS]
+    keys = {
+        "model": list(MODELS),
+        "spec": list(SPECS),
+        "outcome": outcomes,
+        "term": terms,
+        "method": list(ALL_METHODS),
+    }
+    ranks = pd.DataFrame(
+        {k: frame[k].map({v: i for i, v in enumerate(vs)}) for k, vs in keys.items()}
+    )
+    order = ranks.sort_values(list(keys), kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def icc_frame(team_periods: pd.DataFrame, pairs: pd.DataFrame | None) -> pd.DataFrame:
+    """Team-level ICC of each outcome (CONSORT for cluster trials): the Checklist scores and
+    response over team-periods, post z per domain over clients (complete values)."""
+    targets = [
+        ("team_periods", out, team_periods[out], team_periods["team_id"])
+        for out in CHECKLIST_OUTCOMES
+        if out in team_periods.columns
+    ]
+    if pairs is not None:
+        for domain in DOMAINS:
+            rows = pairs[pairs["domain"] == domain]
+            targets.append(("outcomes", domain, rows["post_z"], rows["team_id"]))
+    out = []
+    for model, outcome, y, team in targets:
+        y = pd.to_numeric(y)
+        ok = y.notna() & team.notna()
+        variable = "post_z" if model == "outcomes" else outcome
+        try:
+            vc = variance_components(y[ok].to_numpy(float), team[ok].to_numpy())
+        except ModelError as exc:
+            log.warning("ICC of %s:%s: %s", model, outcome, exc)
+            out.append((model, outcome, variable, int(ok.sum()), team[ok].nunique(), *[np.nan] * 3))
+            continue
+        out.append((model, outcome, variable, vc.n, vc.n_clusters, vc.between, vc.within, vc.icc))
+    return pd.DataFrame(out, columns=ICC_COLUMNS).astype({"n": "Int64", "n_clusters": "Int64"})
