@@ -163,23 +163,23 @@ def half_year(team_periods: pd.DataFrame) -> pd.Series:
     return pd.Series(label.to_numpy(), index=team_periods.index, name=HALF_YEAR)
 
 
-def _dummies(values: pd.Series, prefix: str) -> pd.DataFrame:
+def _dummies(values: np.ndarray, prefix: str) -> tuple[np.ndarray, list[str]]:
     """0/1 columns of every level but the first (sorted), named prefix:level."""
-    levels = sorted(values.astype(str).unique())
-    return pd.DataFrame(
-        {f"{prefix}:{lev}": (values.astype(str) == lev).to_numpy(float) for lev in levels[1:]},
-        index=values.index,
-    )
+    codes, levels = pd.factorize(values, sort=True)
+    cols = (codes[:, None] == np.arange(1, len(levels))[None, :]).astype(float)
+    return cols, [f"{prefix}:{lev}" for lev in levels[1:]]
 
 
-def nuisance(spec: str, team: pd.Series, period: pd.Series) -> pd.DataFrame:
+def nuisance(spec: str, team: np.ndarray, period: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """The spec's added columns: half-year dummies, and team dummies for ``team_fe_*``."""
     parts = []
     if spec == "team_fe_half_year":
         parts.append(_dummies(team, "team"))
     if spec in ("half_year", "team_fe_half_year"):
         parts.append(_dummies(period, HALF_YEAR))
-    return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=team.index)
+    if not parts:
+        return np.zeros((team.shape[0], 0)), []
+    return np.column_stack([p[0] for p in parts]), [n for p in parts for n in p[1]]
 
 
 def identified_columns(
@@ -187,16 +187,18 @@ def identified_columns(
 ) -> list[str]:
     """Columns of a full-rank design: nuisance columns aliased with the intercept and earlier
     nuisance are dropped; a reported term aliased with the others raises ModelError."""
+    names = list(names)
     order = [c for c in names if c not in reported] + [c for c in names if c in reported]
-    scaled = X / np.where(np.abs(X).max(axis=0) > 0, np.abs(X).max(axis=0), 1.0)
+    top = np.abs(X).max(axis=0) if X.shape[0] else np.ones(X.shape[1])
+    scaled = X / np.where(top > 0, top, 1.0)
     keep: list[str] = []
     basis = np.zeros((X.shape[0], 0))
     for col in order:
-        v = scaled[:, list(names).index(col)]
+        v = scaled[:, names.index(col)]
         if basis.shape[1]:
             v = v - basis @ (basis.T @ v)
         norm = float(np.linalg.norm(v))
-        if norm > 1e-9 * np.sqrt(X.shape[0]):
+        if norm > 1e-9 * np.sqrt(max(X.shape[0], 1)):
             basis = np.column_stack([basis, v / norm])
             keep.append(col)
         elif col in reported:
@@ -209,109 +211,130 @@ def identified_columns(
 
 @dataclass(frozen=True)
 class ModelData:
-    """One regression of one spec: its data (y, covariates, team_id) and the reported terms."""
+    """One regression of one spec: y, the covariates (NaN = missing), the team of each row
+    and the reported terms."""
 
     model: str
     spec: str
     outcome: str  # the output's outcome name (a checklist score or a domain)
-    y: str  # the column of the dependent variable
-    covariates: list[str]
+    y_name: str
+    y: np.ndarray
+    names: list[str]  # covariates: the study's, then the spec's nuisance columns
+    x: np.ndarray
+    team: np.ndarray
     reported: list[str]
-    data: pd.DataFrame
 
     @property
     def name(self) -> str:
         return f"{self.model}:{self.spec}:{self.outcome}"
 
+    def frame(self, rows: np.ndarray | None = None) -> pd.DataFrame:
+        """The data as fit_regression takes them (team_id, y, covariates)."""
+        sel = slice(None) if rows is None else rows
+        data = pd.DataFrame(self.x[sel], columns=self.names)
+        data.insert(0, self.y_name, self.y[sel])
+        data.insert(0, "team_id", self.team[sel])
+        return data
+
+
+def _model_data(
+    model: str,
+    spec: str,
+    outcome: str,
+    y_name: str,
+    study: pd.DataFrame,
+    period: np.ndarray,
+    reported: list[str],
+) -> ModelData:
+    """A spec's ModelData from the study's variables (team_id, y, covariates) of its rows."""
+    team = study["team_id"].astype(str).to_numpy(dtype=object)
+    covs = [c for c in study.columns if c not in ("team_id", y_name)]
+    extra, extra_names = nuisance(spec, team, period)
+    x = np.column_stack([study[covs].to_numpy(float), extra])
+    y = study[y_name].to_numpy(float)
+    return ModelData(model, spec, outcome, y_name, y, [*covs, *extra_names], x, team, reported)
+
 
 def team_period_models(team_periods: pd.DataFrame, specs: Sequence[str]) -> list[ModelData]:
     """The checklist/response regressions of each spec (rows with outcome and condition)."""
-    periods = half_year(team_periods)
+    periods = half_year(team_periods).to_numpy(dtype=object)
     dummies = condition_dummies(team_periods["condition"])
     out = []
     for outcome in CHECKLIST_OUTCOMES:
         if outcome not in team_periods.columns:
             continue
-        used = team_periods[outcome].notna() & team_periods["condition"].notna()
-        base = pd.concat(
-            [team_periods[["team_id"]], dummies, pd.to_numeric(team_periods[outcome])], axis=1
-        )[used]
+        y = pd.to_numeric(team_periods[outcome])
+        used = (y.notna() & team_periods["condition"].notna()).to_numpy()
+        study = pd.concat([team_periods[["team_id"]], y, dummies], axis=1)[used]
         for spec in specs:
-            extra = nuisance(spec, base["team_id"], periods[used])
             reported = ["intercept", *DUMMIES] if spec == "study" else list(DUMMIES)
             out.append(
-                ModelData(
-                    "team_periods",
-                    spec,
-                    outcome,
-                    outcome,
-                    [*DUMMIES, *extra.columns],
-                    reported,
-                    pd.concat([base, extra], axis=1),
-                )
+                _model_data("team_periods", spec, outcome, outcome, study, periods[used], reported)
             )
     return out
 
 
 def outcome_models(
-    pairs: pd.DataFrame, team_periods: pd.DataFrame, specs: Sequence[str]
+    pairs: pd.DataFrame,
+    team_periods: pd.DataFrame,
+    specs: Sequence[str],
+    failures: dict[str, str] | None = None,
 ) -> list[ModelData]:
-    """The outcome regressions per domain and spec; half-years from each pair's team-period."""
+    """The outcome regressions per domain and spec; half-years from each pair's team-period
+    (a spec with half-years that a pair lacks is left out, its reason put in ``failures``)."""
+    failures = {} if failures is None else failures
     periods = team_periods[["team_id", "moment"]].assign(**{HALF_YEAR: half_year(team_periods)})
     periods = periods.astype({"team_id": str, "moment": "int64"})
     out = []
     for domain in DOMAINS:
         rows = pairs[pairs["domain"] == domain]
-        base = outcome_model_data(rows)
+        study = outcome_model_data(rows)[["team_id", "post_z", *OUTCOME_COVARIATES]]
         keys = pd.DataFrame(
             {"team_id": rows["team_id"].astype(str), "moment": rows["moment"].astype("int64")}
         )
         period = keys.merge(periods, on=["team_id", "moment"], how="left")[HALF_YEAR]
-        period.index = rows.index
         for spec in specs:
             reported = ["intercept", *OUTCOME_COVARIATES]
             if spec != "study":
                 if period.isna().any():
-                    raise ModelError(
+                    failures[f"outcomes:{spec}:{domain}"] = (
                         f"model 'outcomes:{spec}:{domain}': {int(period.isna().sum())} pair(s) "
                         "have no team-period to date their half-year"
                     )
+                    continue
                 reported = list(DUMMIES)
-            extra = nuisance(spec, base["team_id"], period)
             out.append(
-                ModelData(
+                _model_data(
                     "outcomes",
                     spec,
                     domain,
                     "post_z",
-                    [*OUTCOME_COVARIATES, *extra.columns],
+                    study,
+                    period.to_numpy(dtype=object),
                     reported,
-                    pd.concat([base, extra], axis=1),
                 )
             )
     return out
 
 
-def _failed(md: ModelData, method: str, terms: Sequence[str], reason: str) -> pd.DataFrame:
+def _failed(method: str, terms: Sequence[str], reason: str) -> pd.DataFrame:
     return pd.DataFrame({"term": list(terms), "method": method, "note": reason})
 
 
 def _complete_design(md: ModelData) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """X (intercept first), y and clusters of the complete rows, identified columns only."""
-    cols = [md.y, *md.covariates]
-    data = md.data[["team_id", *cols]]
-    data = data[data[cols].notna().all(axis=1)]
-    names = ["intercept", *md.covariates]
-    X = np.column_stack([np.ones(len(data)), data[md.covariates].to_numpy(float)])
+    ok = np.isfinite(md.y) & np.isfinite(md.x).all(axis=1)
+    names = ["intercept", *md.names]
+    X = np.column_stack([np.ones(int(ok.sum())), md.x[ok]])
     keep = identified_columns(X, names, md.reported, md.name)
     X = X[:, [names.index(c) for c in keep]]
-    return X, data[md.y].to_numpy(float), data["team_id"].to_numpy(), keep
+    return X, md.y[ok], md.team[ok], keep
 
 
 def _mplus_fiml(md: ModelData, missing: str, alpha: float) -> tuple[pd.DataFrame, int, int]:
     """The study's MLR fit (FIML or listwise) with the spec's columns: mplus rows."""
     fit = fit_regression(
-        md.data, md.y, md.covariates, cluster="team_id", missing=missing, name=md.name
+        md.frame(), md.y_name, md.names, cluster="team_id", missing=missing, name=md.name
     )
     t = fit.table.set_index("term").loc[md.reported]
     crit = special.ndtri(1 - alpha / 2)
@@ -333,24 +356,28 @@ def _mplus_fiml(md: ModelData, missing: str, alpha: float) -> tuple[pd.DataFrame
 
 def jackknife_fiml(md: ModelData, missing: str, alpha: float) -> pd.DataFrame:
     """Leave-one-team-out jackknife of the FIML estimate: se^2 = sum_g (b_(g) - b)^2 (CR3's
-    form), t reference with G - 1 df. Nuisance columns constant without a team are dropped."""
+    form), t reference with G - 1 df. Nuisance columns constant or aliased without a team
+    (its own fixed effect, a half-year only it had) are dropped from that replicate."""
     full = fit_regression(
-        md.data, md.y, md.covariates, cluster="team_id", missing=missing, name=md.name
+        md.frame(), md.y_name, md.names, cluster="team_id", missing=missing, name=md.name
     )
     b = full.table.set_index("term").loc[md.reported, "estimate"].to_numpy()
-    teams = pd.unique(md.data["team_id"])
+    teams = pd.unique(md.team)
+    extra = [c for c in md.names if c not in md.reported]
     reps = []
-    extra = [c for c in md.covariates if c not in md.reported]
     for team in teams:
-        rest = md.data[md.data["team_id"] != team]
-        covs = [c for c in md.covariates if c in md.reported]
-        if extra:  # complete 0/1 columns: drop those constant or aliased without this team
-            X = np.column_stack([np.ones(len(rest)), rest[extra].to_numpy(float)])
+        rows = md.team != team
+        covs = [c for c in md.names if c in md.reported]
+        if extra:  # complete 0/1 columns
+            X = np.column_stack(
+                [np.ones(int(rows.sum())), md.x[rows][:, [md.names.index(c) for c in extra]]]
+            )
             covs += identified_columns(X, ["intercept", *extra], [], md.name)[1:]
-        fit = fit_regression(rest, md.y, covs, cluster=None, missing=missing, name=md.name)
+        fit = fit_regression(
+            md.frame(rows), md.y_name, covs, cluster=None, missing=missing, name=md.name
+        )
         reps.append(fit.table.set_index("term").loc[md.reported, "estimate"].to_numpy())
-    dev = np.array(reps) - b
-    se = np.sqrt((dev**2).sum(axis=0))
+    se = np.sqrt(((np.array(reps) - b) ** 2).sum(axis=0))
     df = float(len(teams) - 1)
     t = b / se
     crit = special.stdtrit(df, 1 - alpha / 2)
@@ -369,47 +396,72 @@ def jackknife_fiml(md: ModelData, missing: str, alpha: float) -> pd.DataFrame:
     )
 
 
+CR3_WITH_TEAM_FE = (
+    "CR3 is undefined with team fixed effects: each team's I - H_gg is singular (clubSandwich "
+    "fails likewise); see CR2 and WCR"
+)
+
+
 def model_rows(md: ModelData, opts: RobustnessOptions) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Every method's rows of one regression; failures as rows with a note."""
+    """Every method's rows of one regression; a method that fails gives rows with a note."""
     parts: list[pd.DataFrame] = []
     failures: dict[str, str] = {}
 
-    def fail(method: str, exc: Exception) -> None:
-        failures[f"{md.name}:{method}"] = str(exc)
-        log.warning("%s [%s]: %s", md.name, method, exc)
-        parts.append(_failed(md, method, md.reported, str(exc)))
+    def fail(method: str, reason: str, expected: bool = False) -> None:
+        failures[f"{md.name}:{method}"] = reason
+        (log.info if expected else log.warning)("%s [%s]: %s", md.name, method, reason)
+        parts.append(_failed(method, md.reported, reason))
 
+    fiml = md.model == "outcomes" and opts.missing == "fiml"
     try:
         X, y, cl, names = _complete_design(md)
     except ModelError as exc:
         for method in opts.methods:
-            if method != JACKKNIFE or md.model == "outcomes":
-                fail(method, exc)
+            if method != JACKKNIFE or fiml:
+                fail(method, str(exc))
         return pd.concat(parts, ignore_index=True), failures
     n_cc, g_cc = len(y), len(pd.unique(cl))
-    fiml = md.model == "outcomes" and opts.missing == "fiml"
-    n_fiml = int(md.data[[md.y, *md.covariates]].notna().any(axis=1).sum()) if fiml else n_cc
-    for method in opts.methods:
+    observed = np.isfinite(md.y) | np.isfinite(md.x).any(axis=1)
+    n_fiml = int(observed.sum()) if fiml else n_cc
+    incomplete = n_fiml > n_cc  # FIML uses rows the complete-case methods cannot
+    ols = [m for m in opts.methods if m in METHODS and not (m == "mplus" and incomplete)]
+    if md.spec == "team_fe_half_year" and "CR3" in ols:
+        ols.remove("CR3")
+        fail("CR3", f"model '{md.name}': {CR3_WITH_TEAM_FE}", expected=True)
+    if ols:
         try:
-            if method == "mplus" and n_fiml > n_cc:  # FIML uses incomplete rows
-                rows, n, g = _mplus_fiml(md, opts.missing, opts.alpha)
-                label = "fiml" if opts.missing == "fiml" else "complete_cases"
-                parts.append(rows.assign(data=label, n=n, n_clusters=g))
-            elif method == JACKKNIFE:
-                if fiml and n_fiml > n_cc:
-                    rows = jackknife_fiml(md, opts.missing, opts.alpha)
-                    g = md.data["team_id"].nunique()
-                    parts.append(rows.assign(data="fiml", n=n_fiml, n_clusters=g))
-            else:
-                # On complete rows the FIML/MLR fit is OLS with the CR1 G/(G-1) sandwich, the
-                # mplus method of cluster_tests (tested equal to the model files).
-                rows = cluster_tests(
-                    X, y, cl, names, md.reported, [method], opts.wild, opts.alpha, md.name
-                )
-                label = "fiml" if fiml and method == "mplus" else "complete_cases"
-                parts.append(rows.assign(data=label, n=n_cc, n_clusters=g_cc))
+            batches = [
+                cluster_tests(X, y, cl, names, md.reported, ols, opts.wild, opts.alpha, md.name)
+            ]
+        except ModelError:  # find which method fails, keep the others
+            batches = []
+            for method in ols:
+                try:
+                    batches.append(
+                        cluster_tests(
+                            X, y, cl, names, md.reported, [method], opts.wild, opts.alpha, md.name
+                        )
+                    )
+                except ModelError as exc:
+                    fail(method, str(exc))
+        for rows in batches:
+            # On complete rows the MLR fit is OLS with the CR1 G/(G-1) sandwich: cluster_tests'
+            # mplus equals fit_regression (FIML or listwise), as the model files have it.
+            data = np.where((rows["method"] == "mplus") & fiml, "fiml", "complete_cases")
+            parts.append(rows.assign(data=data, n=n_cc, n_clusters=g_cc))
+    if "mplus" in opts.methods and incomplete:
+        try:
+            rows, n, g = _mplus_fiml(md, opts.missing, opts.alpha)
+            parts.append(rows.assign(data="fiml", n=n, n_clusters=g))
         except ModelError as exc:
-            fail(method, exc)
+            fail("mplus", str(exc))
+    if JACKKNIFE in opts.methods and incomplete:
+        try:
+            rows = jackknife_fiml(md, opts.missing, opts.alpha)
+            g = len(pd.unique(md.team[observed]))
+            parts.append(rows.assign(data="fiml", n=n_fiml, n_clusters=g))
+        except ModelError as exc:
+            fail(JACKKNIFE, str(exc))
     return pd.concat(parts, ignore_index=True), failures
 
 
@@ -469,12 +521,9 @@ def small_sample_frame(
     failures: dict[str, str] = {}
     parts = []
     if pairs is not None:
-        for spec in opts.specs:
-            try:
-                models += outcome_models(pairs, team_periods, [spec])
-            except ModelError as exc:
-                failures[f"outcomes:{spec}"] = str(exc)
-                log.warning("%s", exc)
+        models += outcome_models(pairs, team_periods, opts.specs, failures)
+        for reason in failures.values():
+            log.warning("%s", reason)
         models.sort(key=lambda md: (MODELS.index(md.model), md.outcome, SPECS.index(md.spec)))
     for md in models:
         rows, failed = model_rows(md, opts)
