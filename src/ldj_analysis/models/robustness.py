@@ -533,7 +533,7 @@ def small_sample_frame(
     for col in COLUMNS:
         if col not in frame.columns:
             frame[col] = "" if col in ("note", "data") else np.nan
-    frame["note"] = frame["note"].fillna("")
+    frame[["note", "data"]] = frame[["note", "data"]].fillna("")
     frame = adjust(frame, opts.families)
     frame["reject"] = (frame["p"] < opts.alpha).astype("boolean").mask(frame["p"].isna())
     frame["alpha"] = opts.alpha
