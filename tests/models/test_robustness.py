@@ -300,7 +300,9 @@ def test_icc_per_outcome_equals_variance_components(data):
     row = icc.set_index("outcome").loc["opvoed"]
     rows = pairs[pairs.domain == "opvoed"]
     vc = variance_components(rows.post_z.to_numpy(), rows.team_id.to_numpy())
-    np.testing.assert_allclose([row.icc, row.between, row.within], [vc.icc, vc.between, vc.within])
+    np.testing.assert_allclose(
+        [row["icc"], row["between"], row["within"]], [vc.icc, vc.between, vc.within]
+    )
     assert row.n == vc.n and row.variable == "post_z"
     use = icc.set_index("outcome").loc["use"]
     assert use.n == len(tp) and use.n_clusters == tp.team_id.nunique()
