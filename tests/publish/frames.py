@@ -249,10 +249,71 @@ def all_tables() -> dict[str, pd.DataFrame]:
     }
 
 
+def robustness() -> pd.DataFrame:
+    """small_sample.csv rows of two specs: use (full significant under every method but
+    WCR), response and opgroei; CR3 undefined with team fixed effects."""
+    p_by = {  # (spec, outcome, term) -> p of mplus, CR2, CR3, WCR
+        ("study", "use", "partial"): (0.114, 0.153, 0.180, 0.166),
+        ("study", "use", "full"): (0.0048, 0.027, 0.041, 0.062),
+        ("study", "response", "partial"): (0.006, 0.022, 0.030, 0.001),
+        ("study", "response", "full"): (0.008, 0.034, 0.049, 0.098),
+        ("study", "opgroei", "partial"): (0.905, 0.910, 0.916, 0.906),
+        ("study", "opgroei", "full"): (0.534, 0.597, 0.650, 0.555),
+        ("team_fe_half_year", "use", "full"): (0.030, 0.068, np.nan, 0.073),
+    }
+    rows = []
+    for (spec, out, term), ps in p_by.items():
+        model = "outcomes" if out == "opgroei" else "team_periods"
+        for method, p in zip(("mplus", "CR2", "CR3", "WCR"), ps, strict=True):
+            rows.append(
+                {
+                    "model": model,
+                    "spec": spec,
+                    "outcome": out,
+                    "term": term,
+                    "method": method,
+                    "estimate": 19.01 if term == "full" else 11.86,
+                    "se": np.nan if method == "WCR" else 6.7,
+                    "df": np.inf if method == "mplus" else 10.5,
+                    "statistic": 2.8,
+                    "p": p,
+                    "p_holm": min(1.0, 10 * p),
+                    "p_bh": min(1.0, 3 * p),
+                    "ci_low": 5.8,
+                    "ci_high": 32.2,
+                    "reject": None if np.isnan(p) else bool(p < 0.05),
+                    "alpha": 0.05,
+                    "family": "outcomes" if model == "outcomes" else "team_periods",
+                    "data": "complete_cases",
+                    "n": 404 if model == "outcomes" else 61,
+                    "n_clusters": 16,
+                    "note": "CR3 is undefined with team fixed effects" if np.isnan(p) else "",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def icc() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "model": ["team_periods", "team_periods", "outcomes", "outcomes"],
+            "outcome": ["use", "response", "opgroei", "opvoed"],
+            "variable": ["use", "response", "post_z", "post_z"],
+            "n": [61, 61, 404, 320],
+            "n_clusters": [16, 16, 16, 13],
+            "between": [6.6995, 24.5704, 0.0, 0.0123],
+            "within": [495.9609, 512.131, 2.7874, 2.4802],
+            "icc": [0.013328, 0.04578, 0.0, 0.004935],
+        }
+    )
+
+
 def all_models() -> dict[str, pd.DataFrame]:
     return {
         "checklist_response": checklist_response(),
         "outcomes": outcomes(),
         "baseline_ttests": baseline_ttests(),
         "prepost_tests": prepost_tests(),
+        "robustness": robustness(),
+        "icc": icc(),
     }

@@ -35,6 +35,8 @@ TABLES = (
     "outcomes",
     "baseline_ttests",
     "prepost_tests",
+    "robustness",
+    "icc",
 )
 URL_IN_ATTR = re.compile(r"""(?:src|href|action|poster|data)\s*=\s*["']?\s*(?:https?:|//)""", re.I)
 URL_IN_CSS = re.compile(r"url\(|@import", re.I)

@@ -128,7 +128,7 @@ def test_write_tables_writes_every_format(tmp_path):
     config = validate_config({"publication": {"formats": ["md", "xlsx", "tex", "html"]}})
     tables = {**F.all_tables(), **F.all_models()}
     paths = write_tables(tables, tmp_path, config, team_periods=F.team_periods())
-    assert len(paths) == 10 * 4
+    assert len(paths) == 12 * 4
     assert {p.name for p in paths} >= {"table1.md", "table4.xlsx", "outcomes.tex", "flow.html"}
     assert all(p.stat().st_size > 200 for p in paths)
     html = (tmp_path / "table2.html").read_text(encoding="utf-8")
