@@ -212,6 +212,37 @@ def test_outcome_models_show_no_condition_effect(workdir):
     assert (condition["beta_p"] > ALPHA).all() and (condition["p"] > ALPHA).all()
 
 
+def test_small_sample_study_mplus_rows_equal_the_model_files(workdir):
+    small = _csv(workdir, "results/models/small_sample.csv")
+    required = ["model", "spec", "outcome", "term", "method", "estimate", "se", "df"]
+    assert set(required + ["statistic", "p", "p_holm", "p_bh"]) <= set(small.columns)
+    assert set(small["spec"]) == {"study", "half_year", "team_fe_half_year"}
+    assert set(small["method"]) == {"mplus", "CR2", "CR3", "WCR"}  # complete data: no JK-FIML
+    mplus = small[(small["spec"] == "study") & (small["method"] == "mplus")]
+    for model, path in (("team_periods", "checklist_response"), ("outcomes", "outcomes")):
+        ours = mplus[mplus["model"] == model].set_index(["outcome", "term"])
+        ref = _csv(workdir, f"results/models/{path}.csv").set_index(["outcome", "term"])
+        assert sorted(ours.index) == sorted(ref.index)
+        ref = ref.loc[ours.index]
+        for col, ref_col in (("estimate", "estimate"), ("se", "se"), ("statistic", "z")):
+            assert ((ours[col] - ref[ref_col]).abs() <= 1e-8 * ref[ref_col].abs()).all(), col
+        assert ((ours["p"] - ref["p"]).abs() <= 1e-6 * ref["p"] + 1e-14).all()
+    wcr = small[small["method"] == "WCR"]
+    assert wcr["p"].notna().all() and wcr["ci_low"].notna().all()
+
+
+def test_icc_and_robustness_tables_are_published(workdir):
+    icc = _csv(workdir, "results/models/icc.csv")
+    assert list(icc["outcome"]) == ["collection", "use", "preconditions", "total", "response"] + [
+        "opgroei",
+        "opvoed",
+    ]
+    assert icc["icc"].between(0, 1).all()
+    html = (workdir / "results/report.html").read_text(encoding="utf-8")
+    assert 'id="tab-robustness"' in html and 'id="tab-icc"' in html
+    assert "wijkt af van Mplus" in (workdir / "results/tables/robustness.md").read_text("utf-8")
+
+
 def test_baseline_ttests_not_significant(workdir):
     base = _csv(workdir, "results/models/baseline_ttests.csv")
     assert len(base) == 5
@@ -246,4 +277,5 @@ def test_snakemake_report_bundle(workdir):
     names = zipfile.ZipFile(workdir / "report.zip").namelist()
     assert any(n.endswith("report.html") for n in names)
     assert any(n.endswith("table2.html") for n in names)
+    assert any(n.endswith("robustness.html") for n in names)
     assert any(n.endswith("forest_betas.svg") for n in names)
