@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,14 @@ class ClusteredOLS:
     @property
     def n_clusters(self) -> int:
         return self.bounds.size - 1
+
+    @cached_property
+    def leverage_eigen(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Eigendecomposition of I - H_gg per cluster (shared by CR2 and CR3)."""
+        return [
+            np.linalg.eigh(np.eye(xg.shape[0]) - xg @ self.bread @ xg.T)
+            for xg in self.blocks(self.X)
+        ]
 
     def blocks(self, a: np.ndarray) -> list[np.ndarray]:
         """The rows of ``a`` (aligned with X) of each cluster."""
@@ -196,9 +205,7 @@ def adjustment_matrices(fit: ClusteredOLS, method: str, name: str = "model") -> 
     clubSandwich's matrix_power(); CR3 needs I - H_gg invertible, as clubSandwich's solve().
     """
     out = []
-    for g, xg in enumerate(fit.blocks(fit.X)):
-        ih = np.eye(xg.shape[0]) - xg @ fit.bread @ xg.T
-        val, vec = np.linalg.eigh(ih)
+    for g, (val, vec) in enumerate(fit.leverage_eigen):
         if method == "CR2":
             power = np.where(val > EIGEN_TOL, np.abs(val) ** -0.5, 0.0)
         else:
