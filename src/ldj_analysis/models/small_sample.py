@@ -144,6 +144,22 @@ def _prepare(
         raise ModelError(f"model '{name}': term(s) {missing} to test are not in {names}")
     if not 0 < alpha < 1 or not 0 < wild.level < 1:
         raise ModelError(f"model '{name}': alpha and wild.level must lie in (0, 1)")
+    fit = clustered_ols(X, y, cluster, name, names)
+    return fit, [names.index(t) for t in test]
+
+
+def clustered_ols(
+    X: np.ndarray,
+    y: np.ndarray,
+    cluster: np.ndarray,
+    name: str = "model",
+    names: Sequence[str] | None = None,
+) -> ClusteredOLS:
+    """OLS of y on X with the rows grouped by cluster; ModelError if it cannot be fitted."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float).ravel()
+    cluster = np.asarray(cluster)
+    n, k = X.shape
     if not (np.isfinite(X).all() and np.isfinite(y).all()):
         raise ModelError(f"model '{name}': X and y must be complete (NaN or infinite value)")
     if pd.isna(cluster).any():
@@ -162,16 +178,15 @@ def _prepare(
     scale = np.sqrt((X**2).sum(axis=0))
     sv = np.linalg.svd(X / np.where(scale > 0, scale, 1.0), compute_uv=False)
     if scale.min() == 0 or sv[-1] <= sv[0] * max(n, k) * np.finfo(float).eps * 1e3:
+        columns = f" of {list(names)}" if names is not None else ""
         raise ModelError(
-            f"model '{name}': singular design (a column of {names} is a linear function of "
+            f"model '{name}': singular design (a column{columns} is a linear function of "
             "the others or all zero)"
         )
-    xtx = X.T @ X
-    bread = np.linalg.inv(xtx)
+    bread = np.linalg.inv(X.T @ X)
     beta = bread @ (X.T @ y)
     resid = y - X @ beta
-    fit = ClusteredOLS(X=X, y=y, bounds=bounds, bread=bread, beta=beta, resid=resid)
-    return fit, [names.index(t) for t in test]
+    return ClusteredOLS(X=X, y=y, bounds=bounds, bread=bread, beta=beta, resid=resid)
 
 
 def cluster_scores(fit: ClusteredOLS, resid: np.ndarray) -> np.ndarray:
