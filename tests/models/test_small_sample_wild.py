@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from ldj_analysis.models import wild
+from ldj_analysis.models.regression import ModelError
 from ldj_analysis.models.small_sample import WildOptions, cluster_tests, clustered_ols
 from tests.models.test_small_sample_reference import REFERENCE, load
 
@@ -120,3 +121,12 @@ def test_enumeration_blocks_equal_explicit_sign_vectors():
     one = np.sort(np.abs(blocks.n0 / np.sqrt(blocks.d0)))
     two = np.sort(np.abs(explicit.n0 / np.sqrt(explicit.d0)))
     np.testing.assert_allclose(one, two[::2], rtol=1e-9)
+
+
+def test_term_without_cluster_robust_variance_is_an_error():
+    """checklist_fe: team2's CR1 variance is zero in exact arithmetic (R: SE 1.5e-13)."""
+    X, y, team, names = load("checklist_fe")
+    with pytest.raises(ModelError, match="model 'fe'.*'team2'.*zero"):
+        cluster_tests(X, y, team, names, ["team2"], ["WCR"], name="fe")
+    with pytest.raises(ModelError, match="draws >= 1"):
+        cluster_tests(X, y, team, names, ["full"], ["WCR"], WildOptions(draws=0), name="fe")

@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import special
 
 from ldj_analysis.models.regression import ModelError
+from ldj_analysis.models.wild import wild_cluster_test
 
 METHODS: tuple[str, ...] = ("mplus", "CR2", "CR3", "WCR")
 COLUMNS = ["term", "method", "estimate", "se", "df", "statistic", "p", "ci_low", "ci_high"]
@@ -91,24 +92,27 @@ def cluster_tests(
     Raises ModelError naming ``name`` and the reason.
     """
     fit, columns = _prepare(X, y, cluster, names, test, methods, wild, alpha, name)
-    rows = []
-    for method in methods:
+    rows: dict[tuple[int, str], tuple] = {}
+    for method in dict.fromkeys(methods):
         if method == "mplus":
-            rows += _mplus_rows(fit, columns, alpha)
+            found = _mplus_rows(fit, columns, alpha)
         elif method in ("CR2", "CR3"):
-            rows += _bias_reduced_rows(fit, columns, method, alpha, name)
+            found = _bias_reduced_rows(fit, columns, method, alpha, name)
         else:
-            from ldj_analysis.models import wild as wild_bootstrap
-
-            for j in columns:
-                res = wild_bootstrap.wild_cluster_test(fit, j, wild, name=name)
-                rows.append((j, "WCR", fit.beta[j], np.nan, np.nan, *res))
-    frame = pd.DataFrame(rows, columns=["j", *COLUMNS[1:]])
-    frame.insert(0, "term", [names[j] for j in frame.pop("j")])
-    order = {m: i for i, m in enumerate(methods)}
-    frame["_t"] = [list(test).index(t) for t in frame.term]
-    frame["_m"] = frame.method.map(order)
-    return frame.sort_values(["_t", "_m"]).drop(columns=["_t", "_m"]).reset_index(drop=True)
+            found = [
+                (
+                    j,
+                    "WCR",
+                    fit.beta[j],
+                    np.nan,
+                    np.nan,
+                    *wild_cluster_test(fit, j, wild, name, names[j]),
+                )
+                for j in columns
+            ]
+        rows |= {(row[0], method): row[1:] for row in found}
+    ordered = [(names[j], *rows[j, m]) for j in columns for m in methods]
+    return pd.DataFrame(ordered, columns=COLUMNS)
 
 
 def _prepare(
@@ -144,6 +148,8 @@ def _prepare(
         raise ModelError(f"model '{name}': term(s) {missing} to test are not in {names}")
     if not 0 < alpha < 1 or not 0 < wild.level < 1:
         raise ModelError(f"model '{name}': alpha and wild.level must lie in (0, 1)")
+    if wild.draws < 1 or wild.max_enumeration < 0:
+        raise ModelError(f"model '{name}': wild bootstrap needs draws >= 1, max_enumeration >= 0")
     fit = clustered_ols(X, y, cluster, name, names)
     return fit, [names.index(t) for t in test]
 

@@ -200,14 +200,17 @@ def weights(g: int, options: WildOptions) -> Weights:
 
 
 def wild_cluster_test(
-    fit: ClusteredOLS, j: int, options: WildOptions, name: str = "model"
+    fit: ClusteredOLS, j: int, options: WildOptions, name: str = "model", term: str = ""
 ) -> tuple[float, float, float, float]:
     """(t statistic, p, ci_low, ci_high) of H0: beta_j = 0; CI NaN unless options.ci."""
-    if options.draws < 1 or options.max_enumeration < 0:
-        raise ModelError(f"model '{name}': wild bootstrap needs draws >= 1")
     boot = WildBootstrap(fit, j, weights(fit.n_clusters, options))
-    if not boot.vjj > 0:
-        raise ModelError(f"model '{name}': CR1 variance of coefficient {j} is zero")
+    n, k = fit.X.shape
+    classical = fit.resid @ fit.resid / (n - k) * fit.bread[j, j]
+    if not boot.vjj > 1e-12 * classical:  # zero up to rounding: t and t* are noise
+        raise ModelError(
+            f"model '{name}': the cluster-robust variance of '{term or j}' is zero (is it "
+            "determined within single clusters?); no wild bootstrap test"
+        )
     t = boot.beta / boot.se
     p = boot.pvalue(0.0)
     lo, hi = boot.ci(options.level) if options.ci else (np.nan, np.nan)
