@@ -228,7 +228,9 @@ def adjustment_matrices(fit: ClusteredOLS, method: str, name: str = "model") -> 
     out = []
     for g, (val, vec) in enumerate(fit.leverage_eigen):
         if method == "CR2":
-            power = np.where(val > EIGEN_TOL, np.abs(val) ** -0.5, 0.0)
+            power = np.zeros_like(val)
+            keep = val > EIGEN_TOL
+            power[keep] = val[keep] ** -0.5
         else:
             if val.min() <= EIGEN_TOL:
                 raise ModelError(
