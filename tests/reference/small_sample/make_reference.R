@@ -4,7 +4,9 @@
 # Writes <name>.csv per data set (column team = cluster, y = outcome, every other column a
 # regressor; the model is lm(y ~ all other columns) with an intercept), clubsandwich.csv
 # (coef_test(fit, vcov = vcovCR(fit, cluster = team, type = CR2 | CR3), test =
-# "Satterthwaite") for every coefficient, or the error clubSandwich raised) and versions.csv.
+# "Satterthwaite") for every coefficient, or the error clubSandwich raised), sandwich_cr1.csv
+# (sandwich::vcovCL(fit, cluster = team, type = "HC0", cadjust = TRUE): CR1 with G/(G-1)
+# only, the mplus method) and versions.csv.
 # Also icc.csv: nlme::lme(y ~ 1, random = ~ 1 | team, method = "REML") variance components of
 # y in every data set plus balanced.csv (10 teams of 6) and no_between.csv (team means equal).
 suppressPackageStartupMessages(library(clubSandwich))
@@ -82,6 +84,16 @@ for (name in names(datasets)) {
   }
 }
 out <- do.call(rbind, rows)
+
+# The mplus method: CR1 with G/(G-1) only = sandwich::vcovCL(type = "HC0", cadjust = TRUE).
+cr1 <- do.call(rbind, lapply(names(datasets), function(name) {
+  d <- datasets[[name]]
+  fit <- lm(y ~ ., data = d[setdiff(names(d), "team")])
+  se <- sqrt(diag(sandwich::vcovCL(fit, cluster = d$team, type = "HC0", cadjust = TRUE)))
+  data.frame(dataset = name, term = sub("(Intercept)", "intercept", names(se), fixed = TRUE),
+             estimate = coef(fit), se = se)
+}))
+write.csv(cr1, "sandwich_cr1.csv", row.names = FALSE)
 out$term[out$term == "(Intercept)"] <- "intercept"
 write.csv(out, "clubsandwich.csv", row.names = FALSE)
 # Variance components (random-intercept model, REML) for models/icc.py.
