@@ -17,6 +17,12 @@ all 2^G sign vectors when 2^G <= max_enumeration (using half of them: v and -v g
 Draws with t* = t in exact arithmetic (v proportional to the ones vector reproduces the data)
 count as ties, not exceedances: |t*| must exceed |t| by a relative 1e-10, which removes the
 rounding noise that decides such ties in wildboottest's floating-point comparison.
+
+The CI is {beta0: p(beta0) > 1 - level}, its bounds found outward from the estimate (bracket
+by doubling from one CR1 SE, then regula falsi/bisection to XTOL SEs); a bound is infinite when
+p does not fall to 1 - level within 2^40 SEs.
+Note: with the strict comparison p can be 0 under full enumeration (the two tie vectors are not
+counted); counting them, as a randomisation test would, adds 2 / 2^G (3e-5 for G = 16).
 """
 
 from __future__ import annotations
