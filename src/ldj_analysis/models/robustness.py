@@ -561,7 +561,8 @@ def _ordered(frame: pd.DataFrame, opts: RobustnessOptions) -> pd.DataFrame:
 
 def icc_frame(team_periods: pd.DataFrame, pairs: pd.DataFrame | None) -> pd.DataFrame:
     """Team-level ICC of each outcome (CONSORT for cluster trials): the Checklist scores and
-    response over team-periods, post z per domain over clients (complete values)."""
+    response over team-periods, post z per domain over clients (complete values); REML
+    variance components of a random-intercept model (``models.icc``)."""
     targets = [
         ("team_periods", out, team_periods[out], team_periods["team_id"])
         for out in CHECKLIST_OUTCOMES

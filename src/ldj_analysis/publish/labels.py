@@ -187,8 +187,9 @@ NOTES: dict[str, dict[str, str]] = {
         "robustness_undefined": "- = methode niet gedefinieerd voor dit model (bijv. CR3 met vaste "
         "teameffecten: I - H_gg is singulier, zoals in clubSandwich); reden in small_sample.csv.",
         "robustness_differs": "wijkt af van Mplus: {methods}",
-        "icc": "Noot. ICC = variantie tussen teams / totale variantie (ANOVA-schatter, afgekapt "
-        "op 0); Checklistscores en respons over team-perioden, eindmeting (z) over cliënten.",
+        "icc": "Noot. ICC = variantie tussen teams / totale variantie (REML, "
+        "random-interceptmodel, begrensd op 0); Checklistscores en respons over team-perioden, "
+        "eindmeting (z) over cliënten.",
     },
     "en": {
         "table1": "Note. Half-year periods of data collection; - = no measurement. Conditions: "
@@ -220,8 +221,9 @@ NOTES: dict[str, dict[str, str]] = {
         "robustness_undefined": "- = method undefined for this model (e.g. CR3 with team fixed "
         "effects: I - H_gg is singular, as in clubSandwich); reason in small_sample.csv.",
         "robustness_differs": "differs from Mplus: {methods}",
-        "icc": "Note. ICC = between-team variance / total variance (ANOVA estimator, truncated "
-        "at 0); Checklist scores and response over team-periods, end-of-care z over clients.",
+        "icc": "Note. ICC = between-team variance / total variance (REML, random-intercept "
+        "model, bounded at 0); Checklist scores and response over team-periods, end-of-care z "
+        "over clients.",
     },
 }
 
