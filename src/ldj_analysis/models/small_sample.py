@@ -92,7 +92,8 @@ def cluster_tests(
     analytic methods give 1 - ``alpha`` confidence intervals (normal for ``mplus``, t with the
     Satterthwaite df for CR2/CR3); WCR gives a ``wild.level`` bootstrap interval by test
     inversion (NaN when ``wild.ci`` is False) and NaN se and df.
-    Raises ModelError naming ``name`` and the reason.
+    Raises ModelError naming ``name`` and the reason; CR3 raises it when a cluster's I - H_gg
+    is singular (cluster fixed effects), as clubSandwich does.
     """
     fit, columns = _prepare(X, y, cluster, names, test, methods, wild, alpha, name)
     rows: dict[tuple[int, str], tuple] = {}
