@@ -130,3 +130,20 @@ def test_term_without_cluster_robust_variance_is_an_error():
         cluster_tests(X, y, team, names, ["team2"], ["WCR"], name="fe")
     with pytest.raises(ModelError, match="draws >= 1"):
         cluster_tests(X, y, team, names, ["full"], ["WCR"], WildOptions(draws=0), name="fe")
+
+
+def test_webb_ci_brackets_one_minus_level():
+    """Above max_enumeration (here G = 20): Webb draws, p is a share of the draws, CI valid."""
+    rng = np.random.default_rng(5)
+    team = np.repeat(np.arange(20), rng.integers(2, 9, size=20))
+    X = np.column_stack([np.ones(team.size), rng.normal(size=team.size), team % 2])
+    y = X @ [1.0, 0.3, 0.5] + rng.normal(size=20)[team] + rng.normal(size=team.size)
+    options = WildOptions(draws=1999, seed=11)
+    res = cluster_tests(X, y, team, ["i", "x", "d"], ["x", "d"], ["WCR"], options)
+    fit = clustered_ols(X, y, team)
+    for j, row in zip((1, 2), res.itertuples(), strict=True):
+        boot = wild.WildBootstrap(fit, j, wild.weights(20, options))
+        assert boot.n_draws == 1999 and row.p * 1999 == pytest.approx(round(row.p * 1999))
+        tol = wild.XTOL * boot.se
+        assert boot.pvalue(row.ci_low + tol) > 0.05 >= boot.pvalue(row.ci_low - tol)
+        assert boot.pvalue(row.ci_high - tol) > 0.05 >= boot.pvalue(row.ci_high + tol)

@@ -61,11 +61,14 @@ class ClusteredOLS:
 
     @cached_property
     def leverage_eigen(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Eigendecomposition of I - H_gg per cluster (shared by CR2 and CR3)."""
-        return [
-            np.linalg.eigh(np.eye(xg.shape[0]) - xg @ self.bread @ xg.T)
-            for xg in self.blocks(self.X)
-        ]
+        """Per cluster (W, 1 - s^2) from the thin SVD W S V' of X_g L, L L' = (X'X)^-1:
+        the eigenvectors and eigenvalues of I - H_gg other than 1 (shared by CR2 and CR3)."""
+        root = np.linalg.cholesky(self.bread)
+        out = []
+        for xg in self.blocks(self.X):
+            w, sv, _ = np.linalg.svd(xg @ root, full_matrices=False)
+            out.append((w, 1.0 - sv**2))
+        return out
 
     def blocks(self, a: np.ndarray) -> list[np.ndarray]:
         """The rows of ``a`` (aligned with X) of each cluster."""
@@ -89,7 +92,8 @@ def cluster_tests(
     analytic methods give 1 - ``alpha`` confidence intervals (normal for ``mplus``, t with the
     Satterthwaite df for CR2/CR3); WCR gives a ``wild.level`` bootstrap interval by test
     inversion (NaN when ``wild.ci`` is False) and NaN se and df.
-    Raises ModelError naming ``name`` and the reason.
+    Raises ModelError naming ``name`` and the reason; CR3 raises it when a cluster's I - H_gg
+    is singular (cluster fixed effects), as clubSandwich does.
     """
     fit, columns = _prepare(X, y, cluster, names, test, methods, wild, alpha, name)
     rows: dict[tuple[int, str], tuple] = {}
@@ -112,7 +116,9 @@ def cluster_tests(
             ]
         rows |= {(row[0], method): row[1:] for row in found}
     ordered = [(names[j], *rows[j, m]) for j in columns for m in methods]
-    return pd.DataFrame(ordered, columns=COLUMNS)
+    values = list(zip(*ordered, strict=True))
+    numeric = {c: np.array(v, dtype=float) for c, v in zip(COLUMNS[2:], values[2:], strict=True)}
+    return pd.DataFrame({"term": list(values[0]), "method": list(values[1]), **numeric})
 
 
 def _prepare(
@@ -219,27 +225,32 @@ def _mplus_rows(fit: ClusteredOLS, columns: list[int], alpha: float) -> list[tup
     return rows
 
 
-def adjustment_matrices(fit: ClusteredOLS, method: str, name: str = "model") -> list[np.ndarray]:
-    """clubSandwich's per-cluster A_g: (I - H_gg)^(-1/2) (CR2) or (I - H_gg)^(-1) (CR3).
+def adjustment_matrices(
+    fit: ClusteredOLS, method: str, name: str = "model"
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """clubSandwich's per-cluster A_g, (I - H_gg)^(-1/2) (CR2) or (I - H_gg)^(-1) (CR3), as
+    (W_g, f_g) with A_g = I + W_g diag(f_g) W_g'.
 
-    CR2 takes the generalised inverse square root (eigenvalues <= 1e-12 set to zero) as
-    clubSandwich's matrix_power(); CR3 needs I - H_gg invertible, as clubSandwich's solve().
+    I - H_gg = I - U U' with U = X_g L, L L' = (X'X)^-1: with the thin SVD U = W S V' its
+    eigenvalues are 1 - s^2 on the columns of W and 1 elsewhere, so no n_g x n_g matrix is
+    formed. CR2 takes the generalised inverse square root (eigenvalues <= 1e-12 set to zero),
+    as clubSandwich's matrix_power(); CR3 needs I - H_gg invertible, as clubSandwich's solve().
     """
     out = []
-    for g, (val, vec) in enumerate(fit.leverage_eigen):
+    for g, (w, lam) in enumerate(fit.leverage_eigen):
         if method == "CR2":
-            power = np.zeros_like(val)
-            keep = val > EIGEN_TOL
-            power[keep] = val[keep] ** -0.5
+            power = np.zeros_like(lam)
+            keep = lam > EIGEN_TOL
+            power[keep] = lam[keep] ** -0.5
         else:
-            if val.min() <= EIGEN_TOL:
+            if lam.size and lam.min() <= EIGEN_TOL:
                 raise ModelError(
                     f"model '{name}': CR3 is undefined: I - H_gg of cluster {g + 1} is singular "
                     "(a cluster fully determines a coefficient, e.g. cluster fixed effects); "
                     "use CR2"
                 )
-            power = 1.0 / val
-        out.append((vec * power) @ vec.T)
+            power = 1.0 / lam
+        out.append((w, power - 1.0))
     return out
 
 
@@ -255,7 +266,10 @@ def bias_reduced(
     xb = fit.X @ fit.bread  # rows: X_g (X'X)^-1
     comps = []
     df = []
-    p_blocks = [a @ xbg for a, xbg in zip(adj, fit.blocks(xb), strict=True)]  # A_g X_g B
+    p_blocks = [  # A_g X_g B
+        xbg + w @ (f[:, None] * (w.T @ xbg))
+        for (w, f), xbg in zip(adj, fit.blocks(xb), strict=True)
+    ]
     for pg, eg in zip(p_blocks, fit.blocks(fit.resid), strict=True):
         comps.append(pg.T @ eg)  # B X_g' A_g e_g
     comps = np.array(comps)  # G x k

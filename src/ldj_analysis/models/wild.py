@@ -42,6 +42,7 @@ TIE_TOL = 1e-10
 WEBB = np.sqrt(np.array([3.0, 2.0, 1.0, 1.0, 2.0, 3.0]) / 2) * np.array([-1, -1, -1, 1, 1, 1])
 XTOL = 1e-6  # CI bounds to this fraction of the CR1 standard error
 MAX_DOUBLINGS = 40
+NARROW = 256  # CI search: re-evaluate only the changing draws once p spans <= this many
 
 
 @lru_cache(maxsize=32)
@@ -148,16 +149,25 @@ class WildBootstrap:
 
     def pvalue(self, beta0: float) -> float:
         """Share of draws with |t*| > |t| (beyond ties) under the null beta_j = beta0."""
+        return float(np.count_nonzero(self.exceed(beta0))) / self.n_draws
+
+    def exceed(self, beta0: float, draws: np.ndarray | None = None) -> np.ndarray:
+        """Whether |t*| > |t| for each draw (or for the draws indexed by ``draws``)."""
+        n0, n1, d0, d1x2, d2 = (
+            (self.n0, self.n1, self.d0, self.d1x2, self.d2)
+            if draws is None
+            else (self.n0[draws], self.n1[draws], self.d0[draws], self.d1x2[draws], self.d2[draws])
+        )
         delta = self.beta - beta0
-        num = self.n1 * delta
-        num += self.n0
+        num = n1 * delta
+        num += n0
         num *= num
-        den = self.d2 * delta
-        den += self.d1x2
+        den = d2 * delta
+        den += d1x2
         den *= delta
-        den += self.d0
+        den += d0
         den *= delta * delta * (1 + TIE_TOL) ** 2
-        return float(np.count_nonzero(num > den)) / self.n_draws
+        return num > den
 
     def ci(self, level: float) -> tuple[float, float]:
         """Bootstrap CI by test inversion: the beta0 where p(beta0) falls to 1 - level."""
@@ -167,8 +177,9 @@ class WildBootstrap:
     def _bound(self, alpha: float, sign: float, step: float) -> float:
         """Where p(beta_hat + sign * x) first falls to alpha or below, x > 0.
 
-        Bracket by doubling from one SE, then the Illinois variant of regula falsi on the
-        step function p - alpha until the bracket is XTOL SEs wide; the midpoint is returned.
+        Bracket by doubling from one SE, then regula falsi on the step function p - alpha
+        while the bracket spans more than 8 steps of p, then bisection until it is XTOL SEs
+        wide; the midpoint is returned.
         """
         inner, f_in = 0.0, self.pvalue(self.beta) - alpha
         outer = step
@@ -179,23 +190,36 @@ class WildBootstrap:
             inner, f_in, outer = outer, f_out, 2 * outer
         else:
             return sign * np.inf
-        # the outer value may be exactly 0 (p == alpha); shift it so interpolation moves
-        half = 0.5 / self.n_draws
-        f_in_w, f_out_w, side = f_in, f_out - half, 0
+        # Regula falsi while the bracket spans many steps of p, then bisection. Once p
+        # differs by at most NARROW draws across the bracket, only the draws whose indicator
+        # differs between its ends are re-evaluated (the others are taken as constant inside).
+        base, changed = 0, None
+
+        def p_at(x: float) -> float:
+            if changed is None:
+                return self.pvalue(self.beta + sign * x)
+            count = base + np.count_nonzero(self.exceed(self.beta + sign * x, changed))
+            return count / self.n_draws
+
         while outer - inner > XTOL * step:
+            steps = (f_in - f_out) * self.n_draws
+            if changed is None and steps <= NARROW:
+                at_in = self.exceed(self.beta + sign * inner)
+                at_out = self.exceed(self.beta + sign * outer)
+                changed = np.flatnonzero(at_in != at_out)
+                base = np.count_nonzero(at_in & at_out)
             width = outer - inner
-            x = inner + width * f_in_w / (f_in_w - f_out_w)
-            x = min(max(x, inner + 1e-3 * width), outer - 1e-3 * width)
-            f = self.pvalue(self.beta + sign * x) - alpha
-            if f > 0:
-                inner, f_in_w = x, f
-                f_out_w = f_out_w / 2 if side == 1 else f_out_w
-                side = 1
+            if steps > 8:
+                share = f_in / (f_in - f_out)
+                x = inner + width * min(max(share, 0.05), 0.95)
             else:
-                outer, f_out_w = x, f - half
-                f_in_w = f_in_w / 2 if side == -1 else f_in_w
-                side = -1
-        return self.beta + sign * 0.5 * (inner + outer)
+                x = inner + 0.5 * width
+            f = p_at(x) - alpha
+            if f > 0:
+                inner, f_in = x, f
+            else:
+                outer, f_out = x, f
+        return float(self.beta + sign * 0.5 * (inner + outer))
 
 
 def weights(g: int, options: WildOptions) -> Weights:
