@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,16 @@ class ConfigError(ValueError):
 
 
 def load_schema(path: Path = SCHEMA_PATH) -> dict[str, Any]:
+    """The config schema (a fresh copy: callers may change it)."""
+    return copy.deepcopy(_parsed_schema(Path(path)))
+
+
+@functools.cache
+def _parsed_schema(path: Path) -> dict[str, Any]:
+    """Parse the schema once per process (every validate_config call needs it)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=loader)
 
 
 def _fill_defaults(schema: dict[str, Any], value: Any) -> Any:
@@ -85,7 +94,7 @@ def _key_path(error: jsonschema.ValidationError) -> str:
 
 def validate_config(config: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return a copy of ``config`` with defaults filled; raise ConfigError naming bad keys."""
-    schema = schema if schema is not None else load_schema()
+    schema = schema if schema is not None else _parsed_schema(SCHEMA_PATH)
     config = _coerce_text(schema, copy.deepcopy(config) if config else {})
     config = _fill_defaults(schema, config)
     validator = jsonschema.Draft202012Validator(schema)

@@ -10,6 +10,9 @@ from tests.workflow_copy import ROOT, copy_workflow, run_snakemake
 
 from .builders import small_export_tables, write_tables
 
+# Every test here starts snakemake in a subprocess.
+pytestmark = pytest.mark.slow
+
 ACCEPTED_LINT = "Specify a conda environment or container for each rule."
 
 

@@ -17,6 +17,7 @@ def _hashes(paths):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
 
 
+@pytest.mark.slow
 def test_write_figures_is_byte_stable(tmp_path):
     config = validate_config({"publication": {"figure_formats": ["png", "svg", "pdf"]}})
     args = (F.all_tables(), F.all_models(), F.team_periods(), config)
@@ -133,6 +134,7 @@ def test_table1_with_many_teams_is_drawn_as_counts_per_period():
     assert heights == sorted([21, 20, 20] * 2)
 
 
+@pytest.mark.slow
 def test_checklist_figure_rasterises_points_only_at_national_scale(tmp_path, monkeypatch):
     """Few points stay vector markers; above RASTER_POINTS per condition they become one
     image in the SVG (and the points drawn are the same either way)."""

@@ -143,6 +143,7 @@ def test_report_is_self_contained(report):
     assert all(h.startswith("#") for h in re.findall(r'href="([^"]*)"', html))
 
 
+@pytest.mark.slow
 def test_report_embeds_the_figure_files_when_given(tmp_path):
     config = validate_config({})
     args = (F.all_tables(), F.all_models(), F.team_periods(), config)
@@ -206,6 +207,7 @@ def _page_requests(netlog: Path) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="/usr/bin/chromium is absent: install Debian's chromium (apt-get install -y chromium)",
@@ -239,6 +241,7 @@ def test_report_in_headless_chromium(report, tmp_path):
     assert _page_requests(leak_log) == ["http://127.0.0.1:9/x.png"]
 
 
+@pytest.mark.slow
 def test_report_with_figure_files_does_not_import_matplotlib(tmp_path):
     """Embedding the figures already drawn needs no plotting library (import time)."""
     code = f"""

@@ -16,6 +16,9 @@ import pytest
 from ldj_analysis.synthetic import truth, write_synthetic
 from tests.workflow_copy import copy_workflow, run_snakemake
 
+# Runs the whole workflow several times.
+pytestmark = pytest.mark.slow
+
 SEED = 20180101
 WINDOW = ("2020-01-01", "2022-12-31")
 EXPERIMENTAL_ORDER = {"control": 0, "partial": 1, "full": 2}

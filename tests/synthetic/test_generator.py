@@ -232,6 +232,7 @@ def test_mess_is_present(export):
     assert (~per_list).any()
 
 
+@pytest.mark.slow
 def test_scale_multiplies_teams_and_clients():
     small, big = generate(SEED), generate(SEED, scale=3)
     assert len(big.teams) == 48
