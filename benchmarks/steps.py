@@ -82,6 +82,7 @@ def run_step(step: str, export: Path, work: Path) -> dict:
             out / "pairs.parquet",
             out / "exclusions.csv",
             out / "tables",
+            synthetic_export=True,  # the benchmarks run on the synthetic export
         )
         rows = int(derived.flow["count"].iloc[0])
     elif step == "models_team_periods":

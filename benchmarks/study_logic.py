@@ -181,7 +181,7 @@ def main() -> None:
     pairs = timed(
         "covariates", len(res.pairs), lambda: add_covariates(res.pairs, ex.clients, ex.treatments)
     )
-    pairs, _ = timed("norms (z, both lists)", len(pairs), lambda: _norm_pairs(pairs, norms))
+    pairs, _, _ = timed("norms (z, both lists)", len(pairs), lambda: _norm_pairs(pairs, norms))
     keys = timed("pseudonyms", len(pairs), lambda: pseudonymise(pairs["client_id"], b"bench"))
     pairs["client_key"] = keys
     timed(
@@ -189,7 +189,11 @@ def main() -> None:
         len(pairs),
         lambda: (descriptives.table4(pairs), descriptives.sample(pairs)),
     )
-    timed("derive (all steps)", n, lambda: derive(ex, cfg, norms=norms, pseudonym_key=b"bench"))
+    timed(
+        "derive (all steps)",
+        n,
+        lambda: derive(ex, cfg, norms=norms, pseudonym_key=b"bench", synthetic_export=True),
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -267,3 +268,31 @@ print("matplotlib" in sys.modules)
     assert done.stdout.strip() == "False"
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert base64.b64encode(b"png forest_betas").decode() in page
+
+
+def test_report_states_the_norms_used(tmp_path):
+    used = pd.DataFrame(
+        {
+            "row": [3, 8],
+            "instrument": ["CBCL_6-18", "SDQ_ouder"],
+            "sex": ["m", "f"],
+            "age_min": [6, 12],
+            "age_max": [11, 25],
+            "mean": [20.0, 6.3],
+            "sd": [15.0, 5.3],
+            "higher_is_worse": [True, True],
+            "source": ["placeholder: no public norms", "Vugteveen et al. (2022)"],
+            "placeholder": [True, False],
+        }
+    )
+    config = validate_config({"publication": {"language": "en"}})
+    (tmp_path / "figures").mkdir()
+    for name in fg.FIGURE_NAMES:  # stand-ins: the page embeds them without drawing
+        (tmp_path / "figures" / f"{name}.png").write_bytes(b"png")
+    args = (F.all_tables(), F.all_models(), F.team_periods(), config, _export(tmp_path / "e"))
+    page = build_report(
+        *args, tmp_path / "r.html", figures_dir=tmp_path / "figures", norms_used=used
+    ).read_text(encoding="utf-8")
+    section = page.split('id="norms"')[1]
+    assert "data/norms.csv" in section and "1 of them are placeholders" in section
+    assert "placeholder: no public norms" in section and "Vugteveen et al. (2022)" in section

@@ -87,6 +87,7 @@ def run(
         norms=load_norms(ROOT / "data" / "norms.csv"),
         validation_exclusions=valid.exclusions,
         pseudonym_key=KEY,
+        synthetic_export=True,  # generated records, the shipped (placeholder) norms
     )
     return valid, derived
 

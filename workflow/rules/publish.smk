@@ -89,6 +89,7 @@ rule report_html:
         if "png" in PUBLICATION["figure_formats"]
         else [],
         validation=VALIDATED_SUMMARY,
+        norms_used=NORMS_USED,
     output:
         report(
             "results/report.html",

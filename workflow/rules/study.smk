@@ -4,6 +4,7 @@
 DESCRIPTIVE_TABLES = ["table1", "table2", "table3", "table4", "sample", "flow"]
 TEAM_PERIODS = f"{DERIVED}/team_periods.parquet"
 PAIRS = f"{DERIVED}/pairs.parquet"
+NORMS_USED = f"{DERIVED}/norms_used.csv"
 
 
 rule derive:
@@ -16,6 +17,7 @@ rule derive:
         team_periods=TEAM_PERIODS,
         pairs=PAIRS,
         exclusions=f"{DERIVED}/exclusions.csv",
+        norms_used=NORMS_USED,
         tables=expand("{dir}/{name}.csv", dir=TABLES_DIR, name=DESCRIPTIVE_TABLES),
     params:
         selection=config["selection"],
@@ -23,6 +25,8 @@ rule derive:
         checklist=config["checklist"],
         response=config["response"],
         pairing=config["pairing"],
+        norms_accept_placeholders=config["norms_accept_placeholders"],
+        synthetic_export=IS_SYNTHETIC,
     resources:
         # peak about 3 x the working copy's size at 10 M rows (benchmarks/README.md)
         mem_mb=lambda wc, input: max(2000, int(4 * input.size_mb)),

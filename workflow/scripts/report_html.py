@@ -10,7 +10,7 @@ from ldj_analysis.publish.tables import read_csvs
 from ldj_analysis.runlog import logged_step
 
 MODELS = {"checklist_response", "outcomes", "baseline_ttests", "prepost_tests"}
-NOT_TABLES = {"team_periods", "figures", "validation"}
+NOT_TABLES = {"team_periods", "figures", "validation", "norms_used"}
 
 with logged_step(snakemake.log[0], "report_html"):
     frames = read_csvs({k: v for k, v in snakemake.input.items() if k not in NOT_TABLES})
@@ -23,4 +23,5 @@ with logged_step(snakemake.log[0], "report_html"):
         summary["export_dir"],
         snakemake.output[0],
         figures_dir=Path(snakemake.input.figures[0]).parent if snakemake.input.figures else None,
+        norms_used=pd.read_csv(snakemake.input.norms_used),
     )

@@ -44,6 +44,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "package": "Pakket",
         "version": "Versie",
         "config": "Gebruikte configuratie",
+        "norms": "Gebruikte normen",
+        "norms_how": "De normrijen die z-scores gaven (uit {file}); {n} daarvan zijn "
+        "plaatsvervangers (bron 'placeholder:'), geen waarden uit de handleidingen.",
+        "norms_none": "Geen normrijen gebruikt.",
         "missing": "Niet beschikbaar: {name}",
         "table1_grid": "Onderzoeksconditie per team en periode (Tabel 1).",
         "checklist_response": "Scores op de LDJ Checklist en respons per conditie: één punt "
@@ -74,6 +78,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "package": "Package",
         "version": "Version",
         "config": "Configuration used",
+        "norms": "Norms used",
+        "norms_how": "The norm rows that gave z-scores (from {file}); {n} of them are "
+        "placeholders (source 'placeholder:'), not values from the manuals.",
+        "norms_none": "No norm rows used.",
         "missing": "Not available: {name}",
         "table1_grid": "Research condition per team and period (Table 1).",
         "checklist_response": "LDJ Checklist scores and response per condition: one point per "
@@ -147,6 +155,21 @@ def _meta_table(head: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
     return "\n".join(out + ["</table>"])
 
 
+def _norms_section(used: pd.DataFrame, norms_file: str, language: str) -> list[str]:
+    """Which norm rows gave the z-scores, with their sources (placeholders counted)."""
+    e = html.escape
+    out = [f'<h3 id="norms">{e(_t("norms", language))}</h3>']
+    if used.empty:
+        return out + [f"<p>{e(_t('norms_none', language))}</p>"]
+    n = int(used["placeholder"].astype(str).str.lower().eq("true").sum())
+    out.append(f"<p>{e(_t('norms_how', language, file=norms_file, n=n))}</p>")
+    rows = [
+        (r.instrument, r.sex, f"{r.age_min}-{r.age_max}", r.mean, r.sd, r.source)
+        for r in used.itertuples()
+    ]
+    return out + [_meta_table(("instrument", "sex", "age", "mean", "sd", "source"), rows)]
+
+
 def report_html(
     tables: Mapping[str, pd.DataFrame],
     models: Mapping[str, pd.DataFrame],
@@ -156,6 +179,7 @@ def report_html(
     *,
     figures_dir: str | Path | None = None,
     run_date: str | None = None,
+    norms_used: pd.DataFrame | None = None,
 ) -> str:
     """The report page as a string (see :func:`build_report`)."""
     refuse_all({**tables, **models, "team_periods": team_periods})
@@ -206,6 +230,8 @@ def report_html(
         f"<h3>{e(_t('config', language))}</h3>",
         f'<pre id="config">{e(config_yaml)}</pre>',
     ]
+    if norms_used is not None:
+        provenance += _norms_section(norms_used, str(config.get("norms_file", "")), language)
     toc_items = [("tables", _t("tables", language)), ("models", _t("models", language))]
     toc_items += [("figures", _t("figures", language)), ("provenance", _t("provenance", language))]
     toc = "".join(f'<li><a href="#{a}">{e(h)}</a></li>' for a, h in toc_items)
@@ -240,6 +266,7 @@ def build_report(
     *,
     figures_dir: str | Path | None = None,
     run_date: str | None = None,
+    norms_used: pd.DataFrame | None = None,
 ) -> Path:
     """Write the self-contained report page to ``out_path`` and return its path.
 
@@ -247,10 +274,18 @@ def build_report(
     baseline_ttests, prepost_tests (CSV frames of OUTPUTS.md); ``team_periods``: the
     team-level frame of data/derived/team_periods.parquet; ``config``: the validated config;
     ``export_dir``: the export read (fingerprinted); ``figures_dir``: results/figures (its
-    PNGs are embedded; drawn afresh if absent); ``run_date``: defaults to now.
+    PNGs are embedded; drawn afresh if absent); ``run_date``: defaults to now;
+    ``norms_used``: the norm rows used (data/derived/norms_used.csv), listed with their sources.
     """
     page = report_html(
-        tables, models, team_periods, config, export_dir, figures_dir=figures_dir, run_date=run_date
+        tables,
+        models,
+        team_periods,
+        config,
+        export_dir,
+        figures_dir=figures_dir,
+        run_date=run_date,
+        norms_used=norms_used,
     )
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
