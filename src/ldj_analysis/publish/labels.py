@@ -26,7 +26,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "pre_z": "Voormeting (z)",
         "sex": "Geslacht",
         "age": "Leeftijd",
-        "duration_days": "Behandelduur (dagen)",
+        "duration_days": "Behandelduur (100 dagen)",
         # sample groups
         "all": "Alle jeugdigen",
         "boys": "Jongens",
@@ -72,7 +72,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "pre_z": "Pre-test (z)",
         "sex": "Sex",
         "age": "Age",
-        "duration_days": "Treatment duration (days)",
+        "duration_days": "Treatment duration (100 days)",
         "all": "All clients",
         "boys": "Boys",
         "girls": "Girls",
@@ -152,6 +152,7 @@ NOTES: dict[str, dict[str, str]] = {
         "model_all_small": "Model {outcome}: minder dan {k} cliënten; het model is onderdrukt.",
         "range_hidden": "Minimum en maximum van cliëntkenmerken worden niet gepubliceerd "
         "(één cliënt per waarde).",
+        "term_units": "B en SE van behandelduur per 100 dagen (β per standaarddeviatie).",
     },
     "en": {
         "table1": "Note. Half-year periods of data collection; - = no measurement. Conditions: "
@@ -171,6 +172,7 @@ NOTES: dict[str, dict[str, str]] = {
         "model_all_small": "Model {outcome}: fewer than {k} clients; the model is suppressed.",
         "range_hidden": "Minima and maxima of client characteristics are not published "
         "(one client per value).",
+        "term_units": "B and SE of treatment duration per 100 days (β per standard deviation).",
     },
 }
 
