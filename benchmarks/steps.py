@@ -68,15 +68,15 @@ def run_step(step: str, export: Path, work: Path) -> dict:
         rows = len(res.export.questionnaires)
     elif step == "derive":
         from ldj_analysis.derive import derive_files
+        from ldj_analysis.norms import norms_path
 
-        params = {
-            k: cfg[k] for k in ("selection", "conditions", "checklist", "response", "pairing")
-        }
+        sections = ("selection", "conditions", "checklist", "response", "pairing")
+        params = {k: cfg[k] for k in (*sections, "pseudonym_key_file")}
         out = work / "derived"
         derived = derive_files(
             work / "validated",
             work / "exclusions_validation.csv",
-            ROOT / cfg["norms_file"],
+            norms_path(cfg),
             params,
             out / "team_periods.parquet",
             out / "pairs.parquet",

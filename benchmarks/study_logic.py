@@ -20,7 +20,7 @@ from ldj_analysis.codes import CHECKLIST_ITEMS
 from ldj_analysis.config import validate_config
 from ldj_analysis.derive import _norm_pairs, derive
 from ldj_analysis.export import Export
-from ldj_analysis.norms import load_norms
+from ldj_analysis.norms import DEFAULT_NORMS_FILE, load_norms
 from ldj_analysis.pairing import add_covariates, select_pairs
 from ldj_analysis.pseudonym import pseudonymise
 
@@ -158,7 +158,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     args = ap.parse_args()
     cfg = validate_config({})
-    norms = load_norms("data/norms.csv")
+    norms = load_norms(DEFAULT_NORMS_FILE)
     t0 = time.perf_counter()
     ex = build(args.rows)
     n = len(ex.questionnaires)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import copy
 import functools
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+#: The config schema, shipped inside the package (no source tree needed).
+SCHEMA_PATH = Path(str(files("ldj_analysis") / "config.schema.yaml"))
 
 
 class ConfigError(ValueError):

@@ -28,12 +28,13 @@ from ldj_analysis.export import Export
 from ldj_analysis.norms import (
     load_norms,
     norm_scores,
+    norms_path,
     norms_used,
     refuse_placeholders,
     whole_years,
 )
 from ldj_analysis.pairing import add_covariates, select_pairs
-from ldj_analysis.pseudonym import load_key, pseudonymise
+from ldj_analysis.pseudonym import KEY_FILE, load_key, pseudonymise
 from ldj_analysis.response import add_response, numerator_counts, undefined_log
 
 log = logging.getLogger(__name__)
@@ -138,12 +139,12 @@ def derive(
     ``config``: a validated config dict. ``norms``: the norm table (default: read from
     ``config['norms_file']``). ``validation_exclusions``: the validation log, prepended to
     the exclusion log and counted in the flow. ``pseudonym_key``: default from
-    :func:`ldj_analysis.pseudonym.load_key`. Placeholder norm rows that score a list raise
-    :class:`ldj_analysis.norms.PlaceholderNormsError` unless ``synthetic_export`` or the
-    config key ``norms_accept_placeholders`` allows them.
+    :func:`ldj_analysis.pseudonym.load_key` (config ``pseudonym_key_file``). Placeholder
+    norm rows that score a list raise :class:`ldj_analysis.norms.PlaceholderNormsError`
+    unless ``synthetic_export`` or the config key ``norms_accept_placeholders`` allows them.
     """
     if norms is None:
-        norms = load_norms(config["norms_file"])
+        norms = load_norms(norms_path(config))
     messages: list[str] = []
 
     base, issues = conditions.team_periods_base(export, config)
@@ -181,7 +182,9 @@ def derive(
         msg = f"{len(norm_log) // 2} pair(s) without a norm group excluded (see exclusion log)"
         log.warning("norms: %s", msg)
         messages.append(msg)
-    key = pseudonym_key if pseudonym_key is not None else load_key()
+    key = pseudonym_key
+    if key is None:
+        key = load_key(config.get("pseudonym_key_file", KEY_FILE))
     pairs["client_key"] = pseudonymise(pairs["client_id"], key)
     pairs = pairs[PAIR_COLUMNS].copy()
 

@@ -9,7 +9,9 @@ without a birth date gets no norm group. A list without a norm group is excluded
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,9 @@ NORM_COLUMNS = [
 ]
 
 
+#: The norm table shipped with the package; ``norms_file: null`` (the default) means this one.
+DEFAULT_NORMS_FILE = Path(str(files("ldj_analysis") / "data" / "norms.csv"))
+
 #: A norm row whose ``source`` starts with this word is a stand-in, not a manual's value.
 PLACEHOLDER_MARK = "placeholder"
 
@@ -36,6 +41,11 @@ class NormsError(ValueError):
 
 class PlaceholderNormsError(NormsError):
     """Placeholder norm rows would score a real export; the message names them."""
+
+
+def norms_path(config: dict[str, Any]) -> Path:
+    """The norm table a config names: ``norms_file``, or the shipped one when it is null."""
+    return Path(config.get("norms_file") or DEFAULT_NORMS_FILE)
 
 
 def load_norms(path: str | Path) -> pd.DataFrame:

@@ -631,18 +631,21 @@ def run_validation(
     """
     import json
 
-    from ldj_analysis.publish.provenance import export_fingerprint
+    from ldj_analysis.publish.provenance import export_files, fingerprint_of
 
     with ThreadPoolExecutor(1) as pool:  # hashing the files releases the GIL
-        fingerprint = pool.submit(export_fingerprint, export_dir)
+        hashed = pool.submit(export_files, export_dir)
         result = validate_dir(str(export_dir), config)
         validated_dir = Path(validated_dir)
         validated_dir.mkdir(parents=True, exist_ok=True)
         write_working_copy(result, validated_dir)
         write_exclusions(result.exclusions, exclusions_path)
+    files = hashed.result()
     summary = {
         "export_dir": str(export_dir),
-        "fingerprint_sha256": fingerprint.result(),
+        "fingerprint_sha256": fingerprint_of(files),
+        # per file: name, SHA-256 and size (the report lists them without reading the export)
+        "files": [{"name": n, "sha256": h, "bytes": b} for n, h, b in files],
         "rows": {t: int(len(f)) for t, f in result.export.tables().items()},
         "excluded": {str(t): int(n) for t, n in result.exclusions.groupby("table").size().items()},
     }

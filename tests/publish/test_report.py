@@ -20,7 +20,7 @@ import yaml
 from ldj_analysis.config import validate_config
 from ldj_analysis.publish import figures as fg
 from ldj_analysis.publish.privacy import PrivacyError
-from ldj_analysis.publish.provenance import export_fingerprint, software_versions
+from ldj_analysis.publish.provenance import export_fingerprint, fingerprint_of, software_versions
 from ldj_analysis.publish.report import build_report
 from tests.publish import frames as F
 
@@ -296,3 +296,24 @@ def test_report_states_the_norms_used(tmp_path):
     section = page.split('id="norms"')[1]
     assert "data/norms.csv" in section and "1 of them are placeholders" in section
     assert "placeholder: no public norms" in section and "Vugteveen et al. (2022)" in section
+
+
+def test_report_lists_the_export_files_as_validated_without_reading_the_export(tmp_path):
+    """The workflow passes the file list of validation.json: the export folder is no input
+    of report_html, so the report must not read it."""
+    files = [("clients.csv", "ab" * 32, 10), ("teams.csv", "cd" * 32, 20)]
+    (tmp_path / "figures").mkdir()
+    for name in fg.FIGURE_NAMES:
+        (tmp_path / "figures" / f"{name}.png").write_bytes(b"png")
+    page = build_report(
+        F.all_tables(),
+        F.all_models(),
+        F.team_periods(),
+        validate_config({}),
+        tmp_path / "no-such-export",
+        tmp_path / "r.html",
+        figures_dir=tmp_path / "figures",
+        files=files,
+    ).read_text(encoding="utf-8")
+    assert "ab" * 32 in page and "teams.csv" in page
+    assert f'<code id="fingerprint">{fingerprint_of(files)}</code>' in page

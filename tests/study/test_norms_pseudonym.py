@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ldj_analysis.config import ROOT
 from ldj_analysis.norms import (
+    DEFAULT_NORMS_FILE,
     NormsError,
     PlaceholderNormsError,
     check_norms,
@@ -91,7 +91,7 @@ def test_invalid_norm_table():
 
 
 def test_shipped_norm_table_covers_the_study():
-    norms = load_norms(ROOT / "data" / "norms.csv")
+    norms = load_norms(DEFAULT_NORMS_FILE)
     assert norms["source"].str.len().gt(10).all()
     # CBCL/6-18 boys/girls 6-11 and 12+, OBVL 0-3, 4-11, 12+; every band reaches 25.
     for instrument, sex in [("CBCL_6-18", "m"), ("CBCL_6-18", "f"), ("OBVL", "all")]:
@@ -114,13 +114,13 @@ def test_pseudonyms_are_keyed_and_stable():
 
 def test_key_from_env_or_generated_file(tmp_path, monkeypatch):
     monkeypatch.setenv(ENV_VAR, "from-env")
-    assert load_key(tmp_path) == b"from-env"
+    assert load_key(tmp_path / KEY_FILE) == b"from-env"
     assert not (tmp_path / KEY_FILE).exists()
     monkeypatch.delenv(ENV_VAR)
-    key = load_key(tmp_path)
+    key = load_key(tmp_path / KEY_FILE)
     assert len(key) == 64 and (tmp_path / KEY_FILE).exists()
     assert (tmp_path / KEY_FILE).stat().st_mode & 0o077 == 0
-    assert load_key(tmp_path) == key
+    assert load_key(tmp_path / KEY_FILE) == key
 
 
 def _one_pair_export():

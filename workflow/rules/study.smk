@@ -12,7 +12,7 @@ rule derive:
     input:
         validated=rules.validate.output.validated,
         exclusions=VALIDATION_EXCLUSIONS,
-        norms=config["norms_file"],
+        norms=NORMS_FILE,
     output:
         team_periods=TEAM_PERIODS,
         pairs=PAIRS,
@@ -26,6 +26,7 @@ rule derive:
         response=config["response"],
         pairing=config["pairing"],
         norms_accept_placeholders=config["norms_accept_placeholders"],
+        pseudonym_key_file=config["pseudonym_key_file"],
         synthetic_export=IS_SYNTHETIC,
     resources:
         # peak about 3 x the working copy's size at 10 M rows (benchmarks/README.md)

@@ -24,4 +24,6 @@ with logged_step(snakemake.log[0], "report_html"):
         snakemake.output[0],
         figures_dir=Path(snakemake.input.figures[0]).parent if snakemake.input.figures else None,
         norms_used=pd.read_csv(snakemake.input.norms_used),
+        # the export as validated (validation.json), not read again: it is no input here
+        files=[(f["name"], f["sha256"], f["bytes"]) for f in summary["files"]],
     )

@@ -180,6 +180,7 @@ def report_html(
     figures_dir: str | Path | None = None,
     run_date: str | None = None,
     norms_used: pd.DataFrame | None = None,
+    files: list[tuple[str, str, int]] | None = None,
 ) -> str:
     """The report page as a string (see :func:`build_report`)."""
     refuse_all({**tables, **models, "team_periods": team_periods})
@@ -211,7 +212,7 @@ def report_html(
             f'<figure id="fig-{name}"><img src="data:image/png;base64,{data}" alt="{e(caption)}">'
             f"<figcaption>{e(caption)}</figcaption></figure>"
         )
-    files = export_files(export_dir)
+    files = files if files is not None else export_files(export_dir)
     fingerprint = fingerprint_of(files)
     config_yaml = yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True)
     versions = software_versions()
@@ -231,7 +232,8 @@ def report_html(
         f'<pre id="config">{e(config_yaml)}</pre>',
     ]
     if norms_used is not None:
-        provenance += _norms_section(norms_used, str(config.get("norms_file", "")), language)
+        shown = config.get("norms_file") or "ldj_analysis/data/norms.csv"  # null: the shipped one
+        provenance += _norms_section(norms_used, str(shown), language)
     toc_items = [("tables", _t("tables", language)), ("models", _t("models", language))]
     toc_items += [("figures", _t("figures", language)), ("provenance", _t("provenance", language))]
     toc = "".join(f'<li><a href="#{a}">{e(h)}</a></li>' for a, h in toc_items)
@@ -267,6 +269,7 @@ def build_report(
     figures_dir: str | Path | None = None,
     run_date: str | None = None,
     norms_used: pd.DataFrame | None = None,
+    files: list[tuple[str, str, int]] | None = None,
 ) -> Path:
     """Write the self-contained report page to ``out_path`` and return its path.
 
@@ -275,7 +278,9 @@ def build_report(
     team-level frame of data/derived/team_periods.parquet; ``config``: the validated config;
     ``export_dir``: the export read (fingerprinted); ``figures_dir``: results/figures (its
     PNGs are embedded; drawn afresh if absent); ``run_date``: defaults to now;
-    ``norms_used``: the norm rows used (data/derived/norms_used.csv), listed with their sources.
+    ``norms_used``: the norm rows used (data/derived/norms_used.csv), listed with their sources;
+    ``files``: the export's (name, SHA-256, bytes) as validation recorded them (default: read
+    and hash ``export_dir`` now).
     """
     page = report_html(
         tables,
@@ -286,6 +291,7 @@ def build_report(
         figures_dir=figures_dir,
         run_date=run_date,
         norms_used=norms_used,
+        files=files,
     )
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
