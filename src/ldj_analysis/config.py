@@ -109,7 +109,22 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | None = None
             else:
                 lines.append(f"config key '{key}': {error.message}")
         raise ConfigError("Invalid configuration:\n  " + "\n  ".join(lines))
+    _check_instruments(config)
     return config
+
+
+def _check_instruments(config: dict[str, Any]) -> None:
+    """An instrument counts in one outcome domain only (a rule the schema cannot state)."""
+    domains = config.get("selection", {}).get("instruments", {})
+    seen: dict[str, str] = {}
+    for domain, codes in domains.items():
+        for code in codes:
+            if code in seen and seen[code] != domain:
+                raise ConfigError(
+                    f"Invalid configuration:\n  config key 'selection.instruments': {code} is "
+                    f"in both {seen[code]} and {domain}; an instrument counts in one domain"
+                )
+            seen[code] = domain
 
 
 def load_config(path: str | Path) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from ldj_analysis.norms import (
 from ldj_analysis.pairing import add_covariates, select_pairs
 from ldj_analysis.pseudonym import KEY_FILE, load_key, pseudonymise
 from ldj_analysis.response import add_response, numerator_counts, undefined_log
+from ldj_analysis.selection import instrument_domains
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,7 @@ def derive(
         tp,
         config["pairing"],
         clients=export.clients,
+        instruments=instrument_domains(config["selection"]),
     )
     counts = numerator_counts(config["response"]["numerator"], result.pairs, result.usable_posts)
     tp, response_msgs = add_response(tp, counts)
