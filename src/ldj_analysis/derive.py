@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ldj_analysis import conditions, descriptives
+from ldj_analysis.catalog import DESCRIPTIVE_TABLES
 from ldj_analysis.checklist import SCORE_COLUMNS, checklist_scores, unscored_log
 from ldj_analysis.exclusion_log import (
     concat_exclusions,
@@ -72,7 +73,6 @@ PAIR_COLUMNS = [
     "age",
     "duration_days",
 ]
-TABLES = ("table1", "table2", "table3", "table4", "sample", "flow")
 
 
 @dataclass
@@ -93,7 +93,7 @@ class Derived:
     warnings: list[str] = field(default_factory=list)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {name: getattr(self, name) for name in TABLES}
+        return {name: getattr(self, name) for name in DESCRIPTIVE_TABLES}
 
 
 def _norm_pairs(

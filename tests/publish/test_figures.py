@@ -7,6 +7,7 @@ import hashlib
 import numpy as np
 import pytest
 
+from ldj_analysis.catalog import FIGURES
 from ldj_analysis.config import validate_config
 from ldj_analysis.publish import figures as fg
 from ldj_analysis.publish.display import Privacy
@@ -24,7 +25,7 @@ def test_write_figures_is_byte_stable(tmp_path):
     first = fg.write_figures(*args, tmp_path / "a")
     second = fg.write_figures(*args, tmp_path / "b")
     assert sorted(p.name for p in first) == sorted(
-        f"{n}.{ext}" for n in fg.FIGURE_NAMES for ext in ("png", "svg", "pdf")
+        f"{n}.{ext}" for n in FIGURES for ext in ("png", "svg", "pdf")
     )
     assert _hashes(first) == _hashes(second)
     for path in first:

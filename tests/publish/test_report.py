@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from ldj_analysis.catalog import FIGURES
 from ldj_analysis.config import validate_config
 from ldj_analysis.publish import figures as fg
 from ldj_analysis.publish.privacy import PrivacyError
@@ -93,7 +94,7 @@ def test_report_holds_every_table_figure_and_provenance(report):
     _path, html, config, export = report
     found = _count(html)
     assert found.tables == [f"tab-{n}" for n in TABLES]
-    assert len(found.img_src) == len(fg.FIGURE_NAMES) == 4
+    assert len(found.img_src) == len(FIGURES) == 4
     for src in found.img_src:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -249,12 +250,12 @@ def test_report_with_figure_files_does_not_import_matplotlib(tmp_path):
 import sys
 from pathlib import Path
 from ldj_analysis.config import validate_config
-from ldj_analysis.publish.display import FIGURE_NAMES
+from ldj_analysis.catalog import FIGURES
 from ldj_analysis.publish.report import build_report
 from tests.publish import frames as F
 root = Path({str(tmp_path)!r})
 (root / "figures").mkdir()
-for name in FIGURE_NAMES:
+for name in FIGURES:
     (root / "figures" / f"{{name}}.png").write_bytes(b"png " + name.encode())
 build_report(F.all_tables(), F.all_models(), F.team_periods(), validate_config({{}}),
              root / "exp", root / "r.html", figures_dir=root / "figures")
@@ -287,7 +288,7 @@ def test_report_states_the_norms_used(tmp_path):
     )
     config = validate_config({"publication": {"language": "en"}})
     (tmp_path / "figures").mkdir()
-    for name in fg.FIGURE_NAMES:  # stand-ins: the page embeds them without drawing
+    for name in FIGURES:  # stand-ins: the page embeds them without drawing
         (tmp_path / "figures" / f"{name}.png").write_bytes(b"png")
     args = (F.all_tables(), F.all_models(), F.team_periods(), config, _export(tmp_path / "e"))
     page = build_report(
@@ -303,7 +304,7 @@ def test_report_lists_the_export_files_as_validated_without_reading_the_export(t
     of report_html, so the report must not read it."""
     files = [("clients.csv", "ab" * 32, 10), ("teams.csv", "cd" * 32, 20)]
     (tmp_path / "figures").mkdir()
-    for name in fg.FIGURE_NAMES:
+    for name in FIGURES:
         (tmp_path / "figures" / f"{name}.png").write_bytes(b"png")
     page = build_report(
         F.all_tables(),

@@ -252,3 +252,14 @@ def test_table1_cells_per_team_and_period_from_any_column_type():
         ("40", "gedeeltelijk", "gedeeltelijk", "-", "volledig"),
     )
     assert all(type(cell) is str for row in rows for cell in row)
+
+
+def test_publication_options_are_the_schemas_defaults_typed():
+    from ldj_analysis.publish.options import publication_options
+
+    pub = publication_options({})
+    assert pub.formats == ("md", "xlsx", "tex", "html") and pub.figure_formats == ("png", "svg")
+    assert (pub.language, pub.min_cell_size, pub.figure_dpi) == ("nl", 7, 150)
+    assert publication_options({"publication": {"language": "en"}}).language == "en"
+    with pytest.raises(ValueError, match="publication.language"):
+        publication_options({"publication": {"language": "fr"}})

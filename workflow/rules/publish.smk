@@ -2,9 +2,9 @@
 
 from snakemake.io import report as in_report  # `report` at a line start is a keyword
 
-MODEL_TABLES = ["checklist_response", "outcomes", "baseline_ttests", "prepost_tests"]
+from ldj_analysis.catalog import FIGURES, MODEL_TABLES
+
 ALL_TABLES = DESCRIPTIVE_TABLES + MODEL_TABLES
-FIGURES = ["table1_grid", "checklist_response", "table4_means", "forest_betas"]
 FIGURES_DIR = "results/figures"
 PUBLICATION = config["publication"]
 TABLE_CSVS = {

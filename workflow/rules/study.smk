@@ -1,7 +1,8 @@
 # Study logic: selection, conditions, checklist scores, response, pairing, z-scores and the
 # descriptive tables (Tables 1-4, sample, record flow).
 
-DESCRIPTIVE_TABLES = ["table1", "table2", "table3", "table4", "sample", "flow"]
+from ldj_analysis.catalog import DESCRIPTIVE_TABLES
+
 TEAM_PERIODS = f"{DERIVED}/team_periods.parquet"
 PAIRS = f"{DERIVED}/pairs.parquet"
 NORMS_USED = f"{DERIVED}/norms_used.csv"

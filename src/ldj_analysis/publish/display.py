@@ -490,21 +490,6 @@ BUILDERS: dict[str, Callable[[pd.DataFrame, str, Privacy], Display]] = {
     "baseline_ttests": baseline_ttests,
     "prepost_tests": prepost_tests,
 }
-TABLE_NAMES: tuple[str, ...] = ("table1", "table2", "table3", "table4", "sample", "flow")
-MODEL_NAMES: tuple[str, ...] = (
-    "checklist_response",
-    "outcomes",
-    "baseline_ttests",
-    "prepost_tests",
-)
-#: The report's figures (``figures.py`` draws them; here so the report can name them
-#: without importing matplotlib).
-FIGURE_NAMES: tuple[str, ...] = (
-    "table1_grid",
-    "checklist_response",
-    "table4_means",
-    "forest_betas",
-)
 
 
 def build_display(name: str, frame: pd.DataFrame, language: str, priv: Privacy) -> Display:

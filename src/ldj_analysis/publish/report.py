@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ldj_analysis.publish.display import FIGURE_NAMES, MODEL_NAMES, TABLE_NAMES, Display
+from ldj_analysis.catalog import DESCRIPTIVE_TABLES, FIGURES, MODEL_TABLES
+from ldj_analysis.publish.display import Display
 from ldj_analysis.publish.labels import check_language, title
 from ldj_analysis.publish.privacy import marker, refuse_all
 from ldj_analysis.publish.provenance import export_files, fingerprint_of, software_versions
@@ -122,7 +123,7 @@ def _figure_pngs(
 ) -> dict[str, bytes]:
     """PNG bytes of every figure: read from ``figures_dir`` when all are there (the same
     files as results/figures/), else drawn here (only then is matplotlib imported)."""
-    names = FIGURE_NAMES
+    names = FIGURES
     if figures_dir is not None and all((figures_dir / f"{n}.png").is_file() for n in names):
         return {n: (figures_dir / f"{n}.png").read_bytes() for n in names}
     from ldj_analysis.publish import figures as fig_mod
@@ -239,7 +240,7 @@ def report_html(
     toc = "".join(f'<li><a href="#{a}">{e(h)}</a></li>' for a, h in toc_items)
     sub = "".join(
         f'<li><a href="#tab-{n}">{e(title(n, language))}</a></li>'
-        for n in (*TABLE_NAMES, *MODEL_NAMES)
+        for n in (*DESCRIPTIVE_TABLES, *MODEL_TABLES)
     )
     return (
         f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
@@ -250,8 +251,8 @@ def report_html(
         f"<p>{e(_t('made', language, date=date))}</p></header>\n"
         f'<p class="privacy">{e(_t("privacy", language, k=k, m=marker(k)))}</p>\n'
         f"<nav><h2>{e(_t('contents', language))}</h2><ul>{toc}</ul><ul>{sub}</ul></nav>\n"
-        + _section("tables", _t("tables", language), block(TABLE_NAMES))
-        + _section("models", _t("models", language), block(MODEL_NAMES))
+        + _section("tables", _t("tables", language), block(DESCRIPTIVE_TABLES))
+        + _section("models", _t("models", language), block(MODEL_TABLES))
         + _section("figures", _t("figures", language), figures)
         + _section("provenance", _t("provenance", language), provenance)
         + "</body>\n</html>\n"

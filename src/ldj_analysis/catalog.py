@@ -1,0 +1,31 @@
+"""The pipeline's outputs by name, each list defined once and imported by the Snakemake rules,
+the rule scripts and the modules. Adding an output is one line here (plus what makes it: a
+builder in ``publish.display`` or ``publish.figures``, a caption in ``workflow/report/``)."""
+
+from __future__ import annotations
+
+#: Descriptive tables written by ``derive``: ``results/tables/<name>.csv``.
+DESCRIPTIVE_TABLES: tuple[str, ...] = (
+    "table1",
+    "table2",
+    "table3",
+    "table4",
+    "sample",
+    "flow",
+)
+
+#: Model tables written by the model rules: ``results/models/<name>.csv``.
+MODEL_TABLES: tuple[str, ...] = (
+    "checklist_response",
+    "outcomes",
+    "baseline_ttests",
+    "prepost_tests",
+)
+
+#: Figures: ``results/figures/<name>.<format>``, embedded in the report.
+FIGURES: tuple[str, ...] = (
+    "table1_grid",
+    "checklist_response",
+    "table4_means",
+    "forest_betas",
+)
