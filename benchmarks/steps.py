@@ -68,20 +68,21 @@ def run_step(step: str, export: Path, work: Path) -> dict:
         rows = len(res.export.questionnaires)
     elif step == "derive":
         from ldj_analysis.derive import derive_files
+        from ldj_analysis.norms import norms_path
 
-        params = {
-            k: cfg[k] for k in ("selection", "conditions", "checklist", "response", "pairing")
-        }
+        sections = ("selection", "conditions", "checklist", "response", "pairing")
+        params = {k: cfg[k] for k in (*sections, "pseudonym_key_file")}
         out = work / "derived"
         derived = derive_files(
             work / "validated",
             work / "exclusions_validation.csv",
-            ROOT / cfg["norms_file"],
+            norms_path(cfg),
             params,
             out / "team_periods.parquet",
             out / "pairs.parquet",
             out / "exclusions.csv",
             out / "tables",
+            synthetic_export=True,  # the benchmarks run on the synthetic export
         )
         rows = int(derived.flow["count"].iloc[0])
     elif step == "models_team_periods":

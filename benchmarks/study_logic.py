@@ -20,7 +20,7 @@ from ldj_analysis.codes import CHECKLIST_ITEMS
 from ldj_analysis.config import validate_config
 from ldj_analysis.derive import _norm_pairs, derive
 from ldj_analysis.export import Export
-from ldj_analysis.norms import load_norms
+from ldj_analysis.norms import DEFAULT_NORMS_FILE, load_norms
 from ldj_analysis.pairing import add_covariates, select_pairs
 from ldj_analysis.pseudonym import pseudonymise
 
@@ -158,7 +158,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     args = ap.parse_args()
     cfg = validate_config({})
-    norms = load_norms("data/norms.csv")
+    norms = load_norms(DEFAULT_NORMS_FILE)
     t0 = time.perf_counter()
     ex = build(args.rows)
     n = len(ex.questionnaires)
@@ -181,7 +181,7 @@ def main() -> None:
     pairs = timed(
         "covariates", len(res.pairs), lambda: add_covariates(res.pairs, ex.clients, ex.treatments)
     )
-    pairs, _ = timed("norms (z, both lists)", len(pairs), lambda: _norm_pairs(pairs, norms))
+    pairs, _, _ = timed("norms (z, both lists)", len(pairs), lambda: _norm_pairs(pairs, norms))
     keys = timed("pseudonyms", len(pairs), lambda: pseudonymise(pairs["client_id"], b"bench"))
     pairs["client_key"] = keys
     timed(
@@ -189,7 +189,11 @@ def main() -> None:
         len(pairs),
         lambda: (descriptives.table4(pairs), descriptives.sample(pairs)),
     )
-    timed("derive (all steps)", n, lambda: derive(ex, cfg, norms=norms, pseudonym_key=b"bench"))
+    timed(
+        "derive (all steps)",
+        n,
+        lambda: derive(ex, cfg, norms=norms, pseudonym_key=b"bench", synthetic_export=True),
+    )
 
 
 if __name__ == "__main__":

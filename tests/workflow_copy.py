@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ("Snakefile", "config.yaml", "workflow", "profiles", "data/norms.csv")
+COPIED = ("Snakefile", "config.yaml", "workflow", "profiles")
 
 
 def copy_workflow(dest: Path) -> Path:

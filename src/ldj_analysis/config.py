@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
+import functools
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_PATH = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+#: The config schema, shipped inside the package (no source tree needed).
+SCHEMA_PATH = Path(str(files("ldj_analysis") / "config.schema.yaml"))
 
 
 class ConfigError(ValueError):
@@ -18,8 +20,16 @@ class ConfigError(ValueError):
 
 
 def load_schema(path: Path = SCHEMA_PATH) -> dict[str, Any]:
+    """The config schema (a fresh copy: callers may change it)."""
+    return copy.deepcopy(_parsed_schema(Path(path)))
+
+
+@functools.cache
+def _parsed_schema(path: Path) -> dict[str, Any]:
+    """Parse the schema once per process (every validate_config call needs it)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=loader)
 
 
 def _fill_defaults(schema: dict[str, Any], value: Any) -> Any:
@@ -85,7 +95,7 @@ def _key_path(error: jsonschema.ValidationError) -> str:
 
 def validate_config(config: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return a copy of ``config`` with defaults filled; raise ConfigError naming bad keys."""
-    schema = schema if schema is not None else load_schema()
+    schema = schema if schema is not None else _parsed_schema(SCHEMA_PATH)
     config = _coerce_text(schema, copy.deepcopy(config) if config else {})
     config = _fill_defaults(schema, config)
     validator = jsonschema.Draft202012Validator(schema)
@@ -99,7 +109,22 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | None = None
             else:
                 lines.append(f"config key '{key}': {error.message}")
         raise ConfigError("Invalid configuration:\n  " + "\n  ".join(lines))
+    _check_instruments(config)
     return config
+
+
+def _check_instruments(config: dict[str, Any]) -> None:
+    """An instrument counts in one outcome domain only (a rule the schema cannot state)."""
+    domains = config.get("selection", {}).get("instruments", {})
+    seen: dict[str, str] = {}
+    for domain, codes in domains.items():
+        for code in codes:
+            if code in seen and seen[code] != domain:
+                raise ConfigError(
+                    f"Invalid configuration:\n  config key 'selection.instruments': {code} is "
+                    f"in both {seen[code]} and {domain}; an instrument counts in one domain"
+                )
+            seen[code] = domain
 
 
 def load_config(path: str | Path) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ldj_analysis import conditions, descriptives
+from ldj_analysis.catalog import DESCRIPTIVE_TABLES
 from ldj_analysis.checklist import SCORE_COLUMNS, checklist_scores, unscored_log
 from ldj_analysis.exclusion_log import (
     concat_exclusions,
@@ -25,10 +26,18 @@ from ldj_analysis.exclusion_log import (
     write_exclusions,
 )
 from ldj_analysis.export import Export
-from ldj_analysis.norms import load_norms, norm_scores, whole_years
+from ldj_analysis.norms import (
+    load_norms,
+    norm_scores,
+    norms_path,
+    norms_used,
+    refuse_placeholders,
+    whole_years,
+)
 from ldj_analysis.pairing import add_covariates, select_pairs
-from ldj_analysis.pseudonym import load_key, pseudonymise
+from ldj_analysis.pseudonym import KEY_FILE, load_key, pseudonymise
 from ldj_analysis.response import add_response, numerator_counts, undefined_log
+from ldj_analysis.selection import instrument_domains
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +73,6 @@ PAIR_COLUMNS = [
     "age",
     "duration_days",
 ]
-TABLES = ("table1", "table2", "table3", "table4", "sample", "flow")
 
 
 @dataclass
@@ -80,15 +88,19 @@ class Derived:
     table3: pd.DataFrame
     table4: pd.DataFrame
     sample: pd.DataFrame
+    #: The norm rows that scored a selected list (:func:`ldj_analysis.norms.norms_used`).
+    norms_used: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: list[str] = field(default_factory=list)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {name: getattr(self, name) for name in TABLES}
+        return {name: getattr(self, name) for name in DESCRIPTIVE_TABLES}
 
 
-def _norm_pairs(pairs: pd.DataFrame, norms: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _norm_pairs(
+    pairs: pd.DataFrame, norms: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     """z-scores of both lists of every pair; pairs with a list without norm group go to the
-    exclusion log (both records, step ``norm``)."""
+    exclusion log (both records, step ``norm``). Also returns the norm rows used."""
     zs = {}
     for side in ("pre", "post"):
         lists = pd.DataFrame(
@@ -111,7 +123,8 @@ def _norm_pairs(pairs: pd.DataFrame, norms: pd.DataFrame) -> tuple[pd.DataFrame,
             exclusion_frame(pairs.loc[bad, "post_record"].to_numpy(), "norm", text.to_numpy()),
         ]
     )
-    return pairs[~bad].reset_index(drop=True), log_rows
+    used = np.concatenate([zs[side]["norm_row"].to_numpy()[~bad] for side in ("pre", "post")])
+    return pairs[~bad].reset_index(drop=True), log_rows, used
 
 
 def derive(
@@ -120,16 +133,19 @@ def derive(
     norms: pd.DataFrame | None = None,
     validation_exclusions: pd.DataFrame | None = None,
     pseudonym_key: bytes | None = None,
+    synthetic_export: bool = False,
 ) -> Derived:
     """Turn a validated export into the analysis data (see the module docstring).
 
     ``config``: a validated config dict. ``norms``: the norm table (default: read from
     ``config['norms_file']``). ``validation_exclusions``: the validation log, prepended to
     the exclusion log and counted in the flow. ``pseudonym_key``: default from
-    :func:`ldj_analysis.pseudonym.load_key`.
+    :func:`ldj_analysis.pseudonym.load_key` (config ``pseudonym_key_file``). Placeholder
+    norm rows that score a list raise :class:`ldj_analysis.norms.PlaceholderNormsError`
+    unless ``synthetic_export`` or the config key ``norms_accept_placeholders`` allows them.
     """
     if norms is None:
-        norms = load_norms(config["norms_file"])
+        norms = load_norms(norms_path(config))
     messages: list[str] = []
 
     base, issues = conditions.team_periods_base(export, config)
@@ -144,6 +160,7 @@ def derive(
         tp,
         config["pairing"],
         clients=export.clients,
+        instruments=instrument_domains(config["selection"]),
     )
     counts = numerator_counts(config["response"]["numerator"], result.pairs, result.usable_posts)
     tp, response_msgs = add_response(tp, counts)
@@ -151,12 +168,25 @@ def derive(
 
     pairs = add_covariates(result.pairs, export.clients, export.treatments)
     n_selected = len(pairs)
-    pairs, norm_log = _norm_pairs(pairs, norms)
+    pairs, norm_log, used_rows = _norm_pairs(pairs, norms)
+    used_norms = norms_used(norms, used_rows)
+    if synthetic_export or config.get("norms_accept_placeholders", False):
+        if used_norms["placeholder"].any():
+            msg = (
+                f"{int(used_norms['placeholder'].sum())} placeholder norm row(s) used "
+                "(accepted: synthetic export or norms_accept_placeholders)"
+            )
+            log.warning("norms: %s", msg)
+            messages.append(msg)
+    else:
+        refuse_placeholders(used_norms, str(config.get("norms_file", "norms")))
     if len(norm_log):
         msg = f"{len(norm_log) // 2} pair(s) without a norm group excluded (see exclusion log)"
         log.warning("norms: %s", msg)
         messages.append(msg)
-    key = pseudonym_key if pseudonym_key is not None else load_key()
+    key = pseudonym_key
+    if key is None:
+        key = load_key(config.get("pseudonym_key_file", KEY_FILE))
     pairs["client_key"] = pseudonymise(pairs["client_id"], key)
     pairs = pairs[PAIR_COLUMNS].copy()
 
@@ -187,6 +217,7 @@ def derive(
         table3=descriptives.table3(tp),
         table4=descriptives.table4(pairs),
         sample=descriptives.sample(pairs),
+        norms_used=used_norms,
         warnings=messages,
     )
 
@@ -197,14 +228,19 @@ def write_derived(
     pairs_path: str | Path,
     exclusions_path: str | Path,
     tables_dir: str | Path,
+    norms_used_path: str | Path | None = None,
 ) -> None:
-    """Write team_periods/pairs (Parquet), the exclusion log (CSV) and the tables
-    (``<tables_dir>/<name>.csv``: table1-4, sample, flow), creating folders as needed."""
+    """Write team_periods/pairs (Parquet), the exclusion log (CSV), the tables
+    (``<tables_dir>/<name>.csv``: table1-4, sample, flow) and the norm rows used (CSV),
+    creating folders as needed."""
     for path in (team_periods_path, pairs_path, exclusions_path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     derived.team_periods.to_parquet(team_periods_path, index=False)
     derived.pairs.to_parquet(pairs_path, index=False)
     write_exclusions(derived.exclusions, exclusions_path)
+    if norms_used_path is not None:
+        Path(norms_used_path).parent.mkdir(parents=True, exist_ok=True)
+        derived.norms_used.to_csv(norms_used_path, index=False, lineterminator="\n")
     tables_dir = Path(tables_dir)
     tables_dir.mkdir(parents=True, exist_ok=True)
     for name, frame in derived.tables().items():
@@ -222,6 +258,8 @@ def derive_files(
     pairs_path: str | Path,
     exclusions_path: str | Path,
     tables_dir: str | Path,
+    norms_used_path: str | Path | None = None,
+    synthetic_export: bool = False,
 ) -> Derived:
     """The workflow's derive step: read the valid export, apply the selection, derive and
     write every output (the exclusion log holds validation, selection and study steps)."""
@@ -237,10 +275,13 @@ def derive_files(
         config,
         norms=load_norms(norms_file),
         validation_exclusions=concat_exclusions([prior, selection_log]),
+        synthetic_export=synthetic_export,
     )
     for message in derived.warnings:
         log.info("derive: %s", message)
     for message in shortfalls(derived.team_periods, derived.pairs):
         log.warning("too little to analyse: %s", message)
-    write_derived(derived, team_periods_path, pairs_path, exclusions_path, tables_dir)
+    write_derived(
+        derived, team_periods_path, pairs_path, exclusions_path, tables_dir, norms_used_path
+    )
     return derived

@@ -9,7 +9,9 @@ without a birth date gets no norm group. A list without a norm group is excluded
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,8 +28,24 @@ NORM_COLUMNS = [
 ]
 
 
+#: The norm table shipped with the package; ``norms_file: null`` (the default) means this one.
+DEFAULT_NORMS_FILE = Path(str(files("ldj_analysis") / "data" / "norms.csv"))
+
+#: A norm row whose ``source`` starts with this word is a stand-in, not a manual's value.
+PLACEHOLDER_MARK = "placeholder"
+
+
 class NormsError(ValueError):
     """The norm table breaks its contract."""
+
+
+class PlaceholderNormsError(NormsError):
+    """Placeholder norm rows would score a real export; the message names them."""
+
+
+def norms_path(config: dict[str, Any]) -> Path:
+    """The norm table a config names: ``norms_file``, or the shipped one when it is null."""
+    return Path(config.get("norms_file") or DEFAULT_NORMS_FILE)
 
 
 def load_norms(path: str | Path) -> pd.DataFrame:
@@ -79,6 +97,40 @@ def check_norms(frame: pd.DataFrame, name: str = "norms") -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def is_placeholder(norms: pd.DataFrame) -> pd.Series:
+    """True for the rows whose ``source`` is marked ``placeholder:`` (any case)."""
+    source = norms["source"].astype("str").str.strip().str.lower()
+    return source.str.startswith(PLACEHOLDER_MARK) & norms["source"].notna()
+
+
+def norms_used(norms: pd.DataFrame, rows: pd.Series | np.ndarray) -> pd.DataFrame:
+    """The norm rows (index labels ``rows``; -1 = none) that scored a list, in table order,
+    with a ``placeholder`` column and ``row``, the row's line in the norm file."""
+    labels = np.unique(np.asarray(rows, dtype="int64"))
+    used = norms.loc[norms.index.isin(labels[labels >= 0])]
+    return used.assign(placeholder=is_placeholder(used), row=used.index + 2)[
+        ["row", *NORM_COLUMNS, "placeholder"]
+    ].reset_index(drop=True)
+
+
+def refuse_placeholders(used: pd.DataFrame, name: str = "norms") -> None:
+    """Raise :class:`PlaceholderNormsError` naming every placeholder row in ``used`` (a
+    :func:`norms_used` frame)."""
+    bad = used[used["placeholder"]]
+    if bad.empty:
+        return
+    lines = [
+        f"row {r.row}: {r.instrument}, sex {r.sex}, age {r.age_min}-{r.age_max}"
+        for r in bad.itertuples()
+    ]
+    raise PlaceholderNormsError(
+        f"{name}: {len(bad)} placeholder norm row(s) would give z-scores of this export:\n  "
+        + "\n  ".join(lines)
+        + "\nReplace them with the manuals' norms (norms_file), or set "
+        "norms_accept_placeholders: true to analyse with them anyway."
+    )
+
+
 def whole_years(birth: pd.Series, on: pd.Series) -> pd.Series:
     """Completed years of age from ``birth`` to ``on`` (float; NaN where either is missing)."""
     b, d = pd.DatetimeIndex(birth), pd.DatetimeIndex(on)
@@ -90,8 +142,8 @@ def norm_scores(lists: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:
     """z-score and norm group of each list.
 
     ``lists``: columns ``instrument, sex, age_years, raw`` (any index). Returns a frame on
-    the same index with ``z`` (NaN when no norm group) and ``no_norm_reason`` (NaN when a
-    group was found).
+    the same index with ``z`` (NaN when no norm group), ``no_norm_reason`` (NaN when a
+    group was found) and ``norm_row``, the index label of the norm row used (-1 when none).
     """
     work = pd.DataFrame(
         {
@@ -101,10 +153,9 @@ def norm_scores(lists: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:
             "age": lists["age_years"].to_numpy(dtype="float64"),
         }
     )
+    columns = ["instrument", "sex", "age_min", "age_max", "mean", "sd", "higher_is_worse"]
     cand = work.merge(
-        norms[["instrument", "sex", "age_min", "age_max", "mean", "sd", "higher_is_worse"]].rename(
-            columns={"sex": "norm_sex"}
-        ),
+        norms[columns].assign(norm_row=norms.index).rename(columns={"sex": "norm_sex"}),
         on="instrument",
         how="inner",
     )
@@ -137,4 +188,5 @@ def norm_scores(lists: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:
             ),
         ),
     )
-    return pd.DataFrame({"z": z, "no_norm_reason": reason}, index=lists.index)
+    norm_row = best["norm_row"].reindex(work["row"]).fillna(-1).to_numpy("int64")
+    return pd.DataFrame({"z": z, "no_norm_reason": reason, "norm_row": norm_row}, index=lists.index)

@@ -52,7 +52,7 @@ period), and so is each start list. Norm-group exclusions (step ``norm``) happen
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -262,7 +262,7 @@ def _run_starts(*columns: np.ndarray) -> np.ndarray:
 
 def _combined(client: np.ndarray, instr: np.ndarray, inf: np.ndarray, n_inf: int) -> np.ndarray:
     """One integer per client-instrument-informant (codes; client may be -1 for missing)."""
-    return (client.astype(np.int64) * len(INSTRUMENTS) + instr) * n_inf + inf
+    return (client.astype(np.int64) * 128 + instr) * n_inf + inf  # instr: an int8 code
 
 
 def _join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -347,6 +347,7 @@ def select_pairs(
     team_periods: pd.DataFrame,
     cfg: dict[str, Any],
     clients: pd.DataFrame | None = None,
+    instruments: Mapping[str, str] | None = None,
 ) -> PairingResult:
     """Select one pre/post pair per client-instrument-team-period (see module docstring).
 
@@ -355,7 +356,10 @@ def select_pairs(
     Works on integer codes of clients, teams, treatments, instruments and informants: the
     row references of a validated working copy when present (then ``clients`` is needed;
     the pairs then carry them for :func:`add_covariates`), else codes found here.
+    ``instruments``: instrument code -> domain (``selection.instruments``; default: the
+    contract's :data:`ldj_analysis.codes.INSTRUMENTS`).
     """
+    instruments = dict(INSTRUMENTS if instruments is None else instruments)
     q = questionnaires.reset_index(drop=True)
     n = len(q)
     st = _Status(n)
@@ -366,7 +370,7 @@ def select_pairs(
         return take_text(q[column], rows).fillna("?")
 
     # Codes.
-    instr_cat = pd.Index(list(INSTRUMENTS))
+    instr_cat = pd.Index(list(instruments))
     inf_cat = pd.Index(list(INFORMANTS))
     team_cat = pd.Index(teams["team_id"].drop_duplicates())
     refs = _row_refs(q, treatments, clients)
@@ -677,7 +681,7 @@ def select_pairs(
     if refs is not None:
         pairs["_client_row"] = winners["client"].to_numpy()
         pairs["_treatment_row"] = winners["tr"].to_numpy()
-    pairs.insert(4, "domain", pairs["instrument"].map(INSTRUMENTS))
+    pairs.insert(4, "domain", pairs["instrument"].map(instruments))
     pairs = pairs.astype(
         {
             c: "str"

@@ -1,9 +1,10 @@
 """Client pseudonyms: a keyed hash (HMAC-SHA256, truncated hex) of the export's client_id.
 
 The secret comes from the environment variable ``LDJ_PSEUDONYM_KEY`` or, when that is not
-set, from the local key file ``.ldj_pseudonym_key`` in the project root (git-ignored),
-created with :func:`secrets.token_hex` on first use. Without the secret a pseudonym cannot
-be traced back to a client id; with the same secret, reruns give the same pseudonyms.
+set, from a local key file (config ``pseudonym_key_file``, default ``.ldj_pseudonym_key``
+in the working directory, git-ignored), created with :func:`secrets.token_hex` on first use.
+Without the secret a pseudonym cannot be traced back to a client id; with the same secret,
+reruns give the same pseudonyms.
 Only the distinct ids are hashed, then mapped back, so long columns stay cheap.
 """
 
@@ -16,8 +17,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from ldj_analysis.config import ROOT
-
 ENV_VAR = "LDJ_PSEUDONYM_KEY"
 KEY_FILE = ".ldj_pseudonym_key"
 #: Hex characters kept (64 bits): collisions among 10 million clients have odds ~3e-6 and
@@ -25,12 +24,13 @@ KEY_FILE = ".ldj_pseudonym_key"
 DEFAULT_LENGTH = 16
 
 
-def load_key(root: str | Path | None = None) -> bytes:
-    """The secret: ``$LDJ_PSEUDONYM_KEY``, else the key file in ``root`` (created if absent)."""
+def load_key(path: str | Path = KEY_FILE) -> bytes:
+    """The secret: ``$LDJ_PSEUDONYM_KEY``, else the key file ``path`` (relative to the
+    working directory; created if absent)."""
     env = os.environ.get(ENV_VAR)
     if env:
         return env.encode("utf-8")
-    path = Path(root if root is not None else ROOT) / KEY_FILE
+    path = Path(path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -23,6 +23,13 @@ class SelectionError(ValueError):
     """The selection in the config cannot be applied to this export; names the key."""
 
 
+def instrument_domains(selection: dict[str, Any]) -> dict[str, str]:
+    """Instrument code -> outcome domain, as ``selection.instruments`` configures them (the
+    codes the study pairs, scores and counts; a code the contract does not know included)."""
+    configured = selection.get("instruments") or {}
+    return {code: domain for domain, codes in configured.items() for code in codes}
+
+
 def _exclusions(table: str, keys: pd.Series, reason: str) -> pd.DataFrame:
     return exclusion_frame(keys, "selection", reason, table=table)
 

@@ -421,6 +421,55 @@ def _check_cross_tables(collector: _Collector, lookups: dict[str, Future]) -> No
     collector.rows("questionnaires", differs, "treatment_id", "treatment belongs to another client")
 
 
+#: A client's own records whose date cannot precede the client's birth: (table, date column).
+LIFE_EVENTS: tuple[tuple[str, str], ...] = (
+    ("treatments", "start_date"),
+    ("questionnaires", "filled_on"),
+)
+
+
+def ages_at_events(
+    clients: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    client_rows: dict[str, np.ndarray],
+) -> dict[tuple[str, str], np.ndarray]:
+    """The client's age in days at each event of :data:`LIFE_EVENTS` (NaN where the birth
+    date, the event date or the client is unknown). ``client_rows``: per table, each row's
+    position in ``clients`` (-1 when not found)."""
+    birth = clients["birth_date"].to_numpy("datetime64[ns]")
+    ages = {}
+    for table, column in LIFE_EVENTS:
+        rows = client_rows[table]
+        born = np.append(birth, np.datetime64("NaT"))[np.where(rows >= 0, rows, len(birth))]
+        days = (tables[table][column].to_numpy("datetime64[ns]") - born) / np.timedelta64(1, "D")
+        ages[(table, column)] = days.astype("float64")
+    return ages
+
+
+def records_before_birth(
+    ages: dict[tuple[str, str], np.ndarray],
+) -> dict[tuple[str, str], np.ndarray]:
+    """Impossible records: per event of :data:`LIFE_EVENTS`, a mask over its table's rows
+    dated before the client's birth (a negative age). ``ages`` may come from
+    :func:`ages_at_events` or from a source that gives ages instead of birth dates (in any
+    unit: only the sign counts; NaN where unknown)."""
+    return {event: np.nan_to_num(age, nan=0.0) < 0 for event, age in ages.items()}
+
+
+def _check_life_dates(collector: _Collector, lookups: dict[str, Future]) -> None:
+    """Flag treatments and questionnaires dated before their client's birth (record-level:
+    excluded with the records that depend on them, or the run stops). The record, not the
+    client, goes: the client's other records may well be right."""
+    t = collector.tables
+    client_rows = {
+        "treatments": lookups["tr_client"].result(),
+        "questionnaires": lookups["q_client"].result(),
+    }
+    ages = ages_at_events(t["clients"], t, client_rows)
+    for (table, column), mask in records_before_birth(ages).items():
+        collector.rows(table, mask, column, "before the client's birth_date")
+
+
 def _row_refs(
     lookups: dict[str, Future], drop: dict[str, np.ndarray]
 ) -> dict[tuple[str, str], np.ndarray]:
@@ -528,6 +577,7 @@ def validate_export(
             ]
         _check_keys(collector, lookups)
         _check_cross_tables(collector, lookups)
+        _check_life_dates(collector, lookups)
 
     problems = list(parse_problems or []) + collector.problems
     exclude = config["validation"]["record_problems"] == "exclude"
@@ -581,18 +631,21 @@ def run_validation(
     """
     import json
 
-    from ldj_analysis.publish.provenance import export_fingerprint
+    from ldj_analysis.publish.provenance import export_files, fingerprint_of
 
     with ThreadPoolExecutor(1) as pool:  # hashing the files releases the GIL
-        fingerprint = pool.submit(export_fingerprint, export_dir)
+        hashed = pool.submit(export_files, export_dir)
         result = validate_dir(str(export_dir), config)
         validated_dir = Path(validated_dir)
         validated_dir.mkdir(parents=True, exist_ok=True)
         write_working_copy(result, validated_dir)
         write_exclusions(result.exclusions, exclusions_path)
+    files = hashed.result()
     summary = {
         "export_dir": str(export_dir),
-        "fingerprint_sha256": fingerprint.result(),
+        "fingerprint_sha256": fingerprint_of(files),
+        # per file: name, SHA-256 and size (the report lists them without reading the export)
+        "files": [{"name": n, "sha256": h, "bytes": b} for n, h, b in files],
         "rows": {t: int(len(f)) for t, f in result.export.tables().items()},
         "excluded": {str(t): int(n) for t, n in result.exclusions.groupby("table").size().items()},
     }

@@ -85,3 +85,16 @@ def test_command_line_text_is_read_as_the_schema_type():
     assert config["selection"]["window_end"] == "2019-12-31"
     with pytest.raises(ConfigError, match="conditions.lag_days"):
         validate_config({"conditions": {"lag_days": "forty"}})
+
+
+def test_schema_and_default_norms_are_package_data():
+    """An installed package (no source tree) carries its schema and default norms."""
+    import ldj_analysis
+    from ldj_analysis.config import SCHEMA_PATH
+    from ldj_analysis.norms import DEFAULT_NORMS_FILE, norms_path
+
+    package = Path(ldj_analysis.__file__).resolve().parent
+    assert SCHEMA_PATH.resolve().parent == package and SCHEMA_PATH.is_file()
+    assert DEFAULT_NORMS_FILE.resolve().is_relative_to(package) and DEFAULT_NORMS_FILE.is_file()
+    assert norms_path(validate_config({})) == DEFAULT_NORMS_FILE
+    assert norms_path(validate_config({"norms_file": "my/norms.csv"})) == Path("my/norms.csv")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from ldj_analysis.config import validate_config
 from ldj_analysis.export import ExportError, load_export, read_raw
-from ldj_analysis.validation import validate_dir
+from ldj_analysis.validation import records_before_birth, validate_dir
 
 from .builders import small_export_tables, write_tables
 
@@ -193,6 +194,25 @@ RECORD_PROBLEMS = {
         "C1",
         ["clients.sex", "client_id=C1", "m, f"],
     ),
+    # Impossible records: dated before the client's birth.
+    "questionnaire before the client's birth": (
+        _set("questionnaires", 3, "filled_on", "2009-06-01"),  # C2 born 2010-01-01
+        "questionnaires",
+        "Q4",
+        ["questionnaires.filled_on", "record_id=Q4", "before the client's birth_date"],
+    ),
+    "treatment before the client's birth": (
+        _set("treatments", 0, "start_date", "2007-01-01"),  # C1 born 2008-03-01
+        "treatments",
+        "B1",
+        ["treatments.start_date", "treatment_id=B1", "before the client's birth_date"],
+    ),
+    "client born after their treatment and lists": (
+        _set("clients", 1, "birth_date", "2018-06-01"),  # B2 starts 2018-01-15, Q3 2018-01-20
+        "treatments",
+        "B2",
+        ["treatments.start_date", "treatment_id=B2", "questionnaires.filled_on", "Q3"],
+    ),
 }
 
 
@@ -317,3 +337,35 @@ def test_optional_columns_may_be_absent(tmp_path):
     result = validate_dir(_export_dir(tmp_path, mutate), CONFIG)
     assert result.export.checklist["grade_use"].isna().all()
     assert result.export.questionnaires["treatment_id"].isna().all()
+
+
+def test_records_before_birth_go_the_client_stays(tmp_path):
+    result = validate_dir(
+        _export_dir(tmp_path, _set("clients", 1, "birth_date", "2018-06-01")), CONFIG
+    )
+    log = result.exclusions.set_index("key")
+    # B2 starts and Q3 is filled before the birth; Q4 (2018-09-01, no treatment) is possible
+    assert set(log.index) == {"B2", "Q3"}
+    assert log.loc["B2", "reason"] == "start_date: before the client's birth_date"
+    assert log.loc["Q3", "reason"] == "filled_on: before the client's birth_date"
+    assert "C2" in set(result.export.clients["client_id"])
+    assert "Q4" in set(result.export.questionnaires["record_id"])
+
+
+def test_born_on_the_day_of_a_list_is_possible(tmp_path):
+    def mutate(tables):
+        tables["clients"].loc[1, "birth_date"] = "2018-01-15"  # the day B2 starts
+        tables["questionnaires"].loc[2, "filled_on"] = "2018-01-15"
+
+    assert validate_dir(_export_dir(tmp_path, mutate), CONFIG).exclusions.empty
+
+
+def test_impossible_records_from_ages_instead_of_birth_dates():
+    """A source that gives ages (not birth dates) feeds :func:`records_before_birth`."""
+    ages = {
+        ("treatments", "start_date"): np.array([3.0, np.nan, -1.0]),
+        ("questionnaires", "filled_on"): np.array([0.0, -0.5, np.nan]),
+    }
+    found = records_before_birth(ages)
+    assert found[("treatments", "start_date")].tolist() == [False, False, True]
+    assert found[("questionnaires", "filled_on")].tolist() == [False, True, False]

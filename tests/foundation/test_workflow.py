@@ -10,6 +10,9 @@ from tests.workflow_copy import ROOT, copy_workflow, run_snakemake
 
 from .builders import small_export_tables, write_tables
 
+# Every test here starts snakemake in a subprocess.
+pytestmark = pytest.mark.slow
+
 ACCEPTED_LINT = "Specify a conda environment or container for each rule."
 
 
@@ -79,20 +82,29 @@ def _planned_jobs(result) -> set[str]:
 def test_config_change_reruns_only_what_it_affects(tmp_path):
     work = copy_workflow(tmp_path / "wf")
     write_tables(small_export_tables(), tmp_path / "export")
-    export = f"export_dir={tmp_path / 'export'}"
-    first = run_snakemake(work, "--config", export)
+    # A real export with the shipped placeholder norms stops, naming the rows used...
+    refused = run_snakemake(work, "--config", f"export_dir={tmp_path / 'export'}")
+    assert refused.returncode != 0
+    assert "placeholder norm row(s)" in refused.stderr
+    assert "row 3: CBCL_6-18, sex m, age 6-11" in refused.stderr
+    # ... unless the user accepts them.
+    export = f"export_dir={tmp_path / 'export'}", "norms_accept_placeholders=true"
+    first = run_snakemake(work, "--config", *export)
     assert first.returncode == 0, first.stderr
-    assert "Nothing to be done" in run_snakemake(work, "-n", "--config", export).stdout
+    used = (work / "data/derived/norms_used.csv").read_text()
+    assert "CBCL_6-18" in used and "placeholder" in used
+    assert "Gebruikte normen" in (work / "results/report.html").read_text(encoding="utf-8")
+    assert "Nothing to be done" in run_snakemake(work, "-n", "--config", *export).stdout
 
-    language = run_snakemake(work, "-n", "--config", export, "publication={language: en}")
+    language = run_snakemake(work, "-n", "--config", *export, "publication={language: en}")
     assert _planned_jobs(language) == {"publish_tables", "figures", "report_html", "all"}
 
-    window = run_snakemake(work, "-n", "--config", export, "selection={window_end: '2018-12-31'}")
+    window = run_snakemake(work, "-n", "--config", *export, "selection={window_end: '2018-12-31'}")
     assert {"derive", "models_team_periods", "models_pairs", "publish_tables"} <= _planned_jobs(
         window
     )
     # validate runs again only to recreate its temporary working copy of the export
     # (deleted after use so that no copy of the raw records stays on disk).
 
-    lag = run_snakemake(work, "-n", "--config", export, "conditions={lag_days: 0}")
+    lag = run_snakemake(work, "-n", "--config", *export, "conditions={lag_days: 0}")
     assert "derive" in _planned_jobs(lag)

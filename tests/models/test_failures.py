@@ -45,6 +45,7 @@ def test_model_errors_name_model_and_reason(change, message):
     assert message in str(info.value)
 
 
+@pytest.mark.slow
 def test_nullable_pandas_dtypes_as_read_from_parquet():
     tp = team_periods()
     tp = tp.astype(

@@ -95,6 +95,7 @@ def test_all_missing_rows_are_refused():
         mvn.reduce_data(x)
 
 
+@pytest.mark.slow
 def test_newton_lands_where_long_em_converges_with_heavy_missingness():
     rng = np.random.default_rng(6)
     p = 4

@@ -9,9 +9,9 @@ import pytest
 from docutils.core import publish_parts
 from jinja2 import Environment, StrictUndefined
 
+from ldj_analysis.catalog import FIGURES
 from ldj_analysis.config import validate_config
 from ldj_analysis.publish.display import BUILDERS
-from ldj_analysis.publish.figures import FIGURE_NAMES
 
 REPORT_DIR = Path(__file__).resolve().parents[2] / "workflow" / "report"
 CAPTIONS = sorted(REPORT_DIR.glob("*.rst"))
@@ -20,7 +20,7 @@ CAPTIONS = sorted(REPORT_DIR.glob("*.rst"))
 def test_every_table_and_figure_has_a_caption():
     names = {p.stem for p in CAPTIONS}
     assert set(BUILDERS) <= names
-    assert {f"fig_{n}" for n in FIGURE_NAMES} <= names
+    assert {f"fig_{n}" for n in FIGURES} <= names
     assert {"workflow", "report_html"} <= names
 
 

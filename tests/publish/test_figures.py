@@ -7,6 +7,7 @@ import hashlib
 import numpy as np
 import pytest
 
+from ldj_analysis.catalog import FIGURES
 from ldj_analysis.config import validate_config
 from ldj_analysis.publish import figures as fg
 from ldj_analysis.publish.display import Privacy
@@ -17,13 +18,14 @@ def _hashes(paths):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
 
 
+@pytest.mark.slow
 def test_write_figures_is_byte_stable(tmp_path):
     config = validate_config({"publication": {"figure_formats": ["png", "svg", "pdf"]}})
     args = (F.all_tables(), F.all_models(), F.team_periods(), config)
     first = fg.write_figures(*args, tmp_path / "a")
     second = fg.write_figures(*args, tmp_path / "b")
     assert sorted(p.name for p in first) == sorted(
-        f"{n}.{ext}" for n in fg.FIGURE_NAMES for ext in ("png", "svg", "pdf")
+        f"{n}.{ext}" for n in FIGURES for ext in ("png", "svg", "pdf")
     )
     assert _hashes(first) == _hashes(second)
     for path in first:
@@ -133,6 +135,7 @@ def test_table1_with_many_teams_is_drawn_as_counts_per_period():
     assert heights == sorted([21, 20, 20] * 2)
 
 
+@pytest.mark.slow
 def test_checklist_figure_rasterises_points_only_at_national_scale(tmp_path, monkeypatch):
     """Few points stay vector markers; above RASTER_POINTS per condition they become one
     image in the SVG (and the points drawn are the same either way)."""

@@ -13,13 +13,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
+from ldj_analysis.catalog import FIGURES
 from ldj_analysis.config import validate_config
 from ldj_analysis.publish import figures as fg
 from ldj_analysis.publish.privacy import PrivacyError
-from ldj_analysis.publish.provenance import export_fingerprint, software_versions
+from ldj_analysis.publish.provenance import export_fingerprint, fingerprint_of, software_versions
 from ldj_analysis.publish.report import build_report
 from tests.publish import frames as F
 
@@ -94,7 +96,7 @@ def test_report_holds_every_table_figure_and_provenance(report):
     _path, html, config, export = report
     found = _count(html)
     assert found.tables == [f"tab-{n}" for n in TABLES]
-    assert len(found.img_src) == len(fg.FIGURE_NAMES) == 4
+    assert len(found.img_src) == len(FIGURES) == 4
     for src in found.img_src:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -145,6 +147,7 @@ def test_report_is_self_contained(report):
     assert all(h.startswith("#") for h in re.findall(r'href="([^"]*)"', html))
 
 
+@pytest.mark.slow
 def test_report_embeds_the_figure_files_when_given(tmp_path):
     config = validate_config({})
     args = (F.all_tables(), F.all_models(), F.team_periods(), config)
@@ -208,6 +211,7 @@ def _page_requests(netlog: Path) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="/usr/bin/chromium is absent: install Debian's chromium (apt-get install -y chromium)",
@@ -241,18 +245,19 @@ def test_report_in_headless_chromium(report, tmp_path):
     assert _page_requests(leak_log) == ["http://127.0.0.1:9/x.png"]
 
 
+@pytest.mark.slow
 def test_report_with_figure_files_does_not_import_matplotlib(tmp_path):
     """Embedding the figures already drawn needs no plotting library (import time)."""
     code = f"""
 import sys
 from pathlib import Path
 from ldj_analysis.config import validate_config
-from ldj_analysis.publish.display import FIGURE_NAMES
+from ldj_analysis.catalog import FIGURES
 from ldj_analysis.publish.report import build_report
 from tests.publish import frames as F
 root = Path({str(tmp_path)!r})
 (root / "figures").mkdir()
-for name in FIGURE_NAMES:
+for name in FIGURES:
     (root / "figures" / f"{{name}}.png").write_bytes(b"png " + name.encode())
 build_report(F.all_tables(), F.all_models(), F.team_periods(), validate_config({{}}),
              root / "exp", root / "r.html", figures_dir=root / "figures")
@@ -266,3 +271,52 @@ print("matplotlib" in sys.modules)
     assert done.stdout.strip() == "False"
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert base64.b64encode(b"png forest_betas").decode() in page
+
+
+def test_report_states_the_norms_used(tmp_path):
+    used = pd.DataFrame(
+        {
+            "row": [3, 8],
+            "instrument": ["CBCL_6-18", "SDQ_ouder"],
+            "sex": ["m", "f"],
+            "age_min": [6, 12],
+            "age_max": [11, 25],
+            "mean": [20.0, 6.3],
+            "sd": [15.0, 5.3],
+            "higher_is_worse": [True, True],
+            "source": ["placeholder: no public norms", "Vugteveen et al. (2022)"],
+            "placeholder": [True, False],
+        }
+    )
+    config = validate_config({"publication": {"language": "en"}})
+    (tmp_path / "figures").mkdir()
+    for name in FIGURES:  # stand-ins: the page embeds them without drawing
+        (tmp_path / "figures" / f"{name}.png").write_bytes(b"png")
+    args = (F.all_tables(), F.all_models(), F.team_periods(), config, _export(tmp_path / "e"))
+    page = build_report(
+        *args, tmp_path / "r.html", figures_dir=tmp_path / "figures", norms_used=used
+    ).read_text(encoding="utf-8")
+    section = page.split('id="norms"')[1]
+    assert "data/norms.csv" in section and "1 of them are placeholders" in section
+    assert "placeholder: no public norms" in section and "Vugteveen et al. (2022)" in section
+
+
+def test_report_lists_the_export_files_as_validated_without_reading_the_export(tmp_path):
+    """The workflow passes the file list of validation.json: the export folder is no input
+    of report_html, so the report must not read it."""
+    files = [("clients.csv", "ab" * 32, 10), ("teams.csv", "cd" * 32, 20)]
+    (tmp_path / "figures").mkdir()
+    for name in FIGURES:
+        (tmp_path / "figures" / f"{name}.png").write_bytes(b"png")
+    page = build_report(
+        F.all_tables(),
+        F.all_models(),
+        F.team_periods(),
+        validate_config({}),
+        tmp_path / "no-such-export",
+        tmp_path / "r.html",
+        figures_dir=tmp_path / "figures",
+        files=files,
+    ).read_text(encoding="utf-8")
+    assert "ab" * 32 in page and "teams.csv" in page
+    assert f'<code id="fingerprint">{fingerprint_of(files)}</code>' in page

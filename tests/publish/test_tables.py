@@ -11,6 +11,7 @@ import pytest
 
 from ldj_analysis.config import validate_config
 from ldj_analysis.publish import render_table, write_tables
+from ldj_analysis.publish.display import coefficient_decimals
 from ldj_analysis.publish.privacy import PrivacyError
 from tests.publish import frames as F
 
@@ -79,6 +80,35 @@ def test_model_table_betas_and_p_as_the_report():
     respons = next(i for i, r in enumerate(rows) if r[0] == "Respons")
     assert rows[respons][8:] == ["61", "16"]
     assert rows[respons + 2][1] == "Volledig" and rows[respons + 2][5] == ",46"
+
+
+def test_duration_is_printed_per_100_days_and_said_so():
+    """The published run's duration coefficient (0.000868 per day, SE 0.000188) printed as
+    0,00 (0,00); per 100 days it reads 0,09 (0,02); beta is per SD and unchanged."""
+    frame = F.outcomes()
+    at = (frame["outcome"] == "opgroei") & (frame["term"] == "duration_days")
+    frame.loc[at, ["estimate", "se", "beta", "beta_se"]] = [0.000868, 0.000188, 0.0925, 0.0207]
+    rows = _md_rows(_render("outcomes", frame))
+    duration = next(r for r in rows if r[1] == "Behandelduur (100 dagen)")
+    assert duration[2:4] == ["0,09", "0,02"] and duration[5:7] == [",09", ",02"]
+    text = _render("outcomes", frame)
+    assert "B en SE van behandelduur per 100 dagen" in text
+    english = _render("outcomes", frame, language="en")
+    assert "Treatment duration (100 days)" in english and "per 100 days" in english
+
+
+def test_a_coefficient_with_a_tiny_se_gets_the_digits_it_needs():
+    assert coefficient_decimals(0.0962) == 2
+    assert coefficient_decimals(0.005) == 2  # prints 0,01
+    assert coefficient_decimals(0.00488) == 4  # would print 0,00; prints 0,0049
+    assert coefficient_decimals(0.000188) == 5
+    assert coefficient_decimals(1e-12) == 6
+    frame = F.outcomes()
+    at = (frame["outcome"] == "opvoed") & (frame["term"] == "age")
+    frame.loc[at, ["estimate", "se"]] = [0.0012, 0.0004]
+    rows = _md_rows(_render("outcomes", frame))
+    age = [r for r in rows if r[1] == "Leeftijd"][1]  # opgroei, then opvoed
+    assert age[2:4] == ["0,00120", "0,00040"]
 
 
 def test_prepost_and_baseline_tables():
@@ -222,3 +252,14 @@ def test_table1_cells_per_team_and_period_from_any_column_type():
         ("40", "gedeeltelijk", "gedeeltelijk", "-", "volledig"),
     )
     assert all(type(cell) is str for row in rows for cell in row)
+
+
+def test_publication_options_are_the_schemas_defaults_typed():
+    from ldj_analysis.publish.options import publication_options
+
+    pub = publication_options({})
+    assert pub.formats == ("md", "xlsx", "tex", "html") and pub.figure_formats == ("png", "svg")
+    assert (pub.language, pub.min_cell_size, pub.figure_dpi) == ("nl", 7, 150)
+    assert publication_options({"publication": {"language": "en"}}).language == "en"
+    with pytest.raises(ValueError, match="publication.language"):
+        publication_options({"publication": {"language": "fr"}})

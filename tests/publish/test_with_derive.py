@@ -53,6 +53,7 @@ def derived_dir(tmp_path):
     return tmp_path, d
 
 
+@pytest.mark.slow
 def test_tiny_export_is_published_with_every_client_cell_suppressed(derived_dir):
     root, d = derived_dir
     tables = {

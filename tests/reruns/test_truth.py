@@ -127,6 +127,7 @@ def test_raw_dates_give_the_intended_conditions(truth_2022, tmp_path):
         assert (impl.groupby("team_id")[col].nunique() <= 1).all()
 
 
+@pytest.mark.slow
 def test_extension_is_deterministic_and_checked():
     a, b = generate(SEED, last_year=2021), generate(SEED, last_year=2021)
     for name, frame in a.tables().items():
@@ -136,6 +137,7 @@ def test_extension_is_deterministic_and_checked():
         generate(SEED, last_year=2018)
 
 
+@pytest.mark.slow
 def test_last_year_allowed_by_the_schema_gives_a_valid_export():
     # The largest synthetic.last_year the schema accepts must pass validation under the
     # default config (its last checklists fall in January of the next year); one more

@@ -17,7 +17,7 @@ import pandas as pd
 from ldj_analysis.config import validate_config
 from ldj_analysis.derive import Derived, derive
 from ldj_analysis.export import Export
-from ldj_analysis.norms import load_norms
+from ldj_analysis.norms import DEFAULT_NORMS_FILE, load_norms
 from ldj_analysis.validation import (
     ValidationResult,
     read_validated,
@@ -84,9 +84,10 @@ def run(
     derived = derive(
         analysed,
         config,
-        norms=load_norms(ROOT / "data" / "norms.csv"),
+        norms=load_norms(DEFAULT_NORMS_FILE),
         validation_exclusions=valid.exclusions,
         pseudonym_key=KEY,
+        synthetic_export=True,  # generated records, the shipped (placeholder) norms
     )
     return valid, derived
 

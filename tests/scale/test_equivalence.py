@@ -30,6 +30,7 @@ def export():
     return broken_export()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", ["in_memory", "working_copy"])
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_outputs_equal_the_plain_code(export, variant, path, tmp_path):
@@ -99,6 +100,7 @@ def test_take_text_equals_object_arrays(values, data):
     pd.testing.assert_series_equal(take_text(series.astype("category"), rows), expected)
 
 
+@pytest.mark.slow
 def test_validation_in_slices_equals_one_pass(export, monkeypatch):
     """pandera on slices of a table finds exactly the problems of one pass: the same
     exclusions, and with ``record_problems: error`` the same listed problems."""

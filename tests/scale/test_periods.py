@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -56,6 +57,7 @@ def case(draw, disjoint: bool):
     return team, date, periods
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(case(disjoint=True))
 def test_disjoint_periods_by_binary_search(data):
@@ -63,6 +65,7 @@ def test_disjoint_periods_by_binary_search(data):
     np.testing.assert_array_equal(period_rows(team, date, periods), brute(team, date, periods))
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(case(disjoint=False))
 def test_overlapping_periods_by_join(data):

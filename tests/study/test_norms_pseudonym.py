@@ -6,8 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ldj_analysis.config import ROOT
-from ldj_analysis.norms import NormsError, check_norms, load_norms, norm_scores, whole_years
+from ldj_analysis.norms import (
+    DEFAULT_NORMS_FILE,
+    NormsError,
+    PlaceholderNormsError,
+    check_norms,
+    is_placeholder,
+    load_norms,
+    norm_scores,
+    norms_used,
+    refuse_placeholders,
+    whole_years,
+)
 from ldj_analysis.pseudonym import ENV_VAR, KEY_FILE, load_key, pseudonymise
 
 NORMS = check_norms(
@@ -81,7 +91,7 @@ def test_invalid_norm_table():
 
 
 def test_shipped_norm_table_covers_the_study():
-    norms = load_norms(ROOT / "data" / "norms.csv")
+    norms = load_norms(DEFAULT_NORMS_FILE)
     assert norms["source"].str.len().gt(10).all()
     # CBCL/6-18 boys/girls 6-11 and 12+, OBVL 0-3, 4-11, 12+; every band reaches 25.
     for instrument, sex in [("CBCL_6-18", "m"), ("CBCL_6-18", "f"), ("OBVL", "all")]:
@@ -104,10 +114,67 @@ def test_pseudonyms_are_keyed_and_stable():
 
 def test_key_from_env_or_generated_file(tmp_path, monkeypatch):
     monkeypatch.setenv(ENV_VAR, "from-env")
-    assert load_key(tmp_path) == b"from-env"
+    assert load_key(tmp_path / KEY_FILE) == b"from-env"
     assert not (tmp_path / KEY_FILE).exists()
     monkeypatch.delenv(ENV_VAR)
-    key = load_key(tmp_path)
+    key = load_key(tmp_path / KEY_FILE)
     assert len(key) == 64 and (tmp_path / KEY_FILE).exists()
     assert (tmp_path / KEY_FILE).stat().st_mode & 0o077 == 0
-    assert load_key(tmp_path) == key
+    assert load_key(tmp_path / KEY_FILE) == key
+
+
+def _one_pair_export():
+    from .builders import client, make_export, q, treatment
+
+    return make_export(
+        clients=[client("C1")],
+        treatments=[treatment("B1", "C1", end="2018-03-10")],
+        questionnaires=[
+            q("S", "C1", "begin", "2017-06-10", 40),
+            q("E", "C1", "eind", "2018-03-01", 20),
+        ],
+    )
+
+
+def test_norm_scores_name_the_row_used():
+    lists = pd.DataFrame(
+        {"instrument": ["CBCL_6-18", "OBVL", "GVL"], "sex": ["f", "m", "m"]}
+        | {"age_years": [8, 2, 8], "raw": [1.0, 2.0, 3.0]}
+    )
+    assert norm_scores(lists, NORMS)["norm_row"].tolist() == [1, 3, -1]
+
+
+def test_placeholder_rows_that_score_a_list_stop_a_real_analysis(norms):
+    from ldj_analysis.derive import derive
+
+    from .builders import TEST_KEY, config
+
+    marked = norms.assign(source=["placeholder: made up", *["manual"] * (len(norms) - 1)])
+    assert is_placeholder(marked).tolist() == [True] + [False] * (len(norms) - 1)
+    ex = _one_pair_export()  # one CBCL_6-18 pair: row 2 of the table scores it
+    with pytest.raises(PlaceholderNormsError) as err:
+        derive(ex, config(), norms=marked, pseudonym_key=TEST_KEY)
+    assert "row 2: CBCL_6-18, sex all, age 0-25" in str(err.value)
+    assert "norms_accept_placeholders" in str(err.value)
+    # a placeholder row that scores no list is no obstacle
+    unused = norms.assign(source=["manual", "placeholder: x", *["manual"] * (len(norms) - 2)])
+    d = derive(ex, config(), norms=unused, pseudonym_key=TEST_KEY)
+    assert d.norms_used[["row", "instrument", "placeholder"]].values.tolist() == [
+        [2, "CBCL_6-18", False]
+    ]
+    # accepted by config, or on the synthetic export
+    accepted = config() | {"norms_accept_placeholders": True}
+    d = derive(ex, accepted, norms=marked, pseudonym_key=TEST_KEY)
+    assert d.norms_used["placeholder"].tolist() == [True] and len(d.pairs) == 1
+    assert any("placeholder" in w for w in d.warnings)
+    d = derive(ex, config(), norms=marked, pseudonym_key=TEST_KEY, synthetic_export=True)
+    assert len(d.pairs) == 1
+
+
+def test_norms_used_lists_rows_in_table_order():
+    used = norms_used(NORMS.assign(source=["a", "placeholder: b", "c", "d"]), [3, -1, 1, 3])
+    assert used["row"].tolist() == [3, 5]
+    assert used["placeholder"].tolist() == [True, False]
+    with pytest.raises(PlaceholderNormsError, match="row 3: CBCL_6-18, sex f, age 6-11"):
+        refuse_placeholders(used)
+    refuse_placeholders(used.iloc[[1]])  # no placeholder: nothing raised

@@ -350,3 +350,35 @@ def test_flow_adds_up_and_no_ids_in_pairs(norms):
     for secret in ("C1", "C2", "S", "E2", "2008-01-01"):
         assert f",{secret}," not in text
     assert set(pd.unique(d.exclusions["step"])) == {"interim", "informant", "norm"}
+
+
+def test_configured_instrument_flows_through_pairing_norms_and_tables(norms):
+    """A code added to selection.instruments is paired in its domain, scored with its norm
+    rows and counted in Table 4 (the contract's code list is no limit)."""
+    lists = [
+        q("S", "C1", "begin", "2017-06-10", 40, instrument="BRIEF"),
+        q("E", "C1", "eind", "2018-03-01", 20, instrument="BRIEF"),
+    ]
+    ex = one_client(lists, implementation=[period(opgroei="BRIEF")])
+    default = derive(ex, config(), norms=norms, pseudonym_key=TEST_KEY)
+    assert default.pairs.empty  # BRIEF is no study instrument by default
+    cfg = config(selection={"instruments": {"opgroei": ["BRIEF"], "opvoed": ["OBVL"]}})
+    brief = pd.DataFrame(
+        {"instrument": ["BRIEF"], "sex": ["all"], "age_min": [0], "age_max": [25]}
+        | {"mean": [30.0], "sd": [10.0], "higher_is_worse": [True], "source": ["test"]}
+    )
+    with_brief = pd.concat([norms, brief], ignore_index=True)
+    d = derive(ex, cfg, norms=with_brief, pseudonym_key=TEST_KEY)
+    assert d.pairs[["domain", "instrument", "pre_z", "post_z"]].values.tolist() == [
+        ["opgroei", "BRIEF", 1.0, -1.0]
+    ]
+    t4 = d.table4.set_index(["condition", "domain"])
+    assert t4.loc[("control", "opgroei"), "n"] == 1
+    assert d.norms_used["instrument"].tolist() == ["BRIEF"]
+
+
+def test_instrument_in_both_domains_is_refused():
+    from ldj_analysis.config import ConfigError, validate_config
+
+    with pytest.raises(ConfigError, match="selection.instruments.*OBVL.*both"):
+        validate_config({"selection": {"instruments": {"opgroei": ["OBVL"], "opvoed": ["OBVL"]}}})

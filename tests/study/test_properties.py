@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -66,6 +67,7 @@ def exports(draw):
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     ex=exports(),
@@ -110,6 +112,7 @@ def test_pairing_invariants(ex, scope, dup, same):
 RANK = {"control": 0, "partial": 1, "full": 2}
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(
     training=st.one_of(st.none(), st.integers(0, 700)),

@@ -20,6 +20,9 @@ import pytest
 
 from tests.workflow_copy import copy_workflow, run_snakemake
 
+# Runs the whole workflow (about a minute).
+pytestmark = pytest.mark.slow
+
 TABLE1 = {
     "3": ("control", "control", "control", None),
     "13": ("control", "control", "control", None),

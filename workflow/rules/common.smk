@@ -6,11 +6,13 @@ from pathlib import Path
 from ldj_analysis.codes import TABLES
 from ldj_analysis.config import validate_config
 from ldj_analysis.export import export_files
+from ldj_analysis.norms import norms_path
 
 config.update(validate_config(config))
 
 EXPORT_DIR = config["export_dir"]
 SYNTHETIC_DIR = config["synthetic"]["dir"]
+NORMS_FILE = str(norms_path(config))  # null: the table shipped with the package
 IS_SYNTHETIC = Path(EXPORT_DIR).resolve() == Path(SYNTHETIC_DIR).resolve()
 EXPORT_FILES = (
     [f"{SYNTHETIC_DIR}/{table}.csv" for table in TABLES]

@@ -9,7 +9,7 @@ rule synthetic_export:
         seed=config["synthetic"]["seed"],
         scale=config["synthetic"]["scale"],
         last_year=config["synthetic"]["last_year"],
-        norms_file=config["norms_file"],
+        norms_file=NORMS_FILE,
     threads: 1
     resources:
         # measured: 7.2 GB at scale 1246 (10 M questionnaire rows), ~0.2 GB at scale 1

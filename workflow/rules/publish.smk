@@ -2,21 +2,15 @@
 
 from snakemake.io import report as in_report  # `report` at a line start is a keyword
 
-MODEL_TABLES = ["checklist_response", "outcomes", "baseline_ttests", "prepost_tests"]
+from ldj_analysis.catalog import FIGURES, MODEL_FILES, MODEL_TABLES
+
 ALL_TABLES = DESCRIPTIVE_TABLES + MODEL_TABLES
-FIGURES = ["table1_grid", "checklist_response", "table4_means", "forest_betas"]
 FIGURES_DIR = "results/figures"
 PUBLICATION = config["publication"]
 TABLE_CSVS = {
     **{name: f"{TABLES_DIR}/{name}.csv" for name in DESCRIPTIVE_TABLES},
-    **{name: f"{MODELS_DIR}/{name}.csv" for name in MODEL_TABLES},
+    **{name: f"{MODELS_DIR}/{MODEL_FILES[name]}.csv" for name in MODEL_TABLES},
 }
-# Small-sample robustness (issue 13): human table name -> its CSV (not drawn in figures).
-ROBUSTNESS_CSVS = {
-    "robustness": f"{MODELS_DIR}/small_sample.csv",
-    "icc": f"{MODELS_DIR}/icc.csv",
-}
-ALL_TABLES = ALL_TABLES + list(ROBUSTNESS_CSVS)
 
 
 SHOWN_FIGURE_FORMAT = "svg" if "svg" in PUBLICATION["figure_formats"] else "png"
@@ -50,7 +44,6 @@ rule publish_tables:
     """Human-facing tables in the configured language and formats, small cells suppressed."""
     input:
         **TABLE_CSVS,
-        **ROBUSTNESS_CSVS,
         team_periods=TEAM_PERIODS,
     output:
         **HUMAN_TABLES,
@@ -91,12 +84,12 @@ rule report_html:
     """One self-contained HTML page: every table, model and figure, config and versions."""
     input:
         **TABLE_CSVS,
-        **ROBUSTNESS_CSVS,
         team_periods=TEAM_PERIODS,
         figures=[f"{FIGURES_DIR}/{name}.png" for name in FIGURES]
         if "png" in PUBLICATION["figure_formats"]
         else [],
         validation=VALIDATED_SUMMARY,
+        norms_used=NORMS_USED,
     output:
         report(
             "results/report.html",

@@ -1,9 +1,11 @@
 # Study logic: selection, conditions, checklist scores, response, pairing, z-scores and the
 # descriptive tables (Tables 1-4, sample, record flow).
 
-DESCRIPTIVE_TABLES = ["table1", "table2", "table3", "table4", "sample", "flow"]
+from ldj_analysis.catalog import DESCRIPTIVE_TABLES
+
 TEAM_PERIODS = f"{DERIVED}/team_periods.parquet"
 PAIRS = f"{DERIVED}/pairs.parquet"
+NORMS_USED = f"{DERIVED}/norms_used.csv"
 
 
 rule derive:
@@ -11,11 +13,12 @@ rule derive:
     input:
         validated=rules.validate.output.validated,
         exclusions=VALIDATION_EXCLUSIONS,
-        norms=config["norms_file"],
+        norms=NORMS_FILE,
     output:
         team_periods=TEAM_PERIODS,
         pairs=PAIRS,
         exclusions=f"{DERIVED}/exclusions.csv",
+        norms_used=NORMS_USED,
         tables=expand("{dir}/{name}.csv", dir=TABLES_DIR, name=DESCRIPTIVE_TABLES),
     params:
         selection=config["selection"],
@@ -23,6 +26,9 @@ rule derive:
         checklist=config["checklist"],
         response=config["response"],
         pairing=config["pairing"],
+        norms_accept_placeholders=config["norms_accept_placeholders"],
+        pseudonym_key_file=config["pseudonym_key_file"],
+        synthetic_export=IS_SYNTHETIC,
     resources:
         # peak about 3 x the working copy's size at 10 M rows (benchmarks/README.md)
         mem_mb=lambda wc, input: max(2000, int(4 * input.size_mb)),

@@ -6,13 +6,17 @@ from ldj_analysis.derive import derive_files
 from ldj_analysis.runlog import logged_step
 
 with logged_step(snakemake.log[0], "derive"):
+    config = dict(snakemake.params.items())
+    synthetic_export = config.pop("synthetic_export")
     derive_files(
         validated_dir=Path(snakemake.input.validated[0]).parent,
         validation_exclusions=snakemake.input.exclusions,
         norms_file=snakemake.input.norms,
-        config=dict(snakemake.params.items()),
+        config=config,
         team_periods_path=snakemake.output.team_periods,
         pairs_path=snakemake.output.pairs,
         exclusions_path=snakemake.output.exclusions,
         tables_dir=Path(snakemake.output.tables[0]).parent,
+        norms_used_path=snakemake.output.norms_used,
+        synthetic_export=synthetic_export,
     )

@@ -5,22 +5,25 @@ from pathlib import Path
 
 import pandas as pd
 
+from ldj_analysis.catalog import MODEL_TABLES
 from ldj_analysis.publish.report import build_report
 from ldj_analysis.publish.tables import read_csvs
 from ldj_analysis.runlog import logged_step
 
-MODELS = {"checklist_response", "outcomes", "baseline_ttests", "prepost_tests", "robustness", "icc"}
-NOT_TABLES = {"team_periods", "figures", "validation"}
+NOT_TABLES = {"team_periods", "figures", "validation", "norms_used"}
 
 with logged_step(snakemake.log[0], "report_html"):
     frames = read_csvs({k: v for k, v in snakemake.input.items() if k not in NOT_TABLES})
     summary = json.loads(Path(snakemake.input.validation).read_text(encoding="utf-8"))
     build_report(
-        {k: v for k, v in frames.items() if k not in MODELS},
-        {k: v for k, v in frames.items() if k in MODELS},
+        {k: v for k, v in frames.items() if k not in MODEL_TABLES},
+        {k: v for k, v in frames.items() if k in MODEL_TABLES},
         pd.read_parquet(snakemake.input.team_periods),
         snakemake.params.config,
         summary["export_dir"],
         snakemake.output[0],
         figures_dir=Path(snakemake.input.figures[0]).parent if snakemake.input.figures else None,
+        norms_used=pd.read_csv(snakemake.input.norms_used),
+        # the export as validated (validation.json), not read again: it is no input here
+        files=[(f["name"], f["sha256"], f["bytes"]) for f in summary["files"]],
     )

@@ -21,14 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ldj_analysis.codes import CONDITIONS, DOMAINS
 from ldj_analysis.models.regression import ModelError, RegressionFit, fit_regression
 
 log = logging.getLogger(__name__)
 
-CONDITIONS = ["control", "partial", "full"]
-DUMMIES = ["partial", "full"]
+DUMMIES = [c for c in CONDITIONS if c != "control"]
 CHECKLIST_OUTCOMES = ["collection", "use", "preconditions", "total", "response"]
-DOMAINS = ["opgroei", "opvoed"]
 OUTCOME_COVARIATES = [*DUMMIES, "pre_z", "sex", "age", "duration_days"]
 SEX_CODES = {"f": 1.0, "m": 0.0}
 MODEL_COLUMNS = [

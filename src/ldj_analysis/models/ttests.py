@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ldj_analysis.models.study import CHECKLIST_OUTCOMES, CONDITIONS, DOMAINS
+from ldj_analysis.codes import CONDITIONS, DOMAINS
+from ldj_analysis.models.study import CHECKLIST_OUTCOMES
 
 log = logging.getLogger(__name__)
 

@@ -35,6 +35,9 @@ MODEL_TERMS: tuple[str, ...] = (
     "age",
     "duration_days",
 )
+#: Model terms whose B and SE are printed per this many units of the predictor (a per-day
+#: effect of treatment duration rounds to 0,00); beta is unchanged.
+TERM_UNITS: dict[str, int] = {"duration_days": 100}
 SAMPLE_GROUPS: tuple[str, ...] = ("all", "boys", "girls")
 #: CBS convention for a confidential statistic ("x = geheim").
 SUPPRESSED = "x"
@@ -324,6 +327,14 @@ def suppressed_terms(name: str, frame: pd.DataFrame, priv: Privacy) -> pd.Series
     return (status == "all") | ((status == "terms") & condition_term)
 
 
+def coefficient_decimals(se: float, decimals: int = 2) -> int:
+    """``decimals``, or more when the SE would round to zero: enough to show two significant
+    digits of it (at most 6), so that no coefficient prints as 0,00 with SE 0,00."""
+    if is_missing(se) or se == 0 or abs(se) >= 10 ** (-decimals) / 2:
+        return decimals
+    return min(6, max(decimals, 1 - int(np.floor(np.log10(abs(se))))))
+
+
 def _model(name: str, frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     k = priv.min_cell_size
     status = model_suppression(name, frame, priv)
@@ -343,9 +354,11 @@ def _model(name: str, frame: pd.DataFrame, language: str, priv: Privacy) -> Disp
                 stats: list[Cell] = [SUPPRESSED] * 6
                 hidden += 6
             else:
+                unit = TERM_UNITS.get(str(r.term), 1)
+                places = coefficient_decimals(r.se * unit)
                 stats = [
-                    Num(r.estimate, 2),
-                    Num(r.se, 2),
+                    Num(r.estimate * unit, places),
+                    Num(r.se * unit, places),
                     PValue(r.p),
                     Num(r.beta, 2, leading_zero=False),
                     Num(r.beta_se, 2, leading_zero=False),
@@ -359,6 +372,8 @@ def _model(name: str, frame: pd.DataFrame, language: str, priv: Privacy) -> Disp
             else:
                 counts = ["", ""]
             rows.append((*head, *stats, *counts))
+    if f["term"].isin(list(TERM_UNITS)).any():
+        extra.append(note("term_units", language))
     return Display(
         name,
         title(name, language),
@@ -619,23 +634,6 @@ BUILDERS: dict[str, Callable[[pd.DataFrame, str, Privacy], Display]] = {
     "robustness": robustness,
     "icc": icc,
 }
-TABLE_NAMES: tuple[str, ...] = ("table1", "table2", "table3", "table4", "sample", "flow")
-MODEL_NAMES: tuple[str, ...] = (
-    "checklist_response",
-    "outcomes",
-    "baseline_ttests",
-    "prepost_tests",
-    "robustness",
-    "icc",
-)
-#: The report's figures (``figures.py`` draws them; here so the report can name them
-#: without importing matplotlib).
-FIGURE_NAMES: tuple[str, ...] = (
-    "table1_grid",
-    "checklist_response",
-    "table4_means",
-    "forest_betas",
-)
 
 
 def build_display(name: str, frame: pd.DataFrame, language: str, priv: Privacy) -> Display:

@@ -19,11 +19,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from ldj_analysis.catalog import FIGURES  # noqa: E402
 from ldj_analysis.codes import CONDITIONS, DOMAINS  # noqa: E402
 from ldj_analysis.publish import privacy  # noqa: E402
 from ldj_analysis.publish.display import (  # noqa: E402
     CHECKLIST_OUTCOMES,
-    FIGURE_NAMES,
     Privacy,
     suppressed_terms,
 )
@@ -383,7 +383,7 @@ def make_figures(
     language: str,
     priv: Privacy,
 ) -> dict[str, Figure]:
-    """All report figures, by name (``FIGURE_NAMES``)."""
+    """All report figures, by name (:data:`ldj_analysis.catalog.FIGURES`)."""
     if priv.table4 is None and "table4" in tables:
         priv = Privacy(
             priv.min_cell_size, team_periods, tables["table4"], priv.show_client_extremes
@@ -396,7 +396,7 @@ def make_figures(
         "table4_means": figure_table4(tables["table4"], language, priv.min_cell_size),
         "forest_betas": figure_forest(models, language, priv),
     }
-    return {name: drawn[name] for name in FIGURE_NAMES}
+    return {name: drawn[name] for name in FIGURES}
 
 
 def write_figures(
@@ -407,13 +407,13 @@ def write_figures(
     out_dir: str | Path,
 ) -> list[Path]:
     """Write every figure to ``out_dir`` in ``config['publication']['figure_formats']``."""
+    from ldj_analysis.publish.options import publication_options
     from ldj_analysis.publish.tables import privacy_from_config
 
-    pub = config.get("publication", {})
+    pub = publication_options(config)
     priv = privacy_from_config(config, team_periods, tables.get("table4"))
-    figures = make_figures(tables, models, team_periods, pub.get("language", "nl"), priv)
-    formats = tuple(pub.get("figure_formats", ("png", "svg")))
-    dpi = int(pub.get("figure_dpi", 150))
+    figures = make_figures(tables, models, team_periods, pub.language, priv)
+    formats, dpi = pub.figure_formats, pub.figure_dpi
     paths = []
     for name, fig in figures.items():
         paths += save_figure(fig, Path(out_dir) / name, formats, dpi)

@@ -26,7 +26,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "pre_z": "Voormeting (z)",
         "sex": "Geslacht",
         "age": "Leeftijd",
-        "duration_days": "Behandelduur (dagen)",
+        "duration_days": "Behandelduur (100 dagen)",
         # sample groups
         "all": "Alle jeugdigen",
         "boys": "Jongens",
@@ -81,7 +81,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "pre_z": "Pre-test (z)",
         "sex": "Sex",
         "age": "Age",
-        "duration_days": "Treatment duration (days)",
+        "duration_days": "Treatment duration (100 days)",
         "all": "All clients",
         "boys": "Boys",
         "girls": "Girls",
@@ -190,6 +190,7 @@ NOTES: dict[str, dict[str, str]] = {
         "icc": "Noot. ICC = variantie tussen teams / totale variantie (REML, "
         "random-interceptmodel, begrensd op 0); Checklistscores en respons over team-perioden, "
         "eindmeting (z) over cliënten.",
+        "term_units": "B en SE van behandelduur per 100 dagen (β per standaarddeviatie).",
     },
     "en": {
         "table1": "Note. Half-year periods of data collection; - = no measurement. Conditions: "
@@ -224,6 +225,7 @@ NOTES: dict[str, dict[str, str]] = {
         "icc": "Note. ICC = between-team variance / total variance (REML, random-intercept "
         "model, bounded at 0); Checklist scores and response over team-periods, end-of-care z "
         "over clients.",
+        "term_units": "B and SE of treatment duration per 100 days (β per standard deviation).",
     },
 }
 

@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ldj_analysis.publish.display import FIGURE_NAMES, MODEL_NAMES, TABLE_NAMES, Display
+from ldj_analysis.catalog import DESCRIPTIVE_TABLES, FIGURES, MODEL_TABLES
+from ldj_analysis.publish.display import Display
 from ldj_analysis.publish.labels import check_language, title
 from ldj_analysis.publish.privacy import marker, refuse_all
 from ldj_analysis.publish.provenance import export_files, fingerprint_of, software_versions
@@ -44,6 +45,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "package": "Pakket",
         "version": "Versie",
         "config": "Gebruikte configuratie",
+        "norms": "Gebruikte normen",
+        "norms_how": "De normrijen die z-scores gaven (uit {file}); {n} daarvan zijn "
+        "plaatsvervangers (bron 'placeholder:'), geen waarden uit de handleidingen.",
+        "norms_none": "Geen normrijen gebruikt.",
         "missing": "Niet beschikbaar: {name}",
         "table1_grid": "Onderzoeksconditie per team en periode (Tabel 1).",
         "checklist_response": "Scores op de LDJ Checklist en respons per conditie: één punt "
@@ -74,6 +79,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "package": "Package",
         "version": "Version",
         "config": "Configuration used",
+        "norms": "Norms used",
+        "norms_how": "The norm rows that gave z-scores (from {file}); {n} of them are "
+        "placeholders (source 'placeholder:'), not values from the manuals.",
+        "norms_none": "No norm rows used.",
         "missing": "Not available: {name}",
         "table1_grid": "Research condition per team and period (Table 1).",
         "checklist_response": "LDJ Checklist scores and response per condition: one point per "
@@ -114,7 +123,7 @@ def _figure_pngs(
 ) -> dict[str, bytes]:
     """PNG bytes of every figure: read from ``figures_dir`` when all are there (the same
     files as results/figures/), else drawn here (only then is matplotlib imported)."""
-    names = FIGURE_NAMES
+    names = FIGURES
     if figures_dir is not None and all((figures_dir / f"{n}.png").is_file() for n in names):
         return {n: (figures_dir / f"{n}.png").read_bytes() for n in names}
     from ldj_analysis.publish import figures as fig_mod
@@ -147,6 +156,21 @@ def _meta_table(head: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
     return "\n".join(out + ["</table>"])
 
 
+def _norms_section(used: pd.DataFrame, norms_file: str, language: str) -> list[str]:
+    """Which norm rows gave the z-scores, with their sources (placeholders counted)."""
+    e = html.escape
+    out = [f'<h3 id="norms">{e(_t("norms", language))}</h3>']
+    if used.empty:
+        return out + [f"<p>{e(_t('norms_none', language))}</p>"]
+    n = int(used["placeholder"].astype(str).str.lower().eq("true").sum())
+    out.append(f"<p>{e(_t('norms_how', language, file=norms_file, n=n))}</p>")
+    rows = [
+        (r.instrument, r.sex, f"{r.age_min}-{r.age_max}", r.mean, r.sd, r.source)
+        for r in used.itertuples()
+    ]
+    return out + [_meta_table(("instrument", "sex", "age", "mean", "sd", "source"), rows)]
+
+
 def report_html(
     tables: Mapping[str, pd.DataFrame],
     models: Mapping[str, pd.DataFrame],
@@ -156,6 +180,8 @@ def report_html(
     *,
     figures_dir: str | Path | None = None,
     run_date: str | None = None,
+    norms_used: pd.DataFrame | None = None,
+    files: list[tuple[str, str, int]] | None = None,
 ) -> str:
     """The report page as a string (see :func:`build_report`)."""
     refuse_all({**tables, **models, "team_periods": team_periods})
@@ -187,7 +213,7 @@ def report_html(
             f'<figure id="fig-{name}"><img src="data:image/png;base64,{data}" alt="{e(caption)}">'
             f"<figcaption>{e(caption)}</figcaption></figure>"
         )
-    files = export_files(export_dir)
+    files = files if files is not None else export_files(export_dir)
     fingerprint = fingerprint_of(files)
     config_yaml = yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True)
     versions = software_versions()
@@ -206,12 +232,15 @@ def report_html(
         f"<h3>{e(_t('config', language))}</h3>",
         f'<pre id="config">{e(config_yaml)}</pre>',
     ]
+    if norms_used is not None:
+        shown = config.get("norms_file") or "ldj_analysis/data/norms.csv"  # null: the shipped one
+        provenance += _norms_section(norms_used, str(shown), language)
     toc_items = [("tables", _t("tables", language)), ("models", _t("models", language))]
     toc_items += [("figures", _t("figures", language)), ("provenance", _t("provenance", language))]
     toc = "".join(f'<li><a href="#{a}">{e(h)}</a></li>' for a, h in toc_items)
     sub = "".join(
         f'<li><a href="#tab-{n}">{e(title(n, language))}</a></li>'
-        for n in (*TABLE_NAMES, *MODEL_NAMES)
+        for n in (*DESCRIPTIVE_TABLES, *MODEL_TABLES)
     )
     return (
         f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
@@ -222,8 +251,8 @@ def report_html(
         f"<p>{e(_t('made', language, date=date))}</p></header>\n"
         f'<p class="privacy">{e(_t("privacy", language, k=k, m=marker(k)))}</p>\n'
         f"<nav><h2>{e(_t('contents', language))}</h2><ul>{toc}</ul><ul>{sub}</ul></nav>\n"
-        + _section("tables", _t("tables", language), block(TABLE_NAMES))
-        + _section("models", _t("models", language), block(MODEL_NAMES))
+        + _section("tables", _t("tables", language), block(DESCRIPTIVE_TABLES))
+        + _section("models", _t("models", language), block(MODEL_TABLES))
         + _section("figures", _t("figures", language), figures)
         + _section("provenance", _t("provenance", language), provenance)
         + "</body>\n</html>\n"
@@ -240,6 +269,8 @@ def build_report(
     *,
     figures_dir: str | Path | None = None,
     run_date: str | None = None,
+    norms_used: pd.DataFrame | None = None,
+    files: list[tuple[str, str, int]] | None = None,
 ) -> Path:
     """Write the self-contained report page to ``out_path`` and return its path.
 
@@ -247,10 +278,21 @@ def build_report(
     baseline_ttests, prepost_tests (CSV frames of OUTPUTS.md); ``team_periods``: the
     team-level frame of data/derived/team_periods.parquet; ``config``: the validated config;
     ``export_dir``: the export read (fingerprinted); ``figures_dir``: results/figures (its
-    PNGs are embedded; drawn afresh if absent); ``run_date``: defaults to now.
+    PNGs are embedded; drawn afresh if absent); ``run_date``: defaults to now;
+    ``norms_used``: the norm rows used (data/derived/norms_used.csv), listed with their sources;
+    ``files``: the export's (name, SHA-256, bytes) as validation recorded them (default: read
+    and hash ``export_dir`` now).
     """
     page = report_html(
-        tables, models, team_periods, config, export_dir, figures_dir=figures_dir, run_date=run_date
+        tables,
+        models,
+        team_periods,
+        config,
+        export_dir,
+        figures_dir=figures_dir,
+        run_date=run_date,
+        norms_used=norms_used,
+        files=files,
     )
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)

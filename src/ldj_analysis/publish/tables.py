@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ldj_analysis.publish.display import Display, Privacy, build_display
+from ldj_analysis.publish.options import publication_options
 from ldj_analysis.publish.privacy import refuse_all
 from ldj_analysis.publish.render import FORMATS, render_display
 
@@ -27,12 +28,12 @@ def privacy_from_config(
     table4: pd.DataFrame | None = None,
 ) -> Privacy:
     """The suppression settings of ``config['publication']`` plus the frames they need."""
-    pub = config.get("publication", {})
+    pub = publication_options(config)
     return Privacy(
-        min_cell_size=int(pub.get("min_cell_size", 7)),
+        min_cell_size=pub.min_cell_size,
         team_periods=team_periods,
         table4=table4,
-        show_client_extremes=bool(pub.get("show_client_extremes", False)),
+        show_client_extremes=pub.show_client_extremes,
     )
 
 
@@ -84,9 +85,8 @@ def write_tables(
     baseline_ttests, prepost_tests) to their CSV frames. ``table4`` defaults to
     ``tables['table4']``.
     """
-    pub = config.get("publication", {})
-    language = pub.get("language", "nl")
-    formats = list(pub.get("formats", ["md", "xlsx", "tex"]))
+    pub = publication_options(config)
+    language, formats = pub.language, list(pub.formats)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown table formats {unknown}; known: {FORMATS}")

@@ -19,9 +19,10 @@ Latent truths and where they come from:
   treatment duration, age, dates, informant, and latent pre/post z-scores. Per Table 4 cell
   (condition x domain) the z-scores come from a Gaussian copula (pre/post correlation .65)
   with skewed (gamma) margins, moment-matched to the published means and SDs; they are
-  turned into integer raw totals with the norm table (``data/norms.csv``: raw = mean + z sd,
-  by instrument, sex and completed years of age at the list date) and the latent z are
-  corrected a few times for the integer rounding so that the *realised* z moments match.
+  turned into integer raw totals with the norm table (``ldj_analysis/data/norms.csv``:
+  raw = mean + z sd, by instrument, sex and completed years of age at the list date) and the
+  latent z are corrected a few times for the integer rounding so that the *realised* z
+  moments match.
 * sample description: durations are moment-matched to M 313, SD 174 days (per client);
   ages at the end list to the per-sex figures (boys M 9.10 SD 4.66 range 1-19, girls M 12.1
   SD 4.86 range 0-25). The overall mean is then 10.19, not the report's 10.8: the report's
@@ -77,7 +78,8 @@ BOYS, GIRLS = 305, 173
 AGE_TARGET = {"m": (9.10, 4.66, 1.2, 19.2), "f": (12.10, 4.86, 0.3, 25.2)}
 DURATION_TARGET = (313.0, 174.0)
 PRE_POST_CORRELATION = 0.65
-DEFAULT_NORMS = Path(__file__).resolve().parents[3] / "data" / "norms.csv"
+#: The norm table shipped with the package (ldj_analysis/data/norms.csv).
+DEFAULT_NORMS = Path(__file__).resolve().parents[1] / "data" / "norms.csv"
 
 #: Realistic age range (years at the end list) per instrument, intersected with its norms.
 INSTRUMENT_AGES = {
