@@ -27,3 +27,4 @@ rule all:
         rules.publish_tables.output,
         rules.figures.output,
         rules.report_html.output,
+        rules.ro_crate.output.crate,

@@ -18,7 +18,8 @@ import pytest
 
 from ldj_analysis.review.models import FILE_STEMS, SHORT_NAMES
 from tests.review.make_reference import REFERENCE, bundle_hashes, run_scripts
-from tests.workflow_copy import copy_workflow, run_snakemake
+from tests.review.workflow_run import default_run_with_bundle
+from tests.workflow_copy import run_snakemake
 
 pytestmark = pytest.mark.slow
 BUNDLE = "data/derived/review_bundle"
@@ -35,11 +36,8 @@ def _has_lavaan() -> bool:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    work = copy_workflow(tmp_path_factory.mktemp("review"))
-    done = run_snakemake(work, "review_bundle")
-    assert done.returncode == 0, done.stderr
-    return work
+def run():
+    return default_run_with_bundle()
 
 
 def pipeline_rows(work, name: str) -> pd.DataFrame:

@@ -25,3 +25,48 @@ rule review_bundle:
         f"{LOGS}/review_bundle.log",
     script:
         "../scripts/review_bundle.py"
+
+
+# Results the crate describes: every file in results/ that the default run makes.
+CRATE_RESULTS = [
+    *rules.derive.output.tables,
+    *rules.models_team_periods.output,
+    *rules.models_pairs.output,
+    *rules.publish_tables.output,
+    *rules.figures.output,
+    *rules.report_html.output,
+]
+# The workflow's own files, copied into the crate (read no data: file names only).
+WORKFLOW_SOURCES = sorted(
+    [
+        "Snakefile",
+        *(
+            str(p)
+            for pattern in ("rules/*.smk", "scripts/*.py", "schemas/*.yaml", "report/*.rst")
+            for p in Path("workflow").glob(pattern)
+        ),
+    ]
+)
+
+
+rule ro_crate:
+    """RO-Crate of the run (Workflow Run Crate): workflow, config, versions, fingerprint."""
+    input:
+        results=CRATE_RESULTS,
+        validation=VALIDATED_SUMMARY,
+    output:
+        crate="results/ro-crate-metadata.json",
+        workflow=directory("results/workflow"),
+    params:
+        config=config,
+        sources=WORKFLOW_SOURCES,
+        norms=config["norms_file"],
+    threads: 1
+    resources:
+        mem_mb=500,
+    benchmark:
+        f"{LOGS}/benchmarks/ro_crate.tsv"
+    log:
+        f"{LOGS}/ro_crate.log",
+    script:
+        "../scripts/ro_crate.py"

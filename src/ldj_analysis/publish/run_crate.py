@@ -1,0 +1,289 @@
+"""RO-Crate of a run (results/ro-crate-metadata.json), Workflow Run Crate profile 0.5.
+
+The crate's root is results/. It holds a copy of the workflow (Snakefile, rules, scripts,
+schemas) and the configuration used under results/workflow/, and describes:
+
+- the main workflow (``workflow/Snakefile``, a ``ComputationalWorkflow`` in Snakemake) as the
+  root's ``mainEntity``, with the software versions it ran with;
+- one ``CreateAction`` for the run: instrument the workflow, object the configuration, the
+  export's fingerprint and the norm table (the export's data are not in the crate), result
+  every result file;
+- per Snakemake rule one ``CreateAction`` whose result are the files that rule made, with
+  its start and end time, read from Snakemake's own records (.snakemake/metadata), not
+  typed here.
+
+The crate is built with the ``rocrate`` library.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ldj_analysis.publish.provenance import software_versions
+
+#: Profiles the crate conforms to (versioned permalinks).
+PROFILES: dict[str, tuple[str, str]] = {
+    "https://w3id.org/ro/wfrun/process/0.5": ("Process Run Crate", "0.5"),
+    "https://w3id.org/ro/wfrun/workflow/0.5": ("Workflow Run Crate", "0.5"),
+    "https://w3id.org/workflowhub/workflow-ro-crate/1.0": ("Workflow RO-Crate", "1.0"),
+}
+#: The RO-Crate version of Workflow Run Crate 0.5 (and of the validators that check it).
+RO_CRATE = "1.1"
+WORKFLOW_DIR = "workflow"
+MAIN_WORKFLOW = f"{WORKFLOW_DIR}/Snakefile"
+CONFIG_FILE = f"{WORKFLOW_DIR}/config.yaml"
+LICENSE = "https://spdx.org/licenses/MIT"
+_FORMATS = {".md": "text/markdown", ".tex": "application/x-tex", ".smk": "text/x-snakemake"}
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """What Snakemake recorded about the job that made one file."""
+
+    rule: str
+    inputs: tuple[str, ...]
+    start: float | None
+    end: float | None
+
+
+def job_records(paths: Iterable[str], snakemake_dir: str | Path = ".snakemake") -> dict:
+    """Snakemake's metadata record of each output path (rule, input, start and end time),
+    through Snakemake's persistence API; a path without a record raises ValueError."""
+    from snakemake.io import IOFile
+    from snakemake.persistence.file import FilePersistence
+
+    store = FilePersistence(nolock=True, path=Path(snakemake_dir))
+    out = {}
+    for path in paths:
+        record = store.metadata(IOFile(path))
+        if record is None or record.rule is None:
+            raise ValueError(f"no Snakemake record of {path}: was it made by this workflow?")
+        out[path] = JobRecord(
+            record.rule, tuple(record.input or ()), record.starttime, record.endtime
+        )
+    return out
+
+
+def _iso(stamp: float | None) -> str | None:
+    if stamp is None:
+        return None
+    return datetime.fromtimestamp(stamp, UTC).isoformat(timespec="seconds")
+
+
+def _format(path: str) -> str:
+    suffix = Path(path).suffix
+    return _FORMATS.get(suffix) or mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+def copy_workflow(
+    sources: Iterable[str | Path], config: Mapping[str, Any], root: str | Path, dest: Path
+) -> list[str]:
+    """Copy the workflow's files (paths relative to ``root``) to ``dest`` and write the
+    configuration used as ``dest/config.yaml``; return the copies' paths relative to
+    ``dest.parent`` (the crate root)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    written = []
+    for source in sorted({Path(s).as_posix() for s in sources}):
+        target = dest / source
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(root) / source, target)
+        written.append(target.relative_to(dest.parent).as_posix())
+    (dest / "config.yaml").write_text(
+        yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+    return [*written, CONFIG_FILE]
+
+
+def build_crate(
+    results: Mapping[str, JobRecord],
+    workflow_files: list[str],
+    fingerprint: str,
+    crate_root: str | Path = "results",
+    input_files: Iterable[str] = (),
+):
+    """The run's crate (``rocrate.ROCrate``). ``results`` maps each result path (under
+    ``crate_root``) to the record of the job that made it; ``workflow_files`` are crate paths
+    of the workflow copy (with ``workflow/Snakefile`` and ``workflow/config.yaml``);
+    ``input_files`` those of them the run read as data (the norm table)."""
+    from rocrate.model.contextentity import ContextEntity
+    from rocrate.rocrate import ROCrate
+
+    root = Path(crate_root)
+    crate = ROCrate(version=RO_CRATE)
+    crate.name = "ldj-analysis: results of one run"
+    crate.description = (
+        "Tables, models, figures and report of the SEJN study of the LDJ feedback system, "
+        "regenerated by the ldj-analysis Snakemake workflow; no client-level data."
+    )
+    crate.license = LICENSE
+    crate.datePublished = _iso(max(r.end for r in results.values() if r.end)) or _iso(
+        datetime.now(UTC).timestamp()
+    )
+    profiles = []
+    for uri, (name, version) in PROFILES.items():
+        profiles.append(
+            crate.add(
+                ContextEntity(
+                    crate, uri, {"@type": "CreativeWork", "name": name, "version": version}
+                )
+            )
+        )
+    crate.root_dataset["conformsTo"] = profiles
+    crate.metadata["conformsTo"] = [
+        {"@id": f"https://w3id.org/ro/crate/{RO_CRATE}"},
+        {"@id": "https://w3id.org/workflowhub/workflow-ro-crate/1.0"},
+    ]
+
+    versions = software_versions()
+    software = [
+        crate.add(
+            ContextEntity(
+                crate,
+                f"#software-{name}",
+                {"@type": "SoftwareApplication", "name": name, "softwareVersion": version},
+            )
+        )
+        for name, version in versions.items()
+    ]
+    workflow = crate.add_workflow(
+        dest_path=MAIN_WORKFLOW,
+        main=True,
+        lang="snakemake",
+        lang_version=versions.get("snakemake"),
+        properties={
+            "name": "ldj-analysis",
+            "description": "Snakemake workflow that regenerates the SEJN study's results",
+            "softwareRequirements": software,
+            "encodingFormat": "text/x-snakemake",
+        },
+    )
+    parts = {}
+    for path in workflow_files:
+        if path == MAIN_WORKFLOW:
+            continue
+        parts[path] = crate.add_file(
+            dest_path=path, properties={"name": Path(path).name, "encodingFormat": _format(path)}
+        )
+    inputs = set(input_files)
+    workflow["hasPart"] = [
+        parts[p] for p in workflow_files if p in parts and p != CONFIG_FILE and p not in inputs
+    ]
+    config = parts[CONFIG_FILE]
+    config["description"] = "Configuration of the run (validated, defaults filled in)"
+    export = crate.add(
+        ContextEntity(
+            crate,
+            "#export-fingerprint",
+            {
+                "@type": "PropertyValue",
+                "name": "export fingerprint (SHA-256)",
+                "value": fingerprint,
+                "description": "SHA-256 over the export's files sorted by path: per file its "
+                "path (UTF-8), a NUL byte and the SHA-256 of its content. The export's data "
+                "are client-level and not in this crate.",
+            },
+        )
+    )
+
+    files = {}
+    for path in sorted(results):
+        rel = Path(path).relative_to(root).as_posix()
+        files[path] = crate.add_file(
+            dest_path=rel,
+            properties={
+                "name": rel,
+                "encodingFormat": _format(path),
+                "contentSize": str((Path(path)).stat().st_size),
+            },
+        )
+    starts = [r.start for r in results.values() if r.start]
+    ends = [r.end for r in results.values() if r.end]
+    run = crate.add_action(
+        workflow,
+        identifier="#run",
+        object=[config, export, *(parts[p] for p in input_files)],
+        result=[files[p] for p in sorted(results)],
+        properties={
+            "name": "Run of the ldj-analysis workflow",
+            "description": "Jobs of the Snakemake workflow that made the result files "
+            "(start of the first, end of the last)",
+            "startTime": _iso(min(starts)) if starts else None,
+            "endTime": _iso(max(ends)) if ends else None,
+            "actionStatus": {"@id": "http://schema.org/CompletedActionStatus"},
+        },
+    )
+    by_rule: dict[str, list[str]] = {}
+    for path, record in results.items():
+        by_rule.setdefault(record.rule, []).append(path)
+    actions = [run]
+    for rule in sorted(by_rule):
+        paths = sorted(by_rule[rule])
+        recs = [results[p] for p in paths]
+        step = crate.add(
+            ContextEntity(
+                crate,
+                f"#rule-{rule}",
+                {
+                    "@type": "SoftwareApplication",
+                    "name": f"Snakemake rule {rule}",
+                    "isPartOf": {"@id": MAIN_WORKFLOW},
+                },
+            )
+        )
+        inputs = sorted({i for r in recs for i in r.inputs})
+        in_crate = [files[i] for i in inputs if i in files]
+        outside = [i for i in inputs if i not in files]
+        props = {
+            "name": f"Rule {rule}",
+            "startTime": _iso(min((r.start for r in recs if r.start), default=None)),
+            "endTime": _iso(max((r.end for r in recs if r.end), default=None)),
+        }
+        if outside:
+            props["description"] = "Inputs outside the crate: " + ", ".join(outside)
+        actions.append(
+            crate.add_action(
+                step,
+                identifier=f"#run-rule-{rule}",
+                object=in_crate or None,
+                result=[files[p] for p in paths],
+                properties={k: v for k, v in props.items() if v is not None},
+            )
+        )
+    crate.root_dataset["mentions"] = actions
+    return crate
+
+
+def write_run_crate(
+    result_paths: Iterable[str],
+    workflow_sources: Iterable[str],
+    config: Mapping[str, Any],
+    fingerprint: str,
+    input_sources: Iterable[str] = (),
+    crate_root: str | Path = "results",
+    project_root: str | Path = ".",
+    snakemake_dir: str | Path = ".snakemake",
+) -> Path:
+    """Copy the workflow (and the small public inputs, ``input_sources``: the norm table)
+    into ``crate_root/workflow`` and write ``crate_root/ro-crate-metadata.json`` describing
+    every result path."""
+    root = Path(crate_root)
+    paths = sorted(set(result_paths))
+    outside = [p for p in paths if not Path(p).resolve().is_relative_to(root.resolve())]
+    if outside:
+        raise ValueError(f"result files outside the crate root {root}: {outside}")
+    records = job_records(paths, snakemake_dir)
+    inputs = list(input_sources)
+    copies = copy_workflow([*workflow_sources, *inputs], config, project_root, root / WORKFLOW_DIR)
+    crate_inputs = [f"{WORKFLOW_DIR}/{Path(p).as_posix()}" for p in inputs]
+    crate = build_crate(records, copies, fingerprint, root, crate_inputs)
+    crate.metadata.write(root)
+    return root / "ro-crate-metadata.json"
