@@ -14,6 +14,7 @@ from ldj_analysis.config import validate_config
 from ldj_analysis.derive import derive, write_derived
 from ldj_analysis.norms import check_norms
 from ldj_analysis.publish import write_tables
+from ldj_analysis.publish.display import FIGURE_NAMES
 from ldj_analysis.publish.figures import write_figures
 from ldj_analysis.publish.numbers import format_number
 from ldj_analysis.publish.report import build_report
@@ -85,5 +86,5 @@ def test_tiny_export_is_published_with_every_client_cell_suppressed(derived_dir)
     table4 = (root / "out" / "table4.md").read_text(encoding="utf-8")
     assert table4.count("| <7 | x | x | x | x | x |") == 2  # control opgroei and opvoed
     assert "geanalyseerde paren" in (root / "out" / "flow.md").read_text(encoding="utf-8")
-    assert len(figs) == 8
+    assert len(figs) == 2 * len(FIGURE_NAMES)  # png and svg of each
     assert "client_key" not in report.read_text(encoding="utf-8")

@@ -4,7 +4,7 @@ from snakemake.io import report as in_report  # `report` at a line start is a ke
 
 MODEL_TABLES = ["checklist_response", "outcomes", "baseline_ttests", "prepost_tests"]
 ALL_TABLES = DESCRIPTIVE_TABLES + MODEL_TABLES
-FIGURES = ["table1_grid", "checklist_response", "table4_means", "forest_betas"]
+FIGURES = ["table1_grid", "checklist_response", "table4_means", "forest_betas", "flow_diagram"]
 FIGURES_DIR = "results/figures"
 PUBLICATION = config["publication"]
 TABLE_CSVS = {

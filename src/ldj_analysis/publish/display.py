@@ -489,6 +489,7 @@ FIGURE_NAMES: tuple[str, ...] = (
     "checklist_response",
     "table4_means",
     "forest_betas",
+    "flow_diagram",
 )
 
 
