@@ -237,3 +237,24 @@ def test_crate_of_the_workflow_run():
     assert (crate_dir / "workflow" / "Snakefile").read_text() == (work / "Snakefile").read_text()
     # the crate holds no client-level file
     assert not any("data/derived" in e["@id"] for e in graph.values())
+
+
+def test_records_are_read_where_snakemake_keeps_them(tmp_path):
+    """The record path of a short and of a very long output name is the one Snakemake's
+    file persistence uses (its long names are cut into '@'-prefixed folders)."""
+    from snakemake.persistence.file import FilePersistence
+
+    store = FilePersistence(nolock=True, path=tmp_path / ".snakemake")
+    metadata = tmp_path / ".snakemake" / "metadata"
+    for path in ("results/tables/flow.csv", "results/" + "x" * 400 + ".csv"):
+        assert run_crate._record_file(metadata, path) == Path(
+            store._record_path(str(metadata), path)
+        )
+        target = run_crate._record_file(metadata, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps({"rule": "derive", "input": ["a"], "endtime": 2.0}))
+        assert run_crate.job_records([path], tmp_path / ".snakemake")[path] == JobRecord(
+            "derive", ("a",), None, 2.0
+        )
+    with pytest.raises(ValueError, match="no Snakemake record"):
+        run_crate.job_records(["results/other.csv"], tmp_path / ".snakemake")

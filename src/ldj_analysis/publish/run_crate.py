@@ -17,8 +17,11 @@ The crate is built with the ``rocrate`` library.
 
 from __future__ import annotations
 
+import json
 import mimetypes
+import os
 import shutil
+from base64 import urlsafe_b64encode
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -54,20 +57,39 @@ class JobRecord:
     end: float | None
 
 
+def _record_file(metadata_dir: Path, path: str) -> Path:
+    """Where Snakemake's file persistence keeps the record of ``path``: the URL-safe base64
+    of the path as the workflow names it, cut into folder names of at most NAME_MAX - 1
+    characters (all but the last prefixed with '@'), as ``FilePersistence._record_path``."""
+    max_len = os.pathconf(metadata_dir, "PC_NAME_MAX") if os.name == "posix" else 255
+    max_len = max_len or 255
+    b64 = urlsafe_b64encode(path.encode()).decode()
+    chunks = [b64[i : i + max_len - 1] for i in range(0, len(b64), max_len - 1)]
+    return metadata_dir.joinpath(*["@" + c for c in chunks[:-1]], chunks[-1])
+
+
 def job_records(paths: Iterable[str], snakemake_dir: str | Path = ".snakemake") -> dict:
     """Snakemake's metadata record of each output path (rule, input, start and end time),
-    through Snakemake's persistence API; a path without a record raises ValueError."""
-    from snakemake.io import IOFile
-    from snakemake.persistence.file import FilePersistence
-
-    store = FilePersistence(nolock=True, path=Path(snakemake_dir))
+    read from the JSON records of its default (file) persistence in ``.snakemake/metadata``
+    (importing Snakemake's persistence API costs about a second: it loads SQLModel). A path
+    without a record raises ValueError."""
+    metadata_dir = Path(snakemake_dir) / "metadata"
     out = {}
     for path in paths:
-        record = store.metadata(IOFile(path))
-        if record is None or record.rule is None:
-            raise ValueError(f"no Snakemake record of {path}: was it made by this workflow?")
-        out[path] = JobRecord(
-            record.rule, tuple(record.input or ()), record.starttime, record.endtime
+        file = _record_file(metadata_dir, str(path))
+        if not metadata_dir.is_dir() or not file.is_file():
+            raise ValueError(
+                f"no Snakemake record of {path} in {metadata_dir}: was it made by this "
+                "workflow (with the default file persistence)?"
+            )
+        record = json.loads(file.read_text(encoding="utf-8"))
+        if not record.get("rule"):
+            raise ValueError(f"the Snakemake record of {path} names no rule")
+        out[str(path)] = JobRecord(
+            record["rule"],
+            tuple(record.get("input") or ()),
+            record.get("starttime"),
+            record.get("endtime"),
         )
     return out
 
