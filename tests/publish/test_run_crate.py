@@ -203,9 +203,19 @@ def test_checker_fails_on_broken_crates(small_crate, breakage, message):
         check_workflow_run_crate(crate_dir)
 
 
-def test_result_outside_the_crate_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="outside the crate root"):
-        run_crate.write_run_crate(["data/derived/pairs.parquet"], [], {}, "0" * 64, tmp_path)
+def test_files_without_a_record_are_left_out(tmp_path, caplog):
+    (tmp_path / "results" / "tables").mkdir(parents=True)
+    (tmp_path / "results" / ".gitkeep").write_text("")
+    (tmp_path / "results" / "tables" / "mine.csv").write_text("a\n")
+    (tmp_path / "results" / "notes.txt").write_text("hand-made")
+    assert run_crate.result_files(tmp_path / "results") == [
+        (tmp_path / "results" / "notes.txt").as_posix(),
+        (tmp_path / "results" / "tables" / "mine.csv").as_posix(),
+    ]
+    with pytest.raises(ValueError, match="no file in .* was made by this workflow"):
+        run_crate.write_run_crate([], {}, "0" * 64, crate_root=tmp_path / "results",
+                                  snakemake_dir=tmp_path / ".snakemake")  # fmt: skip
+    assert "no Snakemake record" in caplog.text
 
 
 @pytest.mark.slow

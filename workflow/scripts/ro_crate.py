@@ -9,7 +9,6 @@ from ldj_analysis.runlog import logged_step
 with logged_step(snakemake.log[0], "ro_crate") as log:
     summary = json.loads(Path(snakemake.input.validation).read_text(encoding="utf-8"))
     path = write_run_crate(
-        snakemake.input.results,
         snakemake.params.sources,
         dict(snakemake.params.config),
         summary["fingerprint_sha256"],

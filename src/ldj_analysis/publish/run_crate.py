@@ -18,6 +18,7 @@ The crate is built with the ``rocrate`` library.
 from __future__ import annotations
 
 import json
+import logging
 import mimetypes
 import os
 import shutil
@@ -31,6 +32,8 @@ from typing import Any
 import yaml
 
 from ldj_analysis.publish.provenance import software_versions
+
+log = logging.getLogger(__name__)
 
 #: Profiles the crate conforms to (versioned permalinks).
 PROFILES: dict[str, tuple[str, str]] = {
@@ -68,16 +71,21 @@ def _record_file(metadata_dir: Path, path: str) -> Path:
     return metadata_dir.joinpath(*["@" + c for c in chunks[:-1]], chunks[-1])
 
 
-def job_records(paths: Iterable[str], snakemake_dir: str | Path = ".snakemake") -> dict:
+def job_records(
+    paths: Iterable[str], snakemake_dir: str | Path = ".snakemake", *, skip_unknown: bool = False
+) -> dict:
     """Snakemake's metadata record of each output path (rule, input, start and end time),
     read from the JSON records of its default (file) persistence in ``.snakemake/metadata``
     (importing Snakemake's persistence API costs about a second: it loads SQLModel). A path
-    without a record raises ValueError."""
+    without a record raises ValueError, or is logged and left out with ``skip_unknown``."""
     metadata_dir = Path(snakemake_dir) / "metadata"
     out = {}
     for path in paths:
-        file = _record_file(metadata_dir, str(path))
-        if not metadata_dir.is_dir() or not file.is_file():
+        file = _record_file(metadata_dir, str(path)) if metadata_dir.is_dir() else None
+        if file is None or not file.is_file():
+            if skip_unknown:
+                log.warning("%s: no Snakemake record (not made by this workflow); left out", path)
+                continue
             raise ValueError(
                 f"no Snakemake record of {path} in {metadata_dir}: was it made by this "
                 "workflow (with the default file persistence)?"
@@ -284,8 +292,22 @@ def build_crate(
     return crate
 
 
+def result_files(crate_root: str | Path) -> list[str]:
+    """Every file under ``crate_root`` but the crate's own (its metadata file and the
+    workflow copy) and hidden files, as the workflow names them (``results/...``)."""
+    root = Path(crate_root)
+    own = {root / "ro-crate-metadata.json"}
+    return sorted(
+        p.as_posix()
+        for p in root.rglob("*")
+        if p.is_file()
+        and p not in own
+        and not p.is_relative_to(root / WORKFLOW_DIR)
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
 def write_run_crate(
-    result_paths: Iterable[str],
     workflow_sources: Iterable[str],
     config: Mapping[str, Any],
     fingerprint: str,
@@ -294,15 +316,14 @@ def write_run_crate(
     project_root: str | Path = ".",
     snakemake_dir: str | Path = ".snakemake",
 ) -> Path:
-    """Copy the workflow (and the small public inputs, ``input_sources``: the norm table)
-    into ``crate_root/workflow`` and write ``crate_root/ro-crate-metadata.json`` describing
-    every result path."""
+    """Describe every file in ``crate_root`` that a rule of this workflow made (a file
+    Snakemake has no record of is logged and left out): copy the workflow (and the small
+    public inputs, ``input_sources``: the norm table) into ``crate_root/workflow`` and write
+    ``crate_root/ro-crate-metadata.json``."""
     root = Path(crate_root)
-    paths = sorted(set(result_paths))
-    outside = [p for p in paths if not Path(p).resolve().is_relative_to(root.resolve())]
-    if outside:
-        raise ValueError(f"result files outside the crate root {root}: {outside}")
-    records = job_records(paths, snakemake_dir)
+    records = job_records(result_files(root), snakemake_dir, skip_unknown=True)
+    if not records:
+        raise ValueError(f"no file in {root} was made by this workflow")
     inputs = list(input_sources)
     copies = copy_workflow([*workflow_sources, *inputs], config, project_root, root / WORKFLOW_DIR)
     crate_inputs = [f"{WORKFLOW_DIR}/{Path(p).as_posix()}" for p in inputs]
