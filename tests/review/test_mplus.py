@@ -92,6 +92,8 @@ def test_every_input_follows_the_conventions(models):
         text = mplus.input_text(model, f"{model.stem}.dat")
         assert max(len(line) for line in text.splitlines()) <= mplus.MAX_LINE
         parsed = check_syntax(text)
+        title = sections(text)["TITLE"]
+        assert ":" not in title and "!" not in title and ";" not in title
         assert _assignment(parsed["DATA"], "FILE") == f"{model.stem}.dat"
         names = _assignment(parsed["VARIABLE"], "NAMES").split()
         used = _assignment(parsed["VARIABLE"], "USEVARIABLES").split()

@@ -71,8 +71,9 @@ def input_text(model: ReviewModel, data_file: str) -> str:
     xs = list(model.x)
     pairs = [[f"{a} WITH {' '.join(xs[i + 1 :])};"] for i, a in enumerate(xs[:-1])]
     missing = "FIML" if model.missing == "fiml" else "listwise deletion"
+    # TITLE is free text: no ':' (it could be read as a command) and no '!' (a comment)
     title = [
-        [f"ldj-analysis review bundle: {model.name}"],
+        [f"ldj-analysis review bundle, model {model.name.replace(':', ' ')}"],
         [f"{model.y} ON {' '.join(xs)}, {missing}"],
         [f"reproduces results/models/{model.output}, outcome {model.outcome}"],
     ]
