@@ -38,11 +38,13 @@ def test_counts_come_from_the_tables():
     tp, t4 = F.team_periods(), F.table4()
     counts = diagram_counts(flow_table(EXCLUDED), tp, t4)
     assert counts["records"] - sum(n for _, n in counts["excluded"]) == counts["lists"] == 4000
-    assert counts["conditions"] == {
-        "control": {"periods": 29, "teams": 16},
-        "partial": {"periods": 19, "teams": tp.loc[tp.condition == "partial"].team_id.nunique()},
-        "full": {"periods": 13, "teams": tp.loc[tp.condition == "full"].team_id.nunique()},
-    }
+    assert {c: v["periods"] for c, v in counts["conditions"].items()} == {
+        "control": 29, "partial": 19, "full": 13
+    }  # fmt: skip
+    for cond, v in counts["conditions"].items():
+        rows = tp[tp.condition == cond]
+        assert v["teams"] == rows.team_id.nunique()
+        assert v["no_response"] == rows.response.isna().sum()
     assert sum(counts["arms"].values()) == counts["teams"] == 16
     assert counts["pairs_by_condition"] == {
         (r.condition, r.domain): r.n for r in t4.itertuples(index=False)
@@ -82,3 +84,12 @@ def test_client_level_frames_are_refused():
     pairs = F.team_periods().assign(client_key="k")
     with pytest.raises(PrivacyError):
         figure_flow(flow_table(EXCLUDED), pairs, F.table4(), "nl")
+
+
+def test_team_periods_without_response_are_named():
+    tp = F.team_periods()
+    tp.loc[tp.index[tp.condition == "partial"][:2], "response"] = float("nan")
+    fig = figure_flow(flow_table(EXCLUDED), tp, F.table4(), "en")
+    text = " ".join(texts(fig).split())
+    assert "without response (no closed treatments): 2" in text
+    assert text.count("without response") == 1

@@ -35,6 +35,7 @@ _TEXT = {
         "control_arm": "Controlearm",
         "experimental_arm": "Experimentele arm",
         "condition": "{cond}\n{periods} team-perioden\n({teams} teams)",
+        "no_response": "zonder respons (geen afgesloten\nbehandelingen): {n}",
         "records": "Vragenlijstrecords na validatie\nn = {n}",
         "export": "Vragenlijstrecords in de export: n = {n}",
         "excluded": "Uitgesloten records (n = {n}):",
@@ -56,6 +57,7 @@ _TEXT = {
         "control_arm": "Control arm",
         "experimental_arm": "Experimental arm",
         "condition": "{cond}\n{periods} team-periods\n({teams} teams)",
+        "no_response": "without response (no closed\ntreatments): {n}",
         "records": "Questionnaire records after validation\nn = {n}",
         "export": "Questionnaire records in the export: n = {n}",
         "excluded": "Records excluded (n = {n}):",
@@ -106,6 +108,10 @@ def diagram_counts(
         c: {
             "periods": int((tp["condition"] == c).sum()),
             "teams": int(tp.loc[tp["condition"] == c, "team_id"].nunique()),
+            # left out of the response model (Table 3): response undefined
+            "no_response": int(
+                (tp.loc[tp["condition"] == c, "response"].isna()).sum() if "response" in tp else 0
+            ),
         }
         for c in CONDITIONS
     }
@@ -221,6 +227,11 @@ def figure_flow(
                     cond=label(cond, language),
                     periods=c["periods"],
                     teams=c["teams"],
+                )
+                + (
+                    "\n" + _t("no_response", language, n=c["no_response"])
+                    if c["no_response"]
+                    else ""
                 ),
             )
         for arm, cond in sorted(counts["arm_to_condition"]):
