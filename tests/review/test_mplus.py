@@ -184,3 +184,15 @@ def test_rows_dropped_as_the_pipeline_does(team_periods, pairs, models):
     listwise = review_models(team_periods, pairs, {"models": {"missing": "listwise"}})
     out = [m for m in listwise if m.name.startswith("outcomes")]
     assert all(m.missing == "listwise" and not m.data.isna().any().any() for m in out)
+
+
+def test_bundle_written_and_refused_under_results(team_periods, pairs, tmp_path, monkeypatch):
+    from ldj_analysis.review import write_bundle
+
+    monkeypatch.chdir(tmp_path)
+    written = write_bundle(team_periods, pairs, {}, tmp_path / "derived" / "review_bundle")
+    names = {p.name for p in written}
+    assert {"README.md", "team_codes.csv", "out_opgroei.inp", "out_opgroei.R"} <= names
+    assert len(names) == 3 * 7 + 2
+    with pytest.raises(ValueError, match="client-level"):
+        write_bundle(team_periods, pairs, {}, "results/review_bundle")

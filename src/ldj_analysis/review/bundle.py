@@ -116,8 +116,13 @@ def write_bundle(
     out_dir: str | Path,
 ) -> list[Path]:
     """Write the bundle folder (replacing an old one) and return the files written."""
-    models = review_models(team_periods, pairs, config)
     out = Path(out_dir)
+    if out.resolve().is_relative_to(Path("results").resolve()):
+        raise ValueError(
+            f"the reviewer bundle holds client-level data and may not be written under "
+            f"results/ (asked: {out}); write it under data/derived/"
+        )
+    models = review_models(team_periods, pairs, config)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
