@@ -50,7 +50,10 @@ The pipeline's numbers are in `results/models/<file>` in the rows of the named o
 `Intercepts` row), `beta`, `beta_se`, `beta_p` its STDYX ones; lavaan's `est`, `se`, `std_all`
 and `std_se` of the `~` and `~1` rows. `n` is Mplus's number of observations, `n_clusters`
 its number of clusters. lavaan matches the pipeline to about 1e-7 (tested in
-tests/review/); Mplus uses the same likelihood, information (observed) and sandwich.
+tests/review/). Mplus was not available to the developers: that its output matches is
+inferred from its documented estimator (ML, observed information, the MLR cluster
+sandwich) and checked against a real Mplus output only without clusters (User's Guide
+example 3.1); please report any difference.
 
 | model | Mplus input | lavaan script | data | rows | missing data | reproduces |
 |---|---|---|---|---|---|---|
