@@ -17,6 +17,7 @@ include: "workflow/rules/export.smk"
 include: "workflow/rules/study.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/publish.smk"
+include: "workflow/rules/review.smk"
 
 
 rule all:
@@ -26,3 +27,4 @@ rule all:
         rules.publish_tables.output,
         rules.figures.output,
         rules.report_html.output,
+        rules.ro_crate.output.crate,

@@ -32,4 +32,5 @@ FIGURES: tuple[str, ...] = (
     "checklist_response",
     "table4_means",
     "forest_betas",
+    "flow_diagram",
 )

@@ -97,7 +97,8 @@ def test_config_change_reruns_only_what_it_affects(tmp_path):
     assert "Nothing to be done" in run_snakemake(work, "-n", "--config", *export).stdout
 
     language = run_snakemake(work, "-n", "--config", *export, "publication={language: en}")
-    assert _planned_jobs(language) == {"publish_tables", "figures", "report_html", "all"}
+    publish = {"publish_tables", "figures", "report_html", "ro_crate", "all"}
+    assert _planned_jobs(language) == publish
 
     window = run_snakemake(work, "-n", "--config", *export, "selection={window_end: '2018-12-31'}")
     assert {"derive", "models_team_periods", "models_pairs", "publish_tables"} <= _planned_jobs(

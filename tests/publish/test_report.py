@@ -96,7 +96,7 @@ def test_report_holds_every_table_figure_and_provenance(report):
     _path, html, config, export = report
     found = _count(html)
     assert found.tables == [f"tab-{n}" for n in TABLES]
-    assert len(found.img_src) == len(FIGURES) == 4
+    assert len(found.img_src) == len(FIGURES) == 5
     for src in found.img_src:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -224,7 +224,7 @@ def test_report_in_headless_chromium(report, tmp_path):
     dom = _chromium(page, tmp_path, "--dump-dom").stdout
     found = _count(dom)
     assert found.tables == [f"tab-{n}" for n in TABLES]
-    assert found.tags["img"] == 4 and found.tags.get("figure") == 4
+    assert found.tags["img"] == 5 and found.tags.get("figure") == 5
     assert found.tags["tr"] > 100
     # a screenshot, with the network log of the same load
     shot, netlog = tmp_path / "shot.png", tmp_path / "net.json"

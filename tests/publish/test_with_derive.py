@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from ldj_analysis.catalog import FIGURES
 from ldj_analysis.config import validate_config
 from ldj_analysis.derive import derive, write_derived
 from ldj_analysis.norms import check_norms
@@ -86,5 +87,5 @@ def test_tiny_export_is_published_with_every_client_cell_suppressed(derived_dir)
     table4 = (root / "out" / "table4.md").read_text(encoding="utf-8")
     assert table4.count("| <7 | x | x | x | x | x |") == 2  # control opgroei and opvoed
     assert "geanalyseerde paren" in (root / "out" / "flow.md").read_text(encoding="utf-8")
-    assert len(figs) == 8
+    assert len(figs) == 2 * len(FIGURES)  # png and svg of each
     assert "client_key" not in report.read_text(encoding="utf-8")

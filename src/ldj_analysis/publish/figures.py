@@ -376,6 +376,13 @@ def save_figure(
     return paths
 
 
+def figure_flow(*args: Any, **kwargs: Any) -> Figure:
+    """The CONSORT-style flow diagram (:func:`ldj_analysis.publish.flow_diagram.figure_flow`)."""
+    from ldj_analysis.publish.flow_diagram import figure_flow as draw
+
+    return draw(*args, **kwargs)
+
+
 def make_figures(
     tables: Mapping[str, pd.DataFrame],
     models: Mapping[str, pd.DataFrame],
@@ -395,6 +402,9 @@ def make_figures(
         "checklist_response": figure_checklist_response(team_periods, language, priv.min_cell_size),
         "table4_means": figure_table4(tables["table4"], language, priv.min_cell_size),
         "forest_betas": figure_forest(models, language, priv),
+        "flow_diagram": figure_flow(
+            tables["flow"], team_periods, tables["table4"], language, priv.min_cell_size
+        ),
     }
     return {name: drawn[name] for name in FIGURES}
 

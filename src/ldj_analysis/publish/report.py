@@ -57,6 +57,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "probleemgebied (Tabel 4); grijze lijnen: grenzen 1,00 / 1,28 / 1,64 / 1,96.",
         "forest_betas": "Gestandaardiseerde effecten (β) van gedeeltelijke en volledige "
         "implementatie ten opzichte van controle, met 95%-interval (β ± 1,96 SE).",
+        "flow_diagram": "Stroomdiagram (CONSORT voor clustertrials): teams en team-perioden "
+        "per arm en conditie, uitgesloten records met reden, paren en cliënten per conditie "
+        "en probleemgebied (dezelfde aantallen als de stroomtabel en Tabel 4).",
     },
     "en": {
         "title": "LDJ feedback system: results",
@@ -91,6 +94,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "(Table 4); grey lines: bounds 1.00 / 1.28 / 1.64 / 1.96.",
         "forest_betas": "Standardized effects (β) of partial and full implementation against "
         "control, with 95% interval (β ± 1.96 SE).",
+        "flow_diagram": "Flow diagram (CONSORT for cluster trials): teams and team-periods per "
+        "arm and condition, excluded records with their reasons, pairs and clients per "
+        "condition and problem domain (the counts of the flow table and Table 4).",
     },
 }
 
