@@ -1,0 +1,169 @@
+"""Replications in seeded chunks. Replication r of a scenario with J teams draws its data from
+the seed sequence (simulation.seed, r, J), whatever chunk it runs in: the gathered results
+are the same for any chunking, and asking for more replications only adds chunks.
+
+Scenarios (one row of results per replication, scenario, spec, term and method):
+- ``size``: the design as it is, no effect, every configured spec;
+- ``trend``: the design with a secular trend and no condition effect (if configured);
+- ``power``: the design scaled to each number of teams of ``simulation.teams`` (and its own
+  number), at each standardized effect of ``simulation.effects`` (and 0), ``power_spec``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ldj_analysis.simulation.design import Design
+from ldj_analysis.simulation.generate import draw
+from ldj_analysis.simulation.specs import SPEC_MATRICES
+
+log = logging.getLogger(__name__)
+
+KEYS: list[str] = ["kind", "teams", "effect", "trend", "spec", "term", "method"]
+RESULT_COLUMNS: list[str] = [
+    "rep",
+    *KEYS,
+    "estimate",
+    "se",
+    "df",
+    "statistic",
+    "p",
+    "error",
+]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    kind: str  # size | trend | power
+    teams: int
+    effect: float
+    trend: float
+    specs: tuple[str, ...]
+
+
+def scenarios(sim: Mapping[str, Any], design_teams: int) -> list[Scenario]:
+    """The scenarios of ``simulation.*`` for a design with ``design_teams`` teams."""
+    specs = tuple(sim["specs"])
+    out = [Scenario("size", design_teams, 0.0, 0.0, specs)]
+    if float(sim["trend"]) != 0.0:
+        out.append(Scenario("trend", design_teams, 0.0, float(sim["trend"]), specs))
+    teams = sorted({design_teams, *map(int, sim["teams"])})
+    effects = sorted({0.0, *map(float, sim["effects"])})
+    for j in teams:
+        for d in effects:
+            out.append(Scenario("power", j, d, 0.0, (sim["power_spec"],)))
+    return out
+
+
+def chunk_ranges(replications: int, chunk_size: int) -> list[tuple[int, int]]:
+    """[start, stop) of each chunk: full chunks of ``chunk_size``, the last one shorter."""
+    if replications < 1 or chunk_size < 1:
+        raise ValueError("simulation.replications and chunk_size must be at least 1")
+    n = math.ceil(replications / chunk_size)
+    return [(c * chunk_size, min((c + 1) * chunk_size, replications)) for c in range(n)]
+
+
+def replication_rng(seed: int, rep: int, teams: int) -> np.random.Generator:
+    """The generator of replication ``rep`` of a design with ``teams`` teams."""
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(rep), int(teams)]))
+
+
+def run_replications(
+    design: Design,
+    icc: float,
+    sim: Mapping[str, Any],
+    start: int,
+    stop: int,
+    alpha: float,
+) -> pd.DataFrame:
+    """Replications ``start`` .. ``stop - 1`` of every scenario; one row per replication,
+    scenario, spec, term and method (columns ``RESULT_COLUMNS``). A model that cannot be
+    estimated gives rows with p missing and the reason in ``error``."""
+    from ldj_analysis.models.regression import ModelError
+    from ldj_analysis.models.small_sample import WildOptions, cluster_tests
+
+    plan = scenarios(sim, design.n_teams)
+    by_teams: dict[int, list[Scenario]] = {}
+    for s in plan:
+        by_teams.setdefault(s.teams, []).append(s)
+    designs = {j: design if j == design.n_teams else design.scaled(j) for j in by_teams}
+    methods = list(sim["methods"])
+    wild = sim["wild"]
+    matrices: dict[tuple[int, str], tuple[np.ndarray, list[str], list[str]]] = {}
+    rows: list[pd.DataFrame] = []
+    step = max(1, (stop - start) // 10)
+    for rep in range(start, stop):
+        if (rep - start) % step == 0:
+            log.info("replication %d (%d..%d)", rep, start, stop - 1)
+        for j, group in by_teams.items():
+            rng = replication_rng(sim["seed"], rep, j)
+            data = draw(designs[j], icc, rng)
+            options = WildOptions(
+                max_enumeration=int(wild["max_enumeration"]),
+                draws=int(wild["draws"]),
+                seed=int(rng.integers(2**31 - 1)),
+                ci=False,
+            )
+            for s in group:
+                y = data.outcome(s.effect, float(sim["partial_share"]), s.trend)
+                for spec in s.specs:
+                    if (j, spec) not in matrices:
+                        matrices[j, spec] = SPEC_MATRICES[spec](
+                            data.condition, data.halfyear, data.team
+                        )
+                    X, names, terms = matrices[j, spec]
+                    keys = {
+                        "rep": rep,
+                        "kind": s.kind,
+                        "teams": j,
+                        "effect": s.effect,
+                        "trend": s.trend,
+                        "spec": spec,
+                    }
+                    try:
+                        res = cluster_tests(
+                            X,
+                            y,
+                            data.team,
+                            names,
+                            terms,
+                            methods=methods,
+                            wild=options,
+                            alpha=alpha,
+                            name=f"simulation:{s.kind}:{spec}:J={j}:rep={rep}",
+                        )
+                        res = res[["term", "method", "estimate", "se", "df", "statistic", "p"]]
+                        rows.append(res.assign(**keys, error=""))
+                    except ModelError as exc:
+                        failed = pd.MultiIndex.from_product(
+                            [terms, methods], names=["term", "method"]
+                        ).to_frame(index=False)
+                        rows.append(failed.assign(**keys, error=str(exc)))
+    out = pd.concat(rows, ignore_index=True).reindex(columns=RESULT_COLUMNS)
+    return out.astype({"rep": "int64", "teams": "int64", "error": "str"})
+
+
+def write_chunk(frame: pd.DataFrame, path: str | Path) -> Path:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(out, index=False)
+    return out
+
+
+def gather(paths: Sequence[str | Path]) -> pd.DataFrame:
+    """All chunks in one frame, ordered by replication (the same for any chunking)."""
+    if not paths:
+        raise ValueError("no simulation chunks to gather")
+    frame = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
+    reps = frame["rep"].drop_duplicates()
+    if reps.size != frame["rep"].max() + 1:
+        raise ValueError("the chunks do not cover replications 0.. without gaps or overlap")
+    return frame.sort_values("rep", kind="stable").reset_index(drop=True)[RESULT_COLUMNS]
