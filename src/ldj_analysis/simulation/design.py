@@ -140,9 +140,7 @@ def selected_design(team_periods: pd.DataFrame, pairs: pd.DataFrame, domain: str
     return Design("selected", tuple(teams), conditions.astype(str), clients, halfyear)
 
 
-def configured_design(
-    teams: int, clients: int, schedules: Sequence[Sequence[str]]
-) -> Design:
+def configured_design(teams: int, clients: int, schedules: Sequence[Sequence[str]]) -> Design:
     """A design by numbers: ``teams`` teams take the roll-out ``schedules`` in turn (team k
     the schedule k mod len(schedules)); each schedule lists the condition per half-year
     period; every team-period has ``clients`` clients."""

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ldj_analysis.simulation.design import Design
+from ldj_analysis.simulation.fixed import ROW_FIELDS, FixedDesignTests
 from ldj_analysis.simulation.generate import draw
 from ldj_analysis.simulation.specs import SPEC_MATRICES
 
@@ -85,11 +86,12 @@ def run_replications(
     alpha: float,
 ) -> pd.DataFrame:
     """Replications ``start`` .. ``stop - 1`` of every scenario; one row per replication,
-    scenario, spec, term and method (columns ``RESULT_COLUMNS``). A model that cannot be
-    estimated gives rows with p missing and the reason in ``error``."""
-    from ldj_analysis.models.regression import ModelError
-    from ldj_analysis.models.small_sample import WildOptions, cluster_tests
+    scenario, spec, term and method (columns ``RESULT_COLUMNS``). A method that cannot be
+    computed gives rows with p missing and the reason in ``error`` (e.g. CR3 with team fixed
+    effects, where I - H_gg is singular)."""
+    from ldj_analysis.models.small_sample import WildOptions
 
+    del alpha  # decisions are made when gathering (models.alpha); kept for the signature
     plan = scenarios(sim, design.n_teams)
     by_teams: dict[int, list[Scenario]] = {}
     for s in plan:
@@ -97,12 +99,14 @@ def run_replications(
     designs = {j: design if j == design.n_teams else design.scaled(j) for j in by_teams}
     methods = list(sim["methods"])
     wild = sim["wild"]
-    matrices: dict[tuple[int, str], tuple[np.ndarray, list[str], list[str]]] = {}
-    rows: list[pd.DataFrame] = []
+    tests: dict[tuple[int, str], FixedDesignTests] = {}
+    keys: list[tuple[Any, ...]] = []
+    values: list[np.ndarray] = []
+    errors: list[str] = []
     step = max(1, (stop - start) // 10)
     for rep in range(start, stop):
         if (rep - start) % step == 0:
-            log.info("replication %d (%d..%d)", rep, start, stop - 1)
+            log.info("replication %d (chunk %d..%d)", rep, start, stop - 1)
         for j, group in by_teams.items():
             rng = replication_rng(sim["seed"], rep, j)
             data = draw(designs[j], icc, rng)
@@ -115,40 +119,24 @@ def run_replications(
             for s in group:
                 y = data.outcome(s.effect, float(sim["partial_share"]), s.trend)
                 for spec in s.specs:
-                    if (j, spec) not in matrices:
-                        matrices[j, spec] = SPEC_MATRICES[spec](
+                    if (j, spec) not in tests:
+                        X, names, terms = SPEC_MATRICES[spec](
                             data.condition, data.halfyear, data.team
                         )
-                    X, names, terms = matrices[j, spec]
-                    keys = {
-                        "rep": rep,
-                        "kind": s.kind,
-                        "teams": j,
-                        "effect": s.effect,
-                        "trend": s.trend,
-                        "spec": spec,
-                    }
-                    try:
-                        res = cluster_tests(
-                            X,
-                            y,
-                            data.team,
-                            names,
-                            terms,
-                            methods=methods,
-                            wild=options,
-                            alpha=alpha,
-                            name=f"simulation:{s.kind}:{spec}:J={j}:rep={rep}",
+                        tests[j, spec] = FixedDesignTests(
+                            X, data.team, names, terms, methods, name=f"simulation:{spec}:J={j}"
                         )
-                        res = res[["term", "method", "estimate", "se", "df", "statistic", "p"]]
-                        rows.append(res.assign(**keys, error=""))
-                    except ModelError as exc:
-                        failed = pd.MultiIndex.from_product(
-                            [terms, methods], names=["term", "method"]
-                        ).to_frame(index=False)
-                        rows.append(failed.assign(**keys, error=str(exc)))
-    out = pd.concat(rows, ignore_index=True).reindex(columns=RESULT_COLUMNS)
-    return out.astype({"rep": "int64", "teams": "int64", "error": "str"})
+                    fixed = tests[j, spec]
+                    result, failed = fixed.run(y, options)
+                    for t, term in enumerate(fixed.test):
+                        for m, method in enumerate(methods):
+                            keys.append((rep, s.kind, j, s.effect, s.trend, spec, term, method))
+                            values.append(result[t, m])
+                            errors.append(failed.get(method, ""))
+    out = pd.DataFrame(keys, columns=RESULT_COLUMNS[:8])
+    out[list(ROW_FIELDS)] = np.array(values).reshape(len(values), len(ROW_FIELDS))
+    out["error"] = errors
+    return out.astype({"rep": "int64", "teams": "int64"})[RESULT_COLUMNS]
 
 
 def write_chunk(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -163,7 +151,7 @@ def gather(paths: Sequence[str | Path]) -> pd.DataFrame:
     if not paths:
         raise ValueError("no simulation chunks to gather")
     frame = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
-    reps = frame["rep"].drop_duplicates()
-    if reps.size != frame["rep"].max() + 1:
-        raise ValueError("the chunks do not cover replications 0.. without gaps or overlap")
+    per_rep = frame.groupby("rep").size()
+    if per_rep.index.tolist() != list(range(per_rep.size)) or per_rep.nunique() != 1:
+        raise ValueError("the chunks do not cover replications 0, 1, ... once each")
     return frame.sort_values("rep", kind="stable").reset_index(drop=True)[RESULT_COLUMNS]

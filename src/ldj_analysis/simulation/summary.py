@@ -110,7 +110,9 @@ def mdes_table(
     if never reached), and Bloom's analytic MDES beside it."""
     target = float(sim["power"])
     curves = rates[
-        (rates["kind"] == "power") & (rates["spec"] == sim["power_spec"]) & (rates["term"] == "full")
+        (rates["kind"] == "power")
+        & (rates["spec"] == sim["power_spec"])
+        & (rates["term"] == "full")
     ]
     rows = []
     for (teams, method), curve in curves.groupby(["teams", "method"], sort=True):
