@@ -17,6 +17,7 @@ include: "workflow/rules/export.smk"
 include: "workflow/rules/study.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/publish.smk"
+include: "workflow/rules/simulation.smk"
 
 
 rule all:

@@ -123,7 +123,6 @@ rule simulation_figures:
     """Size per method against alpha; power curves by number of teams and effect."""
     input:
         summary=SIM_OUTPUTS["summary"],
-        mdes=SIM_OUTPUTS["mdes"],
     output:
         **SIM_FIGURE_FILES,
     params:

@@ -8,9 +8,11 @@ import pandas as pd
 from ldj_analysis.publish.report import build_report
 from ldj_analysis.publish.tables import read_csvs
 from ldj_analysis.runlog import logged_step
+from ldj_analysis.simulation.report import simulation_section_inputs
 
 MODELS = {"checklist_response", "outcomes", "baseline_ttests", "prepost_tests"}
-NOT_TABLES = {"team_periods", "figures", "validation"}
+SIMULATION = {"sim_summary", "sim_mdes", "sim_reading", "sim_figures"}
+NOT_TABLES = {"team_periods", "figures", "validation", *SIMULATION}
 
 with logged_step(snakemake.log[0], "report_html"):
     frames = read_csvs({k: v for k, v in snakemake.input.items() if k not in NOT_TABLES})
@@ -23,4 +25,14 @@ with logged_step(snakemake.log[0], "report_html"):
         summary["export_dir"],
         snakemake.output[0],
         figures_dir=Path(snakemake.input.figures[0]).parent if snakemake.input.figures else None,
+        simulation=(
+            simulation_section_inputs(
+                snakemake.input.sim_summary,
+                snakemake.input.sim_mdes,
+                snakemake.input.sim_reading,
+                snakemake.input.sim_figures,
+            )
+            if "sim_summary" in dict(snakemake.input.items())
+            else None
+        ),
     )

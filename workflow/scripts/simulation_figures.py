@@ -10,7 +10,6 @@ from ldj_analysis.simulation.figures import write_simulation_figures
 with logged_step(snakemake.log[0], "simulation_figures"):
     write_simulation_figures(
         pd.read_csv(snakemake.input.summary),
-        pd.read_csv(snakemake.input.mdes),
         snakemake.params.simulation,
         snakemake.params.alpha,
         snakemake.params.publication,

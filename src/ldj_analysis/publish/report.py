@@ -21,6 +21,7 @@ from ldj_analysis.publish.privacy import marker, refuse_all
 from ldj_analysis.publish.provenance import export_files, fingerprint_of, software_versions
 from ldj_analysis.publish.render import TABLE_CSS, to_html
 from ldj_analysis.publish.tables import display_all, privacy_from_config
+from ldj_analysis.simulation.report import SimulationSection, simulation_body
 
 _TEXT: dict[str, dict[str, str]] = {
     "nl": {
@@ -156,6 +157,7 @@ def report_html(
     *,
     figures_dir: str | Path | None = None,
     run_date: str | None = None,
+    simulation: SimulationSection | None = None,
 ) -> str:
     """The report page as a string (see :func:`build_report`)."""
     refuse_all({**tables, **models, "team_periods": team_periods})
@@ -207,7 +209,13 @@ def report_html(
         f'<pre id="config">{e(config_yaml)}</pre>',
     ]
     toc_items = [("tables", _t("tables", language)), ("models", _t("models", language))]
-    toc_items += [("figures", _t("figures", language)), ("provenance", _t("provenance", language))]
+    toc_items += [("figures", _t("figures", language))]
+    simulation_html = ""
+    if simulation is not None:
+        sim_heading, sim_body = simulation_body(simulation, language)
+        toc_items.append(("simulation", sim_heading))
+        simulation_html = _section("simulation", sim_heading, sim_body)
+    toc_items.append(("provenance", _t("provenance", language)))
     toc = "".join(f'<li><a href="#{a}">{e(h)}</a></li>' for a, h in toc_items)
     sub = "".join(
         f'<li><a href="#tab-{n}">{e(title(n, language))}</a></li>'
@@ -225,6 +233,7 @@ def report_html(
         + _section("tables", _t("tables", language), block(TABLE_NAMES))
         + _section("models", _t("models", language), block(MODEL_NAMES))
         + _section("figures", _t("figures", language), figures)
+        + simulation_html
         + _section("provenance", _t("provenance", language), provenance)
         + "</body>\n</html>\n"
     )
@@ -240,6 +249,7 @@ def build_report(
     *,
     figures_dir: str | Path | None = None,
     run_date: str | None = None,
+    simulation: SimulationSection | None = None,
 ) -> Path:
     """Write the self-contained report page to ``out_path`` and return its path.
 
@@ -247,10 +257,18 @@ def build_report(
     baseline_ttests, prepost_tests (CSV frames of OUTPUTS.md); ``team_periods``: the
     team-level frame of data/derived/team_periods.parquet; ``config``: the validated config;
     ``export_dir``: the export read (fingerprinted); ``figures_dir``: results/figures (its
-    PNGs are embedded; drawn afresh if absent); ``run_date``: defaults to now.
+    PNGs are embedded; drawn afresh if absent); ``run_date``: defaults to now;
+    ``simulation``: the design simulation's section (simulation.in_report), or None.
     """
     page = report_html(
-        tables, models, team_periods, config, export_dir, figures_dir=figures_dir, run_date=run_date
+        tables,
+        models,
+        team_periods,
+        config,
+        export_dir,
+        figures_dir=figures_dir,
+        run_date=run_date,
+        simulation=simulation,
     )
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)

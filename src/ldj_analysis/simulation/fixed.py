@@ -59,9 +59,7 @@ class FixedDesignTests:
         probe = np.random.default_rng(0).standard_normal(X.shape[0])
         for method in self.methods:  # validation and structural failures, by the core
             try:
-                cluster_tests(
-                    X, probe, cluster, names, test, [method], PROBE_WILD, name=name
-                )
+                cluster_tests(X, probe, cluster, names, test, [method], PROBE_WILD, name=name)
             except ModelError as exc:
                 if len(self.failures) == len(self.methods) - 1 or method in ("mplus",):
                     raise
