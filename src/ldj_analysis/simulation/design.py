@@ -26,7 +26,7 @@ class DesignError(ValueError):
     """A design cannot be built or read; the message says why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Design:
     """Team x period grids: ``conditions`` (str, ``NO_PERIOD`` where a team has no such
     period), ``clients`` (int, 0 where none) and ``halfyear`` (int index of the calendar
@@ -67,7 +67,7 @@ class Design:
             raise DesignError(f"a design needs at least 2 teams, not {n_teams}")
         idx = np.arange(n_teams) % self.n_teams
         teams = tuple(
-            t if k < self.n_teams else f"{t}#{k // self.n_teams + 1}"
+            str(t) if k < self.n_teams else f"{t}#{k // self.n_teams + 1}"
             for k, t in zip(range(n_teams), np.asarray(self.teams)[idx], strict=True)
         )
         return Design(

@@ -6,7 +6,8 @@ Scenarios (one row of results per replication, scenario, spec, term and method):
 - ``size``: the design as it is, no effect, every configured spec;
 - ``trend``: the design with a secular trend and no condition effect (if configured);
 - ``power``: the design scaled to each number of teams of ``simulation.teams`` (and its own
-  number), at each standardized effect of ``simulation.effects`` (and 0), ``power_spec``.
+  number), at each standardized effect of ``simulation.effects`` (and 0), ``power_spec``;
+  none when ``simulation.effects`` is empty.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pandas as pd
 
 from ldj_analysis.simulation.design import Design
 from ldj_analysis.simulation.fixed import ROW_FIELDS, FixedDesignTests
-from ldj_analysis.simulation.generate import draw
+from ldj_analysis.simulation.generate import Draw, draw
 from ldj_analysis.simulation.specs import SPEC_MATRICES
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ def scenarios(sim: Mapping[str, Any], design_teams: int) -> list[Scenario]:
     out = [Scenario("size", design_teams, 0.0, 0.0, specs)]
     if float(sim["trend"]) != 0.0:
         out.append(Scenario("trend", design_teams, 0.0, float(sim["trend"]), specs))
+    if not sim["effects"]:
+        return out
     teams = sorted({design_teams, *map(int, sim["teams"])})
     effects = sorted({0.0, *map(float, sim["effects"])})
     for j in teams:
@@ -99,7 +102,7 @@ def run_replications(
     designs = {j: design if j == design.n_teams else design.scaled(j) for j in by_teams}
     methods = list(sim["methods"])
     wild = sim["wild"]
-    tests: dict[tuple[int, str], FixedDesignTests] = {}
+    tests: dict[tuple[int, str], FixedDesignTests | tuple[list[str], str]] = {}
     keys: list[tuple[Any, ...]] = []
     values: list[np.ndarray] = []
     errors: list[str] = []
@@ -120,15 +123,16 @@ def run_replications(
                 y = data.outcome(s.effect, float(sim["partial_share"]), s.trend)
                 for spec in s.specs:
                     if (j, spec) not in tests:
-                        X, names, terms = SPEC_MATRICES[spec](
-                            data.condition, data.halfyear, data.team
-                        )
-                        tests[j, spec] = FixedDesignTests(
-                            X, data.team, names, terms, methods, name=f"simulation:{spec}:J={j}"
-                        )
+                        tests[j, spec] = _fixed_tests(data, spec, methods, j)
                     fixed = tests[j, spec]
-                    result, failed = fixed.run(y, options)
-                    for t, term in enumerate(fixed.test):
+                    if isinstance(fixed, FixedDesignTests):
+                        terms = fixed.test
+                        result, failed = fixed.run(y, options)
+                    else:  # the model cannot be fitted on this design at all
+                        terms, reason = fixed
+                        result = np.full((len(terms), len(methods), len(ROW_FIELDS)), np.nan)
+                        failed = dict.fromkeys(methods, reason)
+                    for t, term in enumerate(terms):
                         for m, method in enumerate(methods):
                             keys.append((rep, s.kind, j, s.effect, s.trend, spec, term, method))
                             values.append(result[t, m])
@@ -137,6 +141,21 @@ def run_replications(
     out[list(ROW_FIELDS)] = np.array(values).reshape(len(values), len(ROW_FIELDS))
     out["error"] = errors
     return out.astype({"rep": "int64", "teams": "int64"})[RESULT_COLUMNS]
+
+
+def _fixed_tests(
+    data: Draw, spec: str, methods: list[str], teams: int
+) -> FixedDesignTests | tuple[list[str], str]:
+    """The fixed-design tests of ``spec``, or (terms, reason) if its design is unusable."""
+    from ldj_analysis.models.regression import ModelError
+
+    X, names, terms = SPEC_MATRICES[spec](data.condition, data.halfyear, data.team)
+    name = f"simulation:{spec}:J={teams}"
+    try:
+        return FixedDesignTests(X, data.team, names, terms, methods, name=name)
+    except ModelError as exc:
+        log.warning("%s", exc)
+        return terms, str(exc)
 
 
 def write_chunk(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -152,6 +171,7 @@ def gather(paths: Sequence[str | Path]) -> pd.DataFrame:
         raise ValueError("no simulation chunks to gather")
     frame = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
     per_rep = frame.groupby("rep").size()
-    if per_rep.index.tolist() != list(range(per_rep.size)) or per_rep.nunique() != 1:
+    twice = frame.duplicated(["rep", *KEYS]).any()
+    if per_rep.index.tolist() != list(range(per_rep.size)) or per_rep.nunique() != 1 or twice:
         raise ValueError("the chunks do not cover replications 0, 1, ... once each")
     return frame.sort_values("rep", kind="stable").reset_index(drop=True)[RESULT_COLUMNS]
