@@ -92,9 +92,19 @@ def run_replications(
     scenario, spec, term and method (columns ``RESULT_COLUMNS``). A method that cannot be
     computed gives rows with p missing and the reason in ``error`` (e.g. CR3 with team fixed
     effects, where I - H_gg is singular)."""
-    from ldj_analysis.models.small_sample import WildOptions
+    from threadpoolctl import threadpool_limits
 
     del alpha  # decisions are made when gathering (models.alpha); kept for the signature
+    # Many small matrix products: one BLAS thread each, parallel across chunks (jobs).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _replications(design, icc, sim, start, stop)
+
+
+def _replications(
+    design: Design, icc: float, sim: Mapping[str, Any], start: int, stop: int
+) -> pd.DataFrame:
+    from ldj_analysis.models.small_sample import WildOptions
+
     plan = scenarios(sim, design.n_teams)
     by_teams: dict[int, list[Scenario]] = {}
     for s in plan:
