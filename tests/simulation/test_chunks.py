@@ -24,7 +24,7 @@ def _run(tmp_path, chunk_size: int, replications: int, sim) -> pd.DataFrame:
     design = configured_design(6, 4, SCHEDULES)
     paths = []
     for c, (start, stop) in enumerate(chunk_ranges(replications, chunk_size)):
-        frame = run_replications(design, 0.1, sim, start, stop, 0.05)
+        frame = run_replications(design, 0.1, sim, start, stop)
         paths.append(write_chunk(frame, tmp_path / f"{chunk_size}" / f"{c}.parquet"))
     return gather(paths)
 
@@ -54,8 +54,8 @@ def test_chunk_ranges_and_gather_refuses_gaps(tmp_path):
         chunk_ranges(0, 10)
     sim = simulation_config(teams=[], effects=[], trend=0.0, methods=["mplus"])
     design = configured_design(4, 3, SCHEDULES)
-    a = write_chunk(run_replications(design, 0.1, sim, 0, 3, 0.05), tmp_path / "0.parquet")
-    c = write_chunk(run_replications(design, 0.1, sim, 5, 8, 0.05), tmp_path / "2.parquet")
+    a = write_chunk(run_replications(design, 0.1, sim, 0, 3), tmp_path / "0.parquet")
+    c = write_chunk(run_replications(design, 0.1, sim, 5, 8), tmp_path / "2.parquet")
     with pytest.raises(ValueError, match="once each"):
         gather([a, c])
     with pytest.raises(ValueError, match="once each"):

@@ -83,7 +83,6 @@ rule simulation_chunk:
     params:
         simulation=SIM_CHUNK_PARAMS,
         replications=lambda wc: list(SIM_CHUNKS[int(wc.chunk)]),
-        alpha=config["models"]["alpha"],
     threads: 1
     resources:
         mem_mb=1000,

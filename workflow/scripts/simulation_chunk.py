@@ -7,7 +7,5 @@ from ldj_analysis.simulation.replicate import run_replications, write_chunk
 with logged_step(snakemake.log[0], "simulation_chunk"):
     design, components = read_design(snakemake.input.design)
     start, stop = snakemake.params.replications
-    frame = run_replications(
-        design, components["icc"], snakemake.params.simulation, start, stop, snakemake.params.alpha
-    )
+    frame = run_replications(design, components["icc"], snakemake.params.simulation, start, stop)
     write_chunk(frame, snakemake.output[0])

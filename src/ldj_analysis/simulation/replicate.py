@@ -86,15 +86,14 @@ def run_replications(
     sim: Mapping[str, Any],
     start: int,
     stop: int,
-    alpha: float,
 ) -> pd.DataFrame:
     """Replications ``start`` .. ``stop - 1`` of every scenario; one row per replication,
-    scenario, spec, term and method (columns ``RESULT_COLUMNS``). A method that cannot be
-    computed gives rows with p missing and the reason in ``error`` (e.g. CR3 with team fixed
-    effects, where I - H_gg is singular)."""
+    scenario, spec, term and method (columns ``RESULT_COLUMNS``). p-values, not decisions:
+    ``models.alpha`` is applied when gathering, so changing it reruns no chunk. A method
+    that cannot be computed gives rows with p missing and the reason in ``error`` (e.g. CR3
+    with team fixed effects, where I - H_gg is singular)."""
     from threadpoolctl import threadpool_limits
 
-    del alpha  # decisions are made when gathering (models.alpha); kept for the signature
     # Many small matrix products: one BLAS thread each, parallel across chunks (jobs).
     with threadpool_limits(limits=1, user_api="blas"):
         return _replications(design, icc, sim, start, stop)
