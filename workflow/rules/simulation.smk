@@ -3,7 +3,7 @@
 # to the default run). Replications are scattered into seeded chunks (one job each) and
 # gathered; more replications add chunks and reuse the chunks already done.
 
-from ldj_analysis.simulation.replicate import chunk_ranges
+from ldj_analysis.simulation.chunks import chunk_ranges
 
 SIMULATION = config["simulation"]
 SIM_DIR = "results/simulation"

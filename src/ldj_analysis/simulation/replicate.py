@@ -13,7 +13,6 @@ Scenarios (one row of results per replication, scenario, spec, term and method):
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ldj_analysis.simulation.chunks import chunk_ranges
 from ldj_analysis.simulation.design import Design
 from ldj_analysis.simulation.fixed import ROW_FIELDS, FixedDesignTests
 from ldj_analysis.simulation.generate import Draw, draw
 from ldj_analysis.simulation.specs import SPEC_MATRICES
+
+__all__ = ["chunk_ranges", "gather", "run_replications", "scenarios", "write_chunk"]
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +67,6 @@ def scenarios(sim: Mapping[str, Any], design_teams: int) -> list[Scenario]:
         for d in effects:
             out.append(Scenario("power", j, d, 0.0, (sim["power_spec"],)))
     return out
-
-
-def chunk_ranges(replications: int, chunk_size: int) -> list[tuple[int, int]]:
-    """[start, stop) of each chunk: full chunks of ``chunk_size``, the last one shorter."""
-    if replications < 1 or chunk_size < 1:
-        raise ValueError("simulation.replications and chunk_size must be at least 1")
-    n = math.ceil(replications / chunk_size)
-    return [(c * chunk_size, min((c + 1) * chunk_size, replications)) for c in range(n)]
 
 
 def replication_rng(seed: int, rep: int, teams: int) -> np.random.Generator:
