@@ -102,7 +102,7 @@ def figure_power(
     curves = rates[(rates["kind"] == "power") & (rates["term"] == "full")]
     effects = sorted(curves["effect"].unique())
     colours = _blues(len(effects))
-    fig = Figure(figsize=(2.6 * len(methods), 2.8), layout="constrained")
+    fig = Figure(figsize=(2.6 * len(methods), 3.1), layout="constrained")
     axes = fig.subplots(1, len(methods), squeeze=False, sharey=True)[0]
     for ax, method in zip(axes, methods, strict=True):
         for colour, d in zip(colours, effects, strict=True):
@@ -123,7 +123,8 @@ def figure_power(
         ax.set_xlabel(_t("teams", language))
         ax.set_ylim(0, 1.02)
     spec = SPEC_LABELS[language][sim["power_spec"]]
-    axes[0].set_ylabel(_t("power", language, spec=spec))
+    fig.suptitle(_t("power", language, spec=spec), fontsize=9)
+    axes[0].set_ylabel("Power")
     axes[-1].legend(fontsize=7, title=_t("target", language, power=float(sim["power"])))
     return fig
 

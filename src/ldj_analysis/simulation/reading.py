@@ -39,14 +39,14 @@ _TEXT: dict[str, dict[str, str]] = {
         "selected": "het geselecteerde onderzoeksontwerp",
         "configured": "een ingesteld ontwerp",
         "size": "Verwerpingskans zonder effect ({spec}; {terms}): {rates}.",
-        "trust": "Voor dit ontwerp: vertrouw op {methods} (verwerpt zonder effect niet vaker dan "
-        "alfa, binnen de Monte-Carlofout).",
+        "trust": "Voor dit ontwerp: vertrouw op {methods} (in het {spec} zonder effect niet "
+        "vaker significant dan alfa, binnen de Monte-Carlofout; beste power eerst).",
         "trust_none": "Geen methode houdt voor dit ontwerp haar alfa; het minst te vaak verwerpt "
         "{methods}.",
         "over": "Te vaak significant: {methods}.",
         "conservative": "Conservatief (minder vaak dan alfa): {methods}.",
-        "trend": "Alleen een tijdtrend ({trend} SD per halfjaar, geen conditie-effect), toets "
-        "{method}: {rates}.",
+        "trend": "Alleen een tijdtrend ({trend} SD per halfjaar, geen conditie-effect), "
+        "verwerpingskans voor volledig: {rates}.",
         "follow": "Vervolgonderzoek ({method}, {power:.0%} power, term volledig): {needs}.",
         "needs": "d = {d} vraagt {teams} teams",
         "needs_more": "d = {d} vraagt meer dan {teams} teams",
@@ -64,14 +64,14 @@ _TEXT: dict[str, dict[str, str]] = {
         "selected": "the selected study design",
         "configured": "a configured design",
         "size": "Rejection rate without an effect ({spec}; {terms}): {rates}.",
-        "trust": "For this design, trust {methods} (rejects a true null no more often than alpha, "
-        "within Monte Carlo error).",
+        "trust": "For this design, trust {methods} (in the {spec}, rejects a true null no more "
+        "often than alpha, within Monte Carlo error; best power first).",
         "trust_none": "No method keeps its alpha for this design; the least over-rejecting is "
         "{methods}.",
         "over": "Over-rejecting: {methods}.",
         "conservative": "Conservative (rejects less often than alpha): {methods}.",
         "trend": "A secular trend alone ({trend} SD per half-year, no condition effect), "
-        "test {method}: {rates}.",
+        "rejection rate of full: {rates}.",
         "follow": "Follow-up ({method}, {power:.0%} power, term full): {needs}.",
         "needs": "d = {d} needs {teams} teams",
         "needs_more": "d = {d} needs more than {teams} teams",
@@ -190,18 +190,19 @@ def reading(
     if holds.empty:
         lines.append(_t("trust_none", lang, methods=", ".join(best)))
     else:
-        lines.append(_t("trust", lang, methods=", ".join(best)))
+        lines.append(_t("trust", lang, methods=", ".join(best), spec=specs[spec]))
     for verdict in ("over", "conservative"):
         methods = verdicts.loc[verdicts["verdict"] == verdict, "method"].tolist()
         if methods:
             lines.append(_t(verdict, lang, methods=", ".join(methods)))
     trend = rates[(rates["kind"] == "trend") & (rates["term"] == "full")]
-    if not trend.empty and best:
-        method = best[0]
-        rows = trend[trend["method"] == method]
-        by_spec = rows.set_index("spec")["rate"]
-        parts = [f"{specs[s]} {_pct(by_spec[s])}" for s in sim["specs"] if s in by_spec]
-        lines += ["", _t("trend", lang, trend=sim["trend"], method=method, rates="; ".join(parts))]
+    if not trend.empty:
+        parts = []
+        for spec in sim["specs"]:
+            rows = trend[trend["spec"] == spec]
+            rates_ = ", ".join(f"{r.method} {_pct(r.rate)}" for r in rows.itertuples())
+            parts.append(f"{specs[spec]}: {rates_}")
+        lines += ["", _t("trend", lang, trend=sim["trend"], rates="; ".join(parts))]
     if best and not mdes.empty:
         method = best[0]
         m_rows = rates[
