@@ -89,7 +89,7 @@ def main() -> None:
         f"machine: {os.cpu_count()} cores (shared with other work); design: {design.n_teams}"
         f" teams, {design.n_clients} clients; ICC {icc:.3f}; methods {sim['methods']}"
     )
-    print("\nIn one process (one BLAS thread), seconds per replication:")
+    print("\nIn one process (one BLAS thread), time per replication:")
     for name, changes in VARIANTS.items():
         reps = args.in_process if "2^16" not in name else max(5, args.in_process // 20)
         cost = per_replication({**sim, **changes}, design, icc, reps)
