@@ -80,3 +80,16 @@ def test_cr2_with_fixed_effects_uses_the_generalised_inverse():
     xg = X[team == 5]
     eig = np.linalg.eigvalsh(np.eye(len(xg)) - xg @ bread @ xg.T)
     assert eig.min() < 1e-12
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_mplus_matches_sandwich_vcovcl(dataset: str):
+    """mplus = CR1 with G/(G-1) only = sandwich::vcovCL(type = "HC0", cadjust = TRUE)."""
+    ref = pd.read_csv(REFERENCE / "sandwich_cr1.csv")
+    ref = ref[ref.dataset == dataset].set_index("term")
+    X, y, team, names = load(dataset)
+    res = cluster_tests(X, y, team, names, names, methods=["mplus"])
+    ref = ref.loc[names]
+    keep = (ref.se > 1e-10 * ref.se.median()).to_numpy()  # checklist_fe: team2's SE is noise
+    np.testing.assert_allclose(res.estimate, ref.estimate, rtol=1e-6)
+    np.testing.assert_allclose(res.se[keep], ref.se[keep], rtol=1e-6)

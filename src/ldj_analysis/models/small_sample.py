@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
 from ldj_analysis.models.regression import ModelError
+from ldj_analysis.models.wild import wild_cluster_test
 
 METHODS: tuple[str, ...] = ("mplus", "CR2", "CR3", "WCR")
 COLUMNS = ["term", "method", "estimate", "se", "df", "statistic", "p", "ci_low", "ci_high"]
@@ -57,6 +59,17 @@ class ClusteredOLS:
     def n_clusters(self) -> int:
         return self.bounds.size - 1
 
+    @cached_property
+    def leverage_eigen(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per cluster (W, 1 - s^2) from the thin SVD W S V' of X_g L, L L' = (X'X)^-1:
+        the eigenvectors and eigenvalues of I - H_gg other than 1 (shared by CR2 and CR3)."""
+        root = np.linalg.cholesky(self.bread)
+        out = []
+        for xg in self.blocks(self.X):
+            w, sv, _ = np.linalg.svd(xg @ root, full_matrices=False)
+            out.append((w, 1.0 - sv**2))
+        return out
+
     def blocks(self, a: np.ndarray) -> list[np.ndarray]:
         """The rows of ``a`` (aligned with X) of each cluster."""
         return [a[lo:hi] for lo, hi in zip(self.bounds[:-1], self.bounds[1:], strict=True)]
@@ -79,27 +92,33 @@ def cluster_tests(
     analytic methods give 1 - ``alpha`` confidence intervals (normal for ``mplus``, t with the
     Satterthwaite df for CR2/CR3); WCR gives a ``wild.level`` bootstrap interval by test
     inversion (NaN when ``wild.ci`` is False) and NaN se and df.
-    Raises ModelError naming ``name`` and the reason.
+    Raises ModelError naming ``name`` and the reason; CR3 raises it when a cluster's I - H_gg
+    is singular (cluster fixed effects), as clubSandwich does.
     """
     fit, columns = _prepare(X, y, cluster, names, test, methods, wild, alpha, name)
-    rows = []
-    for method in methods:
+    rows: dict[tuple[int, str], tuple] = {}
+    for method in dict.fromkeys(methods):
         if method == "mplus":
-            rows += _mplus_rows(fit, columns, alpha)
+            found = _mplus_rows(fit, columns, alpha)
         elif method in ("CR2", "CR3"):
-            rows += _bias_reduced_rows(fit, columns, method, alpha, name)
+            found = _bias_reduced_rows(fit, columns, method, alpha, name)
         else:
-            from ldj_analysis.models import wild as wild_bootstrap
-
-            for j in columns:
-                res = wild_bootstrap.wild_cluster_test(fit, j, wild, name=name)
-                rows.append((j, "WCR", fit.beta[j], np.nan, np.nan, *res))
-    frame = pd.DataFrame(rows, columns=["j", *COLUMNS[1:]])
-    frame.insert(0, "term", [names[j] for j in frame.pop("j")])
-    order = {m: i for i, m in enumerate(methods)}
-    frame["_t"] = [list(test).index(t) for t in frame.term]
-    frame["_m"] = frame.method.map(order)
-    return frame.sort_values(["_t", "_m"]).drop(columns=["_t", "_m"]).reset_index(drop=True)
+            found = [
+                (
+                    j,
+                    "WCR",
+                    fit.beta[j],
+                    np.nan,
+                    np.nan,
+                    *wild_cluster_test(fit, j, wild, name, names[j]),
+                )
+                for j in columns
+            ]
+        rows |= {(row[0], method): row[1:] for row in found}
+    ordered = [(names[j], *rows[j, m]) for j in columns for m in methods]
+    values = list(zip(*ordered, strict=True))
+    numeric = {c: np.array(v, dtype=float) for c, v in zip(COLUMNS[2:], values[2:], strict=True)}
+    return pd.DataFrame({"term": list(values[0]), "method": list(values[1]), **numeric})
 
 
 def _prepare(
@@ -135,6 +154,24 @@ def _prepare(
         raise ModelError(f"model '{name}': term(s) {missing} to test are not in {names}")
     if not 0 < alpha < 1 or not 0 < wild.level < 1:
         raise ModelError(f"model '{name}': alpha and wild.level must lie in (0, 1)")
+    if wild.draws < 1 or wild.max_enumeration < 0:
+        raise ModelError(f"model '{name}': wild bootstrap needs draws >= 1, max_enumeration >= 0")
+    fit = clustered_ols(X, y, cluster, name, names)
+    return fit, [names.index(t) for t in test]
+
+
+def clustered_ols(
+    X: np.ndarray,
+    y: np.ndarray,
+    cluster: np.ndarray,
+    name: str = "model",
+    names: Sequence[str] | None = None,
+) -> ClusteredOLS:
+    """OLS of y on X with the rows grouped by cluster; ModelError if it cannot be fitted."""
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float).ravel()
+    cluster = np.asarray(cluster)
+    n, k = X.shape
     if not (np.isfinite(X).all() and np.isfinite(y).all()):
         raise ModelError(f"model '{name}': X and y must be complete (NaN or infinite value)")
     if pd.isna(cluster).any():
@@ -153,16 +190,15 @@ def _prepare(
     scale = np.sqrt((X**2).sum(axis=0))
     sv = np.linalg.svd(X / np.where(scale > 0, scale, 1.0), compute_uv=False)
     if scale.min() == 0 or sv[-1] <= sv[0] * max(n, k) * np.finfo(float).eps * 1e3:
+        columns = f" of {list(names)}" if names is not None else ""
         raise ModelError(
-            f"model '{name}': singular design (a column of {names} is a linear function of "
+            f"model '{name}': singular design (a column{columns} is a linear function of "
             "the others or all zero)"
         )
-    xtx = X.T @ X
-    bread = np.linalg.inv(xtx)
+    bread = np.linalg.inv(X.T @ X)
     beta = bread @ (X.T @ y)
     resid = y - X @ beta
-    fit = ClusteredOLS(X=X, y=y, bounds=bounds, bread=bread, beta=beta, resid=resid)
-    return fit, [names.index(t) for t in test]
+    return ClusteredOLS(X=X, y=y, bounds=bounds, bread=bread, beta=beta, resid=resid)
 
 
 def cluster_scores(fit: ClusteredOLS, resid: np.ndarray) -> np.ndarray:
@@ -189,27 +225,32 @@ def _mplus_rows(fit: ClusteredOLS, columns: list[int], alpha: float) -> list[tup
     return rows
 
 
-def adjustment_matrices(fit: ClusteredOLS, method: str, name: str = "model") -> list[np.ndarray]:
-    """clubSandwich's per-cluster A_g: (I - H_gg)^(-1/2) (CR2) or (I - H_gg)^(-1) (CR3).
+def adjustment_matrices(
+    fit: ClusteredOLS, method: str, name: str = "model"
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """clubSandwich's per-cluster A_g, (I - H_gg)^(-1/2) (CR2) or (I - H_gg)^(-1) (CR3), as
+    (W_g, f_g) with A_g = I + W_g diag(f_g) W_g'.
 
-    CR2 takes the generalised inverse square root (eigenvalues <= 1e-12 set to zero) as
-    clubSandwich's matrix_power(); CR3 needs I - H_gg invertible, as clubSandwich's solve().
+    I - H_gg = I - U U' with U = X_g L, L L' = (X'X)^-1: with the thin SVD U = W S V' its
+    eigenvalues are 1 - s^2 on the columns of W and 1 elsewhere, so no n_g x n_g matrix is
+    formed. CR2 takes the generalised inverse square root (eigenvalues <= 1e-12 set to zero),
+    as clubSandwich's matrix_power(); CR3 needs I - H_gg invertible, as clubSandwich's solve().
     """
     out = []
-    for g, xg in enumerate(fit.blocks(fit.X)):
-        ih = np.eye(xg.shape[0]) - xg @ fit.bread @ xg.T
-        val, vec = np.linalg.eigh(ih)
+    for g, (w, lam) in enumerate(fit.leverage_eigen):
         if method == "CR2":
-            power = np.where(val > EIGEN_TOL, np.abs(val) ** -0.5, 0.0)
+            power = np.zeros_like(lam)
+            keep = lam > EIGEN_TOL
+            power[keep] = lam[keep] ** -0.5
         else:
-            if val.min() <= EIGEN_TOL:
+            if lam.size and lam.min() <= EIGEN_TOL:
                 raise ModelError(
                     f"model '{name}': CR3 is undefined: I - H_gg of cluster {g + 1} is singular "
                     "(a cluster fully determines a coefficient, e.g. cluster fixed effects); "
                     "use CR2"
                 )
-            power = 1.0 / val
-        out.append((vec * power) @ vec.T)
+            power = 1.0 / lam
+        out.append((w, power - 1.0))
     return out
 
 
@@ -225,7 +266,10 @@ def bias_reduced(
     xb = fit.X @ fit.bread  # rows: X_g (X'X)^-1
     comps = []
     df = []
-    p_blocks = [a @ xbg for a, xbg in zip(adj, fit.blocks(xb), strict=True)]  # A_g X_g B
+    p_blocks = [  # A_g X_g B
+        xbg + w @ (f[:, None] * (w.T @ xbg))
+        for (w, f), xbg in zip(adj, fit.blocks(xb), strict=True)
+    ]
     for pg, eg in zip(p_blocks, fit.blocks(fit.resid), strict=True):
         comps.append(pg.T @ eg)  # B X_g' A_g e_g
     comps = np.array(comps)  # G x k

@@ -4,8 +4,13 @@
 # Writes <name>.csv per data set (column team = cluster, y = outcome, every other column a
 # regressor; the model is lm(y ~ all other columns) with an intercept), clubsandwich.csv
 # (coef_test(fit, vcov = vcovCR(fit, cluster = team, type = CR2 | CR3), test =
-# "Satterthwaite") for every coefficient, or the error clubSandwich raised) and versions.csv.
+# "Satterthwaite") for every coefficient, or the error clubSandwich raised), sandwich_cr1.csv
+# (sandwich::vcovCL(fit, cluster = team, type = "HC0", cadjust = TRUE): CR1 with G/(G-1)
+# only, the mplus method) and versions.csv.
+# Also icc.csv: nlme::lme(y ~ 1, random = ~ 1 | team, method = "REML") variance components of
+# y in every data set plus balanced.csv (10 teams of 6) and no_between.csv (team means equal).
 suppressPackageStartupMessages(library(clubSandwich))
+suppressPackageStartupMessages(library(nlme))
 set.seed(20261130)
 
 clustered <- function(sizes) rep(seq_along(sizes), sizes)
@@ -79,11 +84,41 @@ for (name in names(datasets)) {
   }
 }
 out <- do.call(rbind, rows)
+
+# The mplus method: CR1 with G/(G-1) only = sandwich::vcovCL(type = "HC0", cadjust = TRUE).
+cr1 <- do.call(rbind, lapply(names(datasets), function(name) {
+  d <- datasets[[name]]
+  fit <- lm(y ~ ., data = d[setdiff(names(d), "team")])
+  se <- sqrt(diag(sandwich::vcovCL(fit, cluster = d$team, type = "HC0", cadjust = TRUE)))
+  data.frame(dataset = name, term = sub("(Intercept)", "intercept", names(se), fixed = TRUE),
+             estimate = coef(fit), se = se)
+}))
+write.csv(cr1, "sandwich_cr1.csv", row.names = FALSE)
 out$term[out$term == "(Intercept)"] <- "intercept"
 write.csv(out, "clubsandwich.csv", row.names = FALSE)
+# Variance components (random-intercept model, REML) for models/icc.py.
+cl <- rep(1:10, each = 6); y <- 5 + rnorm(10, sd = 1.5)[cl] + rnorm(60, sd = 2)
+balanced <- data.frame(team = cl, y)
+write.csv(balanced, "balanced.csv", row.names = FALSE)
+cl <- clustered(c(3, 7, 5, 4, 9, 2)); y <- rnorm(length(cl))
+y <- y - ave(y, cl) + 10  # every team mean 10: no between-team variance
+no_between <- data.frame(team = cl, y)
+write.csv(no_between, "no_between.csv", row.names = FALSE)
+icc_sets <- c(datasets[c("checklist", "outcome", "unbalanced")],
+              list(balanced = balanced, no_between = no_between))
+icc <- do.call(rbind, lapply(names(icc_sets), function(name) {
+  d <- icc_sets[[name]]
+  fit <- lme(y ~ 1, random = ~ 1 | team, data = d, method = "REML")
+  vc <- c(as.matrix(fit$modelStruct$reStruct[[1]])[1, 1], 1) * fit$sigma^2
+  data.frame(dataset = name, between = vc[1], within = vc[2], n = nrow(d),
+             n_clusters = length(unique(d$team)))
+}))
+write.csv(icc, "icc.csv", row.names = FALSE)
+
 versions <- data.frame(
-  software = c("R", "clubSandwich", "sandwich"),
+  software = c("R", "clubSandwich", "sandwich", "nlme"),
   version = c(paste(R.version$major, R.version$minor, sep = "."),
               as.character(packageVersion("clubSandwich")),
-              as.character(packageVersion("sandwich"))))
+              as.character(packageVersion("sandwich")),
+              as.character(packageVersion("nlme"))))
 write.csv(versions, "versions.csv", row.names = FALSE)
