@@ -12,7 +12,7 @@ from ldj_analysis.simulation.generate import draw, estimate_components
 
 
 def _icc_se(icc: float, n: int, groups: int) -> float:
-    """Large-sample SE of the ANOVA ICC with equal cluster sizes (Donner 1986)."""
+    """Large-sample SE of the ICC with equal cluster sizes (Donner 1986; ANOVA = REML here)."""
     return float(
         np.sqrt(2 * (1 - icc) ** 2 * (1 + (n - 1) * icc) ** 2 / (n * (n - 1) * (groups - 1)))
     )

@@ -74,8 +74,12 @@ class FixedDesignTests:
         xb_blocks = base.blocks(self.X @ self.bread)
         for method in ("CR2", "CR3"):
             if method in self.methods and method not in self.failures:
+                # A_g X_g (X'X)^-1 with A_g = I + W_g diag(f_g) W_g' (the core's form)
                 adj = adjustment_matrices(base, method, name)
-                self.adjusted[method] = [a @ xb for a, xb in zip(adj, xb_blocks, strict=True)]
+                self.adjusted[method] = [
+                    xb + w @ (f[:, None] * (w.T @ xb))
+                    for (w, f), xb in zip(adj, xb_blocks, strict=True)
+                ]
                 self.df[method] = bias_reduced(base, self.columns, method, name)[1]
 
     def _fit(self, y_sorted: np.ndarray) -> ClusteredOLS:
