@@ -18,6 +18,7 @@ include: "workflow/rules/study.smk"
 include: "workflow/rules/models.smk"
 include: "workflow/rules/publish.smk"
 include: "workflow/rules/review.smk"
+include: "workflow/rules/simulation.smk"
 
 
 rule all:

@@ -83,6 +83,8 @@ rule figures:
 rule report_html:
     """One self-contained HTML page: every table, model and figure, config and versions."""
     input:
+        # the design simulation (simulation.smk), declared only when simulation.in_report
+        unpack(lambda wildcards: SIM_REPORT_INPUTS),
         **TABLE_CSVS,
         team_periods=TEAM_PERIODS,
         figures=[f"{FIGURES_DIR}/{name}.png" for name in FIGURES]

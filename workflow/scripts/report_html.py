@@ -9,8 +9,10 @@ from ldj_analysis.catalog import MODEL_TABLES
 from ldj_analysis.publish.report import build_report
 from ldj_analysis.publish.tables import read_csvs
 from ldj_analysis.runlog import logged_step
+from ldj_analysis.simulation.report import simulation_section_inputs
 
-NOT_TABLES = {"team_periods", "figures", "validation", "norms_used"}
+SIMULATION = {"sim_summary", "sim_mdes", "sim_reading", "sim_figures"}
+NOT_TABLES = {"team_periods", "figures", "validation", "norms_used", *SIMULATION}
 
 with logged_step(snakemake.log[0], "report_html"):
     frames = read_csvs({k: v for k, v in snakemake.input.items() if k not in NOT_TABLES})
@@ -26,4 +28,14 @@ with logged_step(snakemake.log[0], "report_html"):
         norms_used=pd.read_csv(snakemake.input.norms_used),
         # the export as validated (validation.json), not read again: it is no input here
         files=[(f["name"], f["sha256"], f["bytes"]) for f in summary["files"]],
+        simulation=(
+            simulation_section_inputs(
+                snakemake.input.sim_summary,
+                snakemake.input.sim_mdes,
+                snakemake.input.sim_reading,
+                snakemake.input.sim_figures,
+            )
+            if "sim_summary" in dict(snakemake.input.items())
+            else None
+        ),
     )

@@ -22,6 +22,7 @@ from ldj_analysis.publish.privacy import marker, refuse_all
 from ldj_analysis.publish.provenance import export_files, fingerprint_of, software_versions
 from ldj_analysis.publish.render import TABLE_CSS, to_html
 from ldj_analysis.publish.tables import display_all, privacy_from_config
+from ldj_analysis.simulation.report import SimulationSection, simulation_body
 
 _TEXT: dict[str, dict[str, str]] = {
     "nl": {
@@ -188,6 +189,7 @@ def report_html(
     run_date: str | None = None,
     norms_used: pd.DataFrame | None = None,
     files: list[tuple[str, str, int]] | None = None,
+    simulation: SimulationSection | None = None,
 ) -> str:
     """The report page as a string (see :func:`build_report`)."""
     refuse_all({**tables, **models, "team_periods": team_periods})
@@ -242,7 +244,13 @@ def report_html(
         shown = config.get("norms_file") or "ldj_analysis/data/norms.csv"  # null: the shipped one
         provenance += _norms_section(norms_used, str(shown), language)
     toc_items = [("tables", _t("tables", language)), ("models", _t("models", language))]
-    toc_items += [("figures", _t("figures", language)), ("provenance", _t("provenance", language))]
+    toc_items += [("figures", _t("figures", language))]
+    simulation_html = ""
+    if simulation is not None:
+        sim_heading, sim_body = simulation_body(simulation, language)
+        toc_items.append(("simulation", sim_heading))
+        simulation_html = _section("simulation", sim_heading, sim_body)
+    toc_items.append(("provenance", _t("provenance", language)))
     toc = "".join(f'<li><a href="#{a}">{e(h)}</a></li>' for a, h in toc_items)
     sub = "".join(
         f'<li><a href="#tab-{n}">{e(title(n, language))}</a></li>'
@@ -260,6 +268,7 @@ def report_html(
         + _section("tables", _t("tables", language), block(DESCRIPTIVE_TABLES))
         + _section("models", _t("models", language), block(MODEL_TABLES))
         + _section("figures", _t("figures", language), figures)
+        + simulation_html
         + _section("provenance", _t("provenance", language), provenance)
         + "</body>\n</html>\n"
     )
@@ -277,6 +286,7 @@ def build_report(
     run_date: str | None = None,
     norms_used: pd.DataFrame | None = None,
     files: list[tuple[str, str, int]] | None = None,
+    simulation: SimulationSection | None = None,
 ) -> Path:
     """Write the self-contained report page to ``out_path`` and return its path.
 
@@ -288,6 +298,7 @@ def build_report(
     ``norms_used``: the norm rows used (data/derived/norms_used.csv), listed with their sources;
     ``files``: the export's (name, SHA-256, bytes) as validation recorded them (default: read
     and hash ``export_dir`` now).
+    ``simulation``: the design simulation's section (simulation.in_report), or None.
     """
     page = report_html(
         tables,
@@ -299,6 +310,7 @@ def build_report(
         run_date=run_date,
         norms_used=norms_used,
         files=files,
+        simulation=simulation,
     )
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,101 @@
+"""Summary, reading, figures and the report section of a small simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ldj_analysis.config import validate_config
+from ldj_analysis.publish.report import report_html
+from ldj_analysis.simulation.design import configured_design
+from ldj_analysis.simulation.figures import SIMULATION_FIGURES, make_simulation_figures
+from ldj_analysis.simulation.reading import reading, size_verdicts
+from ldj_analysis.simulation.replicate import run_replications
+from ldj_analysis.simulation.report import SimulationSection, simulation_body
+from ldj_analysis.simulation.summary import SUMMARY_COLUMNS, mdes_table, rejection_rates
+from tests.publish import frames as F
+from tests.simulation.builders import simulation_config
+
+ALPHA = 0.05
+
+
+@pytest.fixture(scope="module")
+def small():
+    design = configured_design(
+        8, 4, [["control", "control", "control"], ["control", "partial", "full"]]
+    )
+    sim = simulation_config(teams=[16], effects=[0.5, 1.0], trend=0.3)
+    results = run_replications(design, 0.1, sim, 0, 30)
+    rates = rejection_rates(results, ALPHA)
+    mdes = mdes_table(rates, design, 0.1, sim, ALPHA)
+    return design, sim, results, rates, mdes
+
+
+def test_rates_count_failures_apart(small):
+    _, _, results, rates, _ = small
+    assert list(rates.columns) == SUMMARY_COLUMNS
+    cr3_fe = rates[(rates["spec"] == "team_fe_half_year") & (rates["method"] == "CR3")]
+    assert (cr3_fe["replications"] == 0).all() and (cr3_fe["failed"] == 30).all()
+    assert cr3_fe["rate"].isna().all()
+    ok = rates[rates["replications"] > 0]
+    assert (ok["replications"] == 30).all()
+    one = ok.iloc[0]
+    rows = results[
+        (
+            results[["kind", "teams", "effect", "trend", "spec", "term", "method"]]
+            == one[["kind", "teams", "effect", "trend", "spec", "term", "method"]]
+        ).all(axis=1)
+    ]
+    assert one["rejections"] == (rows["p"] < ALPHA).sum()
+    assert (ok["mc_low"] <= ok["rate"]).all() and (ok["rate"] <= ok["mc_high"]).all()
+
+
+def test_verdicts():
+    rates = pd.DataFrame(
+        {
+            "kind": "size",
+            "spec": "study",
+            "method": ["a", "b", "c", "d"],
+            "replications": [100, 100, 100, 0],
+            "rate": [0.05, 0.2, 0.0, np.nan],
+            "mc_low": [0.02, 0.13, 0.0, np.nan],
+            "mc_high": [0.11, 0.29, 0.036, np.nan],
+        }
+    )
+    verdicts = size_verdicts(rates, "study", ALPHA).set_index("method")["verdict"]
+    assert verdicts.to_dict() == {"a": "holds", "b": "over", "c": "conservative", "d": "failed"}
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_reading_figures_and_report_section(small, language):
+    design, sim, _, rates, mdes = small
+    components = {"icc": 0.1, "source": "config"}
+    text = reading(rates, mdes, design, components, sim, ALPHA, language)
+    assert ("Ontwerpsimulatie" if language == "nl" else "Design simulation") in text
+    assert ("vraagt" if language == "nl" else "needs") in text
+    assert "CR3" in text
+    figures = make_simulation_figures(rates, sim, ALPHA, language)
+    assert tuple(figures) == SIMULATION_FIGURES
+    heading, body = simulation_body(
+        SimulationSection(text, mdes, rates, {"simulation_size": b"png"}), language
+    )
+    html = "\n".join(body)
+    assert 'id="fig-simulation_size"' in html and "<table" in html
+    assert heading in ("Ontwerpsimulatie", "Design simulation")
+
+
+def test_report_shows_the_section_only_when_given(small, tmp_path):
+    design, sim, _, rates, mdes = small
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "teams.csv").write_text("team_id,institution_id,care_type,arm\nT1,I1,a,control\n")
+    config = validate_config({"export_dir": str(export)})
+    text = reading(rates, mdes, design, {"icc": 0.1, "source": "config"}, sim, ALPHA, "en")
+    section = SimulationSection(text, mdes, rates, {})
+    args = (F.all_tables(), F.all_models(), F.team_periods(), config, export)
+    without = report_html(*args, run_date="2026-01-01")
+    with_sim = report_html(*args, run_date="2026-01-01", simulation=section)
+    assert 'id="simulation"' not in without
+    assert 'id="simulation"' in with_sim and 'href="#simulation"' in with_sim
+    assert with_sim.index('id="simulation"') < with_sim.index('id="provenance"')
