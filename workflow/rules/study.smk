@@ -9,7 +9,7 @@ PAIRS = f"{DERIVED}/pairs.parquet"
 rule derive:
     """Turn the valid export into team-periods, pairs, the exclusion log and Tables 1-4."""
     input:
-        validated=rules.validate.output.validated,
+        validated=VALIDATED_TABLES,
         exclusions=VALIDATION_EXCLUSIONS,
         norms=config["norms_file"],
     output:
@@ -23,6 +23,8 @@ rule derive:
         checklist=config["checklist"],
         response=config["response"],
         pairing=config["pairing"],
+        # client ids read from a database are pseudonyms already (ldj_analysis.extract)
+        ids_pseudonymised=SOURCE is not None,
     resources:
         # peak about 3 x the working copy's size at 10 M rows (benchmarks/README.md)
         mem_mb=lambda wc, input: max(2000, int(4 * input.size_mb)),

@@ -20,7 +20,7 @@ with logged_step(snakemake.log[0], "report_html"):
         {k: v for k, v in frames.items() if k in MODELS},
         pd.read_parquet(snakemake.input.team_periods),
         snakemake.params.config,
-        summary["export_dir"],
+        summary.get("export_dir") or summary["export_uri"],  # folder or database
         snakemake.output[0],
         figures_dir=Path(snakemake.input.figures[0]).parent if snakemake.input.figures else None,
     )

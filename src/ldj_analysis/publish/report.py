@@ -187,7 +187,7 @@ def report_html(
             f'<figure id="fig-{name}"><img src="data:image/png;base64,{data}" alt="{e(caption)}">'
             f"<figcaption>{e(caption)}</figcaption></figure>"
         )
-    files = export_files(export_dir)
+    files = [] if "://" in str(export_dir) else export_files(export_dir)  # a database: no files
     fingerprint = fingerprint_of(files)
     config_yaml = yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True)
     versions = software_versions()
