@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,7 +209,5 @@ def connect(source: Source) -> Iterator[Connection]:
     try:
         yield conn
     finally:
-        try:
+        with suppress(Exception):  # closing a connection the server already dropped
             conn.close()
-        except Exception:  # closing a connection the server already dropped
-            pass

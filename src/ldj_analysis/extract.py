@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,7 +36,7 @@ from ldj_analysis.dbsource import (
     quote_ident,
     quote_literal,
 )
-from ldj_analysis.export import COLUMNS, DTYPES, KEYS, OPTIONAL_COLUMNS, Export, Kind
+from ldj_analysis.export import COLUMNS, DTYPES, OPTIONAL_COLUMNS, Export, Kind
 from ldj_analysis.export import _clean_arrow_text as clean_text
 
 log = logging.getLogger(__name__)
