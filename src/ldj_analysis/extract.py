@@ -52,7 +52,17 @@ AGE_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: Database column types accepted per contract kind (lower case; prefixes for sized types).
 _TYPES: dict[Kind, tuple[str, ...]] = {
-    "str": ("text", "character", "varchar", "char", "bpchar", "string", "uuid"),
+    "str": (
+        "text",
+        "character",
+        "varchar",
+        "char",
+        "bpchar",
+        "string",
+        "uuid",
+        "user-defined",
+        "enum",
+    ),
     "date": ("date", "timestamp"),
     "int": ("smallint", "integer", "bigint", "int", "tinyint", "hugeint", "uinteger", "ubigint"),
     "float": (
@@ -146,7 +156,12 @@ def build_queries(
 
     def cols(table: str, alias: str) -> str:
         present = [c for c in COLUMNS[table] if c in columns[table] and c != "birth_date"]
-        return ", ".join(f"{alias}.{quote_ident(c)}" for c in present)
+        return ", ".join(
+            f"CAST({alias}.{quote_ident(c)} AS VARCHAR) AS {quote_ident(c)}"  # enums as text
+            if COLUMNS[table][c] == "str"
+            else f"{alias}.{quote_ident(c)}"
+            for c in present
+        )
 
     team_filter = []
     if sel.get("institutions"):

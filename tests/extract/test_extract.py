@@ -290,3 +290,22 @@ def test_connection_lost_mid_read_leaves_no_output(pg, config, tmp_path):
         killer.join()
     assert "reading table" in str(err.value) and "slow_questionnaires" in str(err.value)
     assert not out.exists() or not any(out.rglob("*"))
+
+
+def test_postgres_views_enums_and_schema_key(pg, config):
+    """A site's schema of views, with an enum column, named through ``export_schema``."""
+    others = ", ".join(
+        f"CREATE VIEW site.{t} AS SELECT * FROM ldj.{t};"
+        for t in ("implementation", "checklist", "clients", "treatments", "questionnaires")
+    )
+    pg.psql(
+        "DROP SCHEMA IF EXISTS site CASCADE; CREATE SCHEMA site; "
+        "CREATE TYPE site.care AS ENUM ('ambulant', 'dagbehandeling', 'verblijf'); "
+        "CREATE VIEW site.ldj_teams AS SELECT team_id, institution_id, "
+        "care_type::site.care AS care_type, arm FROM ldj.teams; " + others.replace(", ", " ")
+    )
+    uri = pg.uri()
+    export, _ = extract(parse_source(uri, "site", {"teams": "ldj_teams"}), config, KEY)
+    reference, _ = extract(parse_source(pg.uri(schema="ldj")), config, KEY)
+    for table, frame in reference.tables().items():
+        pd.testing.assert_frame_equal(getattr(export, table), frame, obj=table)

@@ -45,7 +45,11 @@ def _run_db(work: Path, uri: str, env: dict | None = None) -> subprocess.Complet
     exe = Path(sys.executable).with_name("snakemake")
     return subprocess.run(
         [str(exe), "--config", "export_dir=null", f"export_uri={uri}"],
-        cwd=work, capture_output=True, text=True, env=env, timeout=600,
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
 
 
