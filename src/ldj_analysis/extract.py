@@ -333,7 +333,9 @@ def extract(
         queries = build_queries(source, columns, config)
         frames: dict[str, pd.DataFrame] = {}
         provenance["tables"] = {}
-        for table in ("teams", "implementation", "checklist", "clients", "treatments"):
+        frames["teams"] = _read(conn, "teams", queries["teams"], pseudonyms, provenance)
+        _check_selection(frames["teams"], config.get("selection", {}))
+        for table in ("implementation", "checklist", "clients", "treatments"):
             frames[table] = _read(conn, table, queries[table], pseudonyms, provenance)
         frames["questionnaires"] = _read(
             conn, "questionnaires", queries["questionnaires"], pseudonyms, provenance
@@ -345,6 +347,18 @@ def extract(
     )
     provenance["birth_date"] = "not read: ages computed in the database (_age_* columns)"
     return Export(**frames), provenance
+
+
+def _check_selection(teams: pd.DataFrame, selection: Mapping[str, Any]) -> None:
+    """Selected institutions and teams must exist (as :func:`ldj_analysis.selection.select`
+    requires), checked before the selection empties the other queries."""
+    for key, column in (("institutions", "institution_id"), ("teams", "team_id")):
+        unknown = sorted(set(selection.get(key) or []) - set(teams[column].dropna()))
+        if unknown:
+            raise SourceError(
+                f"config key 'selection.{key}': not in the export's teams table: "
+                + ", ".join(unknown)
+            )
 
 
 def _read(

@@ -309,3 +309,48 @@ def test_postgres_views_enums_and_schema_key(pg, config):
     reference, _ = extract(parse_source(pg.uri(schema="ldj")), config, KEY)
     for table, frame in reference.tables().items():
         pd.testing.assert_frame_equal(getattr(export, table), frame, obj=table)
+
+
+def test_unknown_selection_is_named_before_reading(duck_uri, config):
+    chosen = {**config, "selection": {**config["selection"], "institutions": ["nowhere"]}}
+    with pytest.raises(SourceError, match="'selection.institutions'.*: nowhere"):
+        extract(parse_source(duck_uri), chosen, KEY)
+    late = {**config, "selection": {**config["selection"], "window_start": "2030-01-01"}}
+    with pytest.raises(SourceError, match="table implementation .* empty for the selection"):
+        extract(parse_source(duck_uri), late, KEY)
+
+
+def test_loader_writes_keys_as_constraints(pg, duck_uri):
+    kinds = pg.psql(
+        "SELECT constraint_type, count(*) FROM information_schema.table_constraints "
+        "WHERE table_schema = 'ldj' AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY') "
+        "GROUP BY 1 ORDER BY 1"
+    )
+    assert kinds.splitlines() == ["FOREIGN KEY|6", "PRIMARY KEY|6"]
+    con = duckdb.connect(duck_uri.removeprefix("duckdb://"), read_only=True)
+    found = con.sql(
+        "SELECT constraint_type, count(*) FROM duckdb_constraints() "
+        "WHERE constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY') GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    con.close()
+    assert found == [("FOREIGN KEY", 6), ("PRIMARY KEY", 6)]
+    types = pg.psql(
+        "SELECT data_type FROM information_schema.columns WHERE table_schema = 'ldj' "
+        "AND table_name = 'questionnaires' AND column_name IN ('filled_on', 'raw_total') "
+        "ORDER BY column_name"
+    )
+    assert types.splitlines() == ["date", "double precision"]
+
+
+def test_loader_refuses_an_export_that_breaks_a_key(tmp_path, export_dir):
+    import shutil
+
+    from ldj_analysis.dbload import main
+
+    bad = tmp_path / "bad"
+    shutil.copytree(export_dir, bad)
+    lines = (bad / "treatments.csv").read_text().splitlines()
+    lines[1] = lines[1].replace(lines[1].split(",")[1], "K_NOBODY", 1)
+    (bad / "treatments.csv").write_text("\n".join(lines) + "\n")
+    assert main([str(bad), f"duckdb://{tmp_path / 'x.duckdb'}"]) == 1
+    assert not (tmp_path / "x.duckdb").exists()
