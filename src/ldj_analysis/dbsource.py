@@ -14,7 +14,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from ldj_analysis.codes import TABLES
 
@@ -92,7 +92,8 @@ def parse_source(
                 f"parameter ({uri_schema[0]}): give the schema once"
             )
         rest = [(k, v) for k, v in query if k != "schema"]
-        connect = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(rest), ""))
+        connect = f"{parts.scheme}://{parts.netloc}{parts.path}"  # as libpq reads it
+        connect += f"?{urlencode(rest)}" if rest else ""
         return Source(
             "postgresql",
             uri,

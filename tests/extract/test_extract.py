@@ -354,3 +354,18 @@ def test_loader_refuses_an_export_that_breaks_a_key(tmp_path, export_dir):
     (bad / "treatments.csv").write_text("\n".join(lines) + "\n")
     assert main([str(bad), f"duckdb://{tmp_path / 'x.duckdb'}"]) == 1
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_password_from_a_service_file(pg, config, tmp_path, monkeypatch):
+    service = tmp_path / "pg_service.conf"
+    service.write_text(
+        f"[ldjtest]\nhost=127.0.0.1\nport={pg.port}\ndbname=ldj\nuser={pg.user}\n"
+        f"password={pg.password}\n"
+    )
+    monkeypatch.delenv("PGPASSWORD")
+    monkeypatch.setenv("PGSERVICEFILE", str(service))
+    export, provenance = extract(
+        parse_source("postgresql://?service=ldjtest&schema=ldj"), config, KEY
+    )
+    assert len(export.teams) == 16
+    assert pg.password not in str(provenance)
