@@ -96,8 +96,11 @@ def main(argv: list[str] | None = None) -> None:
             wall, rss = timed([loader, str(export), uri, "--replace"], env)
             figures.append((f"load into {label} (setup, ldj-load-db)", wall, rss))
             print(f"  {figures[-1][0]:<44} {wall:8.1f} s {rss:8.0f} MB", flush=True)
-        for label, source in (("CSV folder: validate", str(export)),
-                              ("DuckDB: extract", duck), ("PostgreSQL: extract", pg)):
+        for label, source in (
+            ("CSV folder: validate", str(export)),
+            ("DuckDB: extract", duck),
+            ("PostgreSQL: extract", pg),
+        ):
             out = scratch / "step"
             shutil.rmtree(out, ignore_errors=True)
             out.mkdir()
@@ -105,9 +108,11 @@ def main(argv: list[str] | None = None) -> None:
             figures.append((f"first step, {label}", wall, rss))
             print(f"  {figures[-1][0]:<44} {wall:8.1f} s {rss:8.0f} MB", flush=True)
         shutil.rmtree(scratch / "step", ignore_errors=True)
-        for label, cfg in (("CSV folder", [f"export_dir={export}"]),
-                           ("DuckDB", ["export_dir=null", f"export_uri={duck}"]),
-                           ("PostgreSQL", ["export_dir=null", f"export_uri={pg}"])):
+        for label, cfg in (
+            ("CSV folder", [f"export_dir={export}"]),
+            ("DuckDB", ["export_dir=null", f"export_uri={duck}"]),
+            ("PostgreSQL", ["export_dir=null", f"export_uri={pg}"]),
+        ):
             work = copy_workflow(scratch / f"wf_{label.split()[0]}")
             os.environ["PGPASSWORD"] = server.password
             wall, peak_kib, _ = snakemake(work, "--config", *cfg)
