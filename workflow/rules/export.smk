@@ -1,5 +1,4 @@
-# The export: the synthetic one (generated), then validation of an export folder
-# (validate.smk) or extraction from the LDJ database (extract.smk).
+# The export: the synthetic one (generated) and validation of whichever is analysed.
 
 
 rule synthetic_export:
@@ -23,10 +22,29 @@ rule synthetic_export:
         "../scripts/synthetic_export.py"
 
 
-if SOURCE is None:
+rule validate:
+    """Check the export against the contract; nothing downstream runs on an invalid export."""
+    input:
+        EXPORT_FILES,
+    output:
+        validated=temp(expand("{dir}/{table}.arrow", dir=VALIDATED_DIR, table=TABLES)),
+        exclusions=VALIDATION_EXCLUSIONS,
+        summary=VALIDATED_SUMMARY,
+    params:
+        validation=config["validation"],
+        instruments=config["selection"]["instruments"],
+    threads: 2  # Arrow reading and hash lookups run in two threads
+    resources:
+        # peak about 3.7 x the export's size at 10 M rows (benchmarks/README.md)
+        mem_mb=lambda wc, input: max(2000, int(5 * input.size_mb)),
+    benchmark:
+        f"{LOGS}/benchmarks/validate.tsv"
+    log:
+        f"{LOGS}/validate.log",
+    script:
+        "../scripts/validate.py"
 
-    include: "validate.smk"
 
-else:
+if SOURCE is not None:  # the LDJ database: rule extract writes validate's outputs
 
     include: "extract.smk"

@@ -1,4 +1,8 @@
 # Extraction from the LDJ database (export_uri): read, anonymised at the source, validated.
+# Included only for a database source; it then writes the outputs of rule validate.
+
+
+ruleorder: extract > validate
 
 
 rule extract:

@@ -9,7 +9,7 @@ PAIRS = f"{DERIVED}/pairs.parquet"
 rule derive:
     """Turn the valid export into team-periods, pairs, the exclusion log and Tables 1-4."""
     input:
-        validated=VALIDATED_TABLES,
+        validated=rules.validate.output.validated,
         exclusions=VALIDATION_EXCLUSIONS,
         norms=config["norms_file"],
     output:
