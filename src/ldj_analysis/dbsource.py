@@ -184,20 +184,27 @@ class Connection:
             except Exception as err:  # the driver's errors are DB-API errors of its own
                 raise SourceError(_connect_message(source, err)) from None
 
-    def arrow(self, sql: str):
-        """The result of ``sql`` as a pyarrow Table."""
-        if self.source.engine == "duckdb":
-            return self._conn.sql(sql).to_arrow_table()
-        with self._conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetch_arrow_table()
+    def arrow(self, sql: str, what: str = "reading the table list"):
+        """The result of ``sql`` as a pyarrow Table; a failure (a lost connection, a cast
+        the server refuses) is a SourceError naming ``what`` was read."""
+        try:
+            if self.source.engine == "duckdb":
+                return self._conn.sql(sql).to_arrow_table()
+            with self._conn.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetch_arrow_table()
+        except Exception as err:  # the drivers' DB-API errors
+            raise SourceError(
+                f"{what} from the LDJ database {self.source.uri} failed: {_first_line(err)}"
+            ) from None
 
     def server_version(self) -> str:
         if self.source.engine == "duckdb":
             import duckdb
 
             return f"DuckDB {duckdb.__version__}"
-        return str(self.arrow("SELECT version() AS v").column("v")[0].as_py())
+        version = self.arrow("SELECT version() AS v", "reading the server version")
+        return str(version.column("v")[0].as_py())
 
     def close(self) -> None:
         self._conn.close()

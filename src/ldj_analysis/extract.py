@@ -370,17 +370,7 @@ def _read(
 ) -> pd.DataFrame:
     source = conn.source
     started = time.perf_counter()
-    try:
-        arrow = conn.arrow(sql)
-    except SourceError:
-        raise
-    except Exception as err:  # driver errors: a lost connection, a cast the server refuses
-        from ldj_analysis.dbsource import _first_line
-
-        raise SourceError(
-            f"reading table {source.label(table)} from the LDJ database {source.uri} "
-            f"failed: {_first_line(err)}"
-        ) from None
+    arrow = conn.arrow(sql, f"reading table {source.label(table)}")
     if arrow.num_rows == 0:
         raise SourceError(
             f"table {source.label(table)} in the LDJ database {source.uri} is empty"

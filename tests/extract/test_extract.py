@@ -266,7 +266,7 @@ def test_connection_lost_mid_read_leaves_no_output(pg, config, tmp_path):
             time.sleep(0.2)
             killed = pg.psql(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE query LIKE '%slow_questionnaires%' "
+                'WHERE query LIKE \'%FROM "ldj"."slow_questionnaires"%\' '
                 "AND pid <> pg_backend_pid()"
             )
             if killed != "0":
