@@ -254,7 +254,14 @@ def _typed_column(arrow: pa.Table, column: str, kind: Kind) -> pd.Series:
     if kind == "str":
         return clean_text(values.cast(pa.large_string()))
     if kind == "date":
-        return pd.Series(values.cast(pa.timestamp("ns")).to_pandas(), dtype="datetime64[ns]")
+        try:
+            values = values.cast(pa.timestamp("ns"))
+        except pa.ArrowInvalid:
+            raise SourceError(
+                f"column {column}: a date outside 1677-09-22 .. 2262-04-11 (a placeholder "
+                "such as 0001-01-01 or 9999-12-31?); store an unknown date as NULL"
+            ) from None
+        return pd.Series(values.to_pandas(), dtype="datetime64[ns]")
     if kind == "int":
         return pd.Series(
             values.cast(pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
@@ -376,7 +383,12 @@ def _read(
             f"table {source.label(table)} in the LDJ database {source.uri} is empty"
             + (" for the selection (config section 'selection')" if " WHERE " in sql else "")
         )
-    frame = _frame(table, arrow, pseudonyms)
+    try:
+        frame = _frame(table, arrow, pseudonyms)
+    except SourceError as err:
+        raise SourceError(
+            f"table {source.label(table)} in the LDJ database {source.uri}: {err}"
+        ) from None
     del arrow
     provenance["tables"][table] = {
         "query": sql,

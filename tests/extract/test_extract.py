@@ -369,3 +369,14 @@ def test_password_from_a_service_file(pg, config, tmp_path, monkeypatch):
     )
     assert len(export.teams) == 16
     assert pg.password not in str(provenance)
+
+
+def test_a_date_pandas_cannot_hold_is_named(tmp_path, duck_uri, config):
+    uri = _copy_duck(
+        duck_uri,
+        tmp_path / "far.duckdb",
+        "UPDATE treatments SET end_date = DATE '9999-12-31' WHERE treatment_id = "
+        "(SELECT min(treatment_id) FROM treatments)",
+    )
+    with pytest.raises(SourceError, match=r"table treatments in .*: column end_date: a date"):
+        extract(parse_source(uri), config, KEY)
