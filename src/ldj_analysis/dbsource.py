@@ -9,6 +9,7 @@ Snakemake metadata, log, provenance file or report can ever hold it.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -159,6 +160,15 @@ def _connect_message(source: Source, err: BaseException) -> str:
     return f"cannot connect to {where}: {_first_line(err)}"
 
 
+#: DuckDB's settings for extraction: the rule's two threads, a memory bound (DuckDB's
+#: default is 80 % of the machine), spilling to the system's temp folder, not beside the file.
+DUCKDB_SETTINGS = {
+    "threads": 2,
+    "memory_limit": "1GB",
+    "temp_directory": str(Path(tempfile.gettempdir()) / "ldj-duckdb-spill"),
+}
+
+
 class Connection:
     """One open connection: SQL in, Arrow out (ADBC for PostgreSQL, DuckDB's own Arrow)."""
 
@@ -171,7 +181,8 @@ class Connection:
             if not path.is_file():
                 raise SourceError(f"cannot open LDJ database {source.uri}: no such DuckDB file")
             try:
-                self._conn = duckdb.connect(str(path), read_only=True)
+                # bounded, like the rule's resources: larger sorts and joins spill to disk
+                self._conn = duckdb.connect(str(path), read_only=True, config=DUCKDB_SETTINGS)
             except duckdb.Error as err:
                 raise SourceError(
                     f"cannot open LDJ database {source.uri}: {_first_line(err)}"

@@ -269,6 +269,10 @@ def _typed_column(arrow: pa.Table, column: str, kind: Kind) -> pd.Series:
     return pd.Series(values.cast(pa.float64()).to_pandas(), dtype="float64")
 
 
+def _empty(kind: Kind) -> pd.Series:
+    return pd.Series([], dtype=DTYPES[kind])
+
+
 class Pseudonyms:
     """Client id -> keyed pseudonym (:func:`ldj_analysis.pseudonym.pseudonymise`), hashing
     the clients table's ids once and looking the other tables' ids up in Arrow."""
@@ -303,7 +307,16 @@ class Pseudonyms:
 
 
 def _frame(table: str, arrow: pa.Table, pseudonyms: Pseudonyms) -> pd.DataFrame:
-    out = {c: _typed_column(arrow, c, k) for c, k in COLUMNS[table].items() if c != "birth_date"}
+    """The typed table; each Arrow column is dropped once converted (the caller holds no
+    reference), so a large table is not held twice."""
+    n = arrow.num_rows
+    out: dict[str, pd.Series] = {}
+    for column, kind in COLUMNS[table].items():
+        if column == "birth_date":
+            continue
+        out[column] = _typed_column(arrow, column, kind) if n else _empty(kind)
+        if column in arrow.column_names:
+            arrow = arrow.drop_columns([column])
     if "client_id" in out:
         ids = out["client_id"]
         out["client_id"] = pseudonyms.of_clients(ids) if table == "clients" else pseudonyms.of(ids)
@@ -377,19 +390,19 @@ def _read(
 ) -> pd.DataFrame:
     source = conn.source
     started = time.perf_counter()
-    arrow = conn.arrow(sql, f"reading table {source.label(table)}")
-    if arrow.num_rows == 0:
+    try:  # _frame holds the only reference to the Arrow table (see there)
+        frame = _frame(table, conn.arrow(sql, f"reading table {source.label(table)}"), pseudonyms)
+    except SourceError as err:
+        if str(err).startswith("reading table"):
+            raise
+        raise SourceError(
+            f"table {source.label(table)} in the LDJ database {source.uri}: {err}"
+        ) from None
+    if len(frame) == 0:
         raise SourceError(
             f"table {source.label(table)} in the LDJ database {source.uri} is empty"
             + (" for the selection (config section 'selection')" if " WHERE " in sql else "")
         )
-    try:
-        frame = _frame(table, arrow, pseudonyms)
-    except SourceError as err:
-        raise SourceError(
-            f"table {source.label(table)} in the LDJ database {source.uri}: {err}"
-        ) from None
-    del arrow
     provenance["tables"][table] = {
         "query": sql,
         "rows": int(len(frame)),
