@@ -380,3 +380,21 @@ def test_a_date_pandas_cannot_hold_is_named(tmp_path, duck_uri, config):
     )
     with pytest.raises(SourceError, match=r"table treatments in .*: column end_date: a date"):
         extract(parse_source(uri), config, KEY)
+
+
+def test_implausible_birth_date_is_judged_in_the_database(tmp_path, duck_uri, config):
+    """The date-range rule on birth_date runs in SQL; validation excludes the client (and
+    what depends on it) as for an export folder, without the birth date leaving."""
+    uri = _copy_duck(
+        duck_uri,
+        tmp_path / "old.duckdb",
+        "UPDATE clients SET birth_date = DATE '1900-01-01' WHERE client_id = "
+        "(SELECT min(client_id) FROM clients)",
+    )
+    export, _ = extract(parse_source(uri), config, KEY)
+    assert export.clients["_birth_date_implausible"].sum() == 1
+    result = validate_export(export, config)
+    excluded = result.exclusions[result.exclusions["table"] == "clients"]
+    assert len(excluded) == 1
+    assert excluded["reason"].iloc[0].startswith("birth_date: implausible date: outside")
+    assert excluded["key"].iloc[0] == export.clients["client_id"].iloc[0]  # a pseudonym
