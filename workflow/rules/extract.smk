@@ -22,7 +22,8 @@ rule extract:
         selection=config["selection"],
     threads: 2  # Arrow reading and hash lookups run in two threads
     resources:
-        mem_mb=4000,
+        # measured: 4-5 GB at 10 M questionnaire rows (benchmarks/README.md), 0.7 GB at 0.8 M
+        mem_mb=6000,
     benchmark:
         f"{LOGS}/benchmarks/extract.tsv"
     log:
