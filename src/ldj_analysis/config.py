@@ -110,6 +110,7 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | None = None
                 lines.append(f"config key '{key}': {error.message}")
         raise ConfigError("Invalid configuration:\n  " + "\n  ".join(lines))
     _check_instruments(config)
+    _check_export_source(config)
     return config
 
 
@@ -125,6 +126,21 @@ def _check_instruments(config: dict[str, Any]) -> None:
                     f"in both {seen[code]} and {domain}; an instrument counts in one domain"
                 )
             seen[code] = domain
+
+
+def _check_export_source(config: dict[str, Any]) -> None:
+    """Exactly one export: a folder (``export_dir``) or a database (``export_uri``)."""
+    if config.get("export_dir") and config.get("export_uri"):
+        raise ConfigError(
+            "Invalid configuration:\n  config keys 'export_dir' and 'export_uri' are both set: "
+            "give one (to read the database, set export_dir: null, e.g. "
+            "--config export_dir=null export_uri=...)"
+        )
+    if not config.get("export_dir") and not config.get("export_uri"):
+        raise ConfigError(
+            "Invalid configuration:\n  config key 'export_dir': give the export's folder "
+            "(or 'export_uri', the LDJ database)"
+        )
 
 
 def load_config(path: str | Path) -> dict[str, Any]:

@@ -107,7 +107,9 @@ def _norm_pairs(
             {
                 "instrument": pairs["instrument"],
                 "sex": pairs["sex"],
-                "age_years": whole_years(pairs["birth_date"], pairs[f"{side}_date"]),
+                "age_years": whole_years(pairs["birth_date"], pairs[f"{side}_date"])
+                if "birth_date" in pairs.columns
+                else pairs[f"{side}_age_years"],  # computed by the database
                 "raw": pairs[f"{side}_raw"],
             }
         )
@@ -166,7 +168,13 @@ def derive(
     tp, response_msgs = add_response(tp, counts)
     messages += response_msgs
 
-    pairs = add_covariates(result.pairs, export.clients, export.treatments)
+    pairs = result.pairs
+    if config.get("ids_pseudonymised") and "_client_row" in pairs.columns:
+        # Pairs are ordered by client id; ids pseudonymised at the source come in clients
+        # rows ordered by the raw id (ldj_analysis.extract), so the row keeps that order.
+        order = ["team_id", "moment", "_client_row", "domain"]
+        pairs = pairs.sort_values(order, kind="stable").reset_index(drop=True)
+    pairs = add_covariates(pairs, export.clients, export.treatments)
     n_selected = len(pairs)
     pairs, norm_log, used_rows = _norm_pairs(pairs, norms)
     used_norms = norms_used(norms, used_rows)
@@ -184,10 +192,13 @@ def derive(
         msg = f"{len(norm_log) // 2} pair(s) without a norm group excluded (see exclusion log)"
         log.warning("norms: %s", msg)
         messages.append(msg)
-    key = pseudonym_key
-    if key is None:
-        key = load_key(config.get("pseudonym_key_file", KEY_FILE))
-    pairs["client_key"] = pseudonymise(pairs["client_id"], key)
+    if config.get("ids_pseudonymised"):  # pseudonymised while extracted from a database
+        pairs["client_key"] = pairs["client_id"]
+    else:
+        key = pseudonym_key
+        if key is None:
+            key = load_key(config.get("pseudonym_key_file", KEY_FILE))
+        pairs["client_key"] = pseudonymise(pairs["client_id"], key)
     pairs = pairs[PAIR_COLUMNS].copy()
 
     exclusions = concat_exclusions(

@@ -21,7 +21,8 @@ from ldj_analysis.pairing import STEPS
 
 
 def _describe(values: pd.Series) -> dict[str, float]:
-    v = values.dropna()
+    # sorted, so that the sums (and the printed digits) do not depend on the row order
+    v = pd.Series(np.sort(pd.to_numeric(values).dropna().to_numpy(float)))
     return {
         "n": int(len(v)),
         "mean": float(v.mean()) if len(v) else np.nan,

@@ -681,6 +681,10 @@ def select_pairs(
     if refs is not None:
         pairs["_client_row"] = winners["client"].to_numpy()
         pairs["_treatment_row"] = winners["tr"].to_numpy()
+    for column in ("_age_days", "_age_years"):  # ages from a database (ldj_analysis.extract)
+        if column in q.columns:
+            ages = q[column].to_numpy("float64", na_value=np.nan)
+            pairs[f"pre{column}"], pairs[f"post{column}"] = ages[pre], ages[post]
     pairs.insert(4, "domain", pairs["instrument"].map(instruments))
     pairs = pairs.astype(
         {
@@ -714,7 +718,8 @@ def add_covariates(
 ) -> pd.DataFrame:
     """Add ``sex`` ('m'/'f'/NaN), ``age`` (years at the end list, days / 365.25, decimals),
     ``duration_days`` (treatment end - start, or end list date - start when the treatment is
-    open) and, for the norms, ``birth_date`` (dropped before anything is written)."""
+    open) and, for the norms, ``birth_date`` (dropped before anything is written; absent
+    when the export came from a database, which sent the ages at the lists instead)."""
     cl, tr = clients, treatments
     if {"_client_row", "_treatment_row"} <= set(pairs.columns):  # from the working copy
         ci = pairs["_client_row"].to_numpy(np.int64)
@@ -725,9 +730,12 @@ def add_covariates(
     out = pairs.copy()
     sex = take_text(cl["sex"], np.where(ci >= 0, ci, 0)).where(ci >= 0)
     out["sex"] = sex.set_axis(out.index)
-    birth = cl["birth_date"].to_numpy("datetime64[ns]")
-    out["birth_date"] = np.where(ci >= 0, birth[ci], np.datetime64("NaT"))
-    out["age"] = (out["post_date"] - out["birth_date"]).dt.days / 365.25
+    if "birth_date" in cl.columns:
+        birth = cl["birth_date"].to_numpy("datetime64[ns]")
+        out["birth_date"] = np.where(ci >= 0, birth[ci], np.datetime64("NaT"))
+        out["age"] = (out["post_date"] - out["birth_date"]).dt.days / 365.25
+    else:  # read from a database: the age in days at each list came instead
+        out["age"] = out["post_age_days"] / 365.25
     nat = np.datetime64("NaT")
     start = pd.Series(np.where(ti >= 0, tr["start_date"].to_numpy("datetime64[ns]")[ti], nat))
     end = pd.Series(np.where(ti >= 0, tr["end_date"].to_numpy("datetime64[ns]")[ti], nat))

@@ -262,6 +262,8 @@ def _pandera_problems(
     step = len(frame) if schema.checks or len(frame) <= chunk_rows else chunk_rows
     masks: dict[tuple[str, str], np.ndarray] = {}
     table_problems: dict[tuple[str, str], str] = {}
+    if table == "clients" and "birth_date" not in frame.columns:  # read from a database
+        schema = schema.remove_columns(["birth_date"])
     for begin in range(0, max(len(frame), 1), max(step, 1)):
         try:
             schema.validate(frame.iloc[begin : begin + step], lazy=True)
@@ -446,6 +448,27 @@ def ages_at_events(
     return ages
 
 
+#: Age columns a database source computes instead of sending birth dates, per event.
+SOURCE_AGES: dict[tuple[str, str], tuple[str, str]] = {
+    ("treatments", "start_date"): ("treatments", "_age_days_at_start"),
+    ("questionnaires", "filled_on"): ("questionnaires", "_age_days"),
+}
+
+
+def source_ages(tables: dict[str, pd.DataFrame]) -> dict[tuple[str, str], np.ndarray]:
+    """Ages in days at the events of :data:`LIFE_EVENTS` from the age columns of a source
+    without birth dates (NaN where it has none)."""
+    ages = {}
+    for event, (table, column) in SOURCE_AGES.items():
+        frame = tables[table]
+        ages[event] = (
+            pd.to_numeric(frame[column]).to_numpy("float64", na_value=np.nan)
+            if column in frame.columns
+            else np.full(len(frame), np.nan)
+        )
+    return ages
+
+
 def records_before_birth(
     ages: dict[tuple[str, str], np.ndarray],
 ) -> dict[tuple[str, str], np.ndarray]:
@@ -465,9 +488,24 @@ def _check_life_dates(collector: _Collector, lookups: dict[str, Future]) -> None
         "treatments": lookups["tr_client"].result(),
         "questionnaires": lookups["q_client"].result(),
     }
-    ages = ages_at_events(t["clients"], t, client_rows)
+    if "birth_date" in t["clients"].columns:
+        ages = ages_at_events(t["clients"], t, client_rows)
+    else:  # a database source: the ages it computed (ldj_analysis.extract), no birth dates
+        ages = source_ages(t)
     for (table, column), mask in records_before_birth(ages).items():
         collector.rows(table, mask, column, "before the client's birth_date")
+
+
+def _birth_dates_from_source(collector: _Collector, config: dict[str, Any]) -> None:
+    """Clients read from a database come without ``birth_date`` (it never leaves the
+    database, see :mod:`ldj_analysis.extract`) but with ``_birth_date_implausible``, the
+    date-range rule evaluated there: report it as the rule on the file path does."""
+    clients = collector.tables["clients"]
+    if "_birth_date_implausible" in clients.columns:
+        rule = _date_range(config).error
+        collector.rows(
+            "clients", clients["_birth_date_implausible"].to_numpy(bool), "birth_date", rule
+        )
 
 
 def _row_refs(
@@ -570,6 +608,7 @@ def validate_export(
         lookups = _lookups(collector.tables, pool)
         for table, schema in table_schemas(config).items():
             _pandera_problems(schema, table, collector.tables[table], collector)
+        _birth_dates_from_source(collector, config)
         for (table, column), bad in (bad_cells or {}).items():
             collector.bad_rows[table] = [
                 (mask & ~bad, col, rule) if col == column else (mask, col, rule)

@@ -43,3 +43,8 @@ rule validate:
         f"{LOGS}/validate.log",
     script:
         "../scripts/validate.py"
+
+
+if SOURCE is not None:  # the LDJ database: rule extract writes validate's outputs
+
+    include: "extract.smk"

@@ -29,6 +29,8 @@ rule derive:
         norms_accept_placeholders=config["norms_accept_placeholders"],
         pseudonym_key_file=config["pseudonym_key_file"],
         synthetic_export=IS_SYNTHETIC,
+        # client ids read from a database are pseudonyms already (ldj_analysis.extract)
+        ids_pseudonymised=SOURCE is not None,
     resources:
         # peak about 3 x the working copy's size at 10 M rows (benchmarks/README.md)
         mem_mb=lambda wc, input: max(2000, int(4 * input.size_mb)),

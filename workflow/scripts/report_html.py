@@ -22,12 +22,13 @@ with logged_step(snakemake.log[0], "report_html"):
         {k: v for k, v in frames.items() if k in MODEL_TABLES},
         pd.read_parquet(snakemake.input.team_periods),
         snakemake.params.config,
-        summary["export_dir"],
+        summary.get("export_dir") or summary["export_uri"],  # folder or database
         snakemake.output[0],
         figures_dir=Path(snakemake.input.figures[0]).parent if snakemake.input.figures else None,
         norms_used=pd.read_csv(snakemake.input.norms_used),
-        # the export as validated (validation.json), not read again: it is no input here
-        files=[(f["name"], f["sha256"], f["bytes"]) for f in summary["files"]],
+        # the export as validated (validation.json), not read again: it is no input here;
+        # a database source has no files (its queries and row counts: extraction.json)
+        files=[(f["name"], f["sha256"], f["bytes"]) for f in summary.get("files", [])],
         simulation=(
             simulation_section_inputs(
                 snakemake.input.sim_summary,

@@ -221,7 +221,8 @@ def report_html(
             f'<figure id="fig-{name}"><img src="data:image/png;base64,{data}" alt="{e(caption)}">'
             f"<figcaption>{e(caption)}</figcaption></figure>"
         )
-    files = files if files is not None else export_files(export_dir)
+    if files is None:  # a database has no export files
+        files = [] if "://" in str(export_dir) else export_files(export_dir)
     fingerprint = fingerprint_of(files)
     config_yaml = yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True)
     versions = software_versions()

@@ -1,0 +1,462 @@
+"""Extraction of the six contract tables from an LDJ database, anonymised at the source.
+
+One SQL query per table, read as Arrow (ADBC for PostgreSQL, DuckDB's own Arrow output):
+
+- the selection (``selection.institutions``/``teams``; the window for the team-level
+  tables) is pushed into the SQL, so only what is analysed leaves the database;
+- ``birth_date`` never leaves it: the queries return the age in days and completed years
+  at each questionnaire (and in days at each treatment's start) and a flag for an
+  implausible birth date, all the pipeline needs;
+- client ids are pseudonymised with the pipeline's keyed hash in this process, on the
+  Arrow data as it arrives, before anything is written; the key never reaches the server.
+
+The typed tables then go through the same validation as an export folder and end in the
+same working copy (:func:`ldj_analysis.validation.write_working_copy`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ldj_analysis.codes import TABLES
+from ldj_analysis.dbsource import (
+    Connection,
+    Source,
+    SourceError,
+    connect,
+    quote_ident,
+    quote_literal,
+)
+from ldj_analysis.export import COLUMNS, DTYPES, OPTIONAL_COLUMNS, Export, Kind
+from ldj_analysis.export import _clean_arrow_text as clean_text
+
+log = logging.getLogger(__name__)
+
+#: Columns the queries compute in the database in place of ``clients.birth_date``: days
+#: and completed years from birth to each list (negative when the list predates the birth),
+#: days from birth to each treatment's start, and the birth date's plausibility.
+AGE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "questionnaires": ("_age_days", "_age_years"),
+    "treatments": ("_age_days_at_start",),
+    "clients": ("_birth_date_implausible",),
+}
+
+#: Database column types accepted per contract kind (lower case; prefixes for sized types).
+_TYPES: dict[Kind, tuple[str, ...]] = {
+    "str": (
+        "text",
+        "character",
+        "varchar",
+        "char",
+        "bpchar",
+        "string",
+        "uuid",
+        "user-defined",
+        "enum",
+    ),
+    "date": ("date", "timestamp"),
+    "int": ("smallint", "integer", "bigint", "int", "tinyint", "hugeint", "uinteger", "ubigint"),
+    "float": (
+        "smallint",
+        "integer",
+        "bigint",
+        "int",
+        "tinyint",
+        "hugeint",
+        "numeric",
+        "decimal",
+        "double",
+        "real",
+        "float",
+    ),
+}
+
+
+def _type_ok(kind: Kind, db_type: str) -> bool:
+    db_type = db_type.lower().strip()
+    return any(db_type == t or db_type.startswith((t + "(", t + " ")) for t in _TYPES[kind])
+
+
+# -- introspection --------------------------------------------------------------------------
+
+
+def table_columns(conn: Connection) -> dict[str, dict[str, str]]:
+    """Column name -> database type of every contract table found (by its site name)."""
+    source = conn.source
+    schema = source.schema or ("main" if source.engine == "duckdb" else "public")
+    names = {source.tables.get(t, t): t for t in TABLES}
+    sql = (
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        f"WHERE table_schema = {quote_literal(schema)} AND table_name IN ("
+        + ", ".join(quote_literal(n) for n in names)
+        + ")"
+    )
+    found: dict[str, dict[str, str]] = {}
+    for row in conn.arrow(sql).to_pylist():
+        found.setdefault(names[row["table_name"]], {})[row["column_name"]] = row["data_type"]
+    return found
+
+
+def check_columns(source: Source, found: Mapping[str, Mapping[str, str]]) -> None:
+    """Raise one SourceError listing every missing table, missing column and wrong type."""
+    problems = []
+    for table in TABLES:
+        if table not in found:
+            problems.append(f"table {source.label(table)}: missing")
+            continue
+        for column, kind in COLUMNS[table].items():
+            db_type = found[table].get(column)
+            if db_type is None:
+                if column not in OPTIONAL_COLUMNS.get(table, set()):
+                    problems.append(f"table {source.label(table)}, column {column}: missing")
+            elif not _type_ok(kind, db_type):
+                want = {"str": "text", "date": "date", "int": "integer", "float": "numeric"}
+                problems.append(
+                    f"table {source.label(table)}, column {column}: type {db_type}, "
+                    f"expected {want[kind]}"
+                )
+    if problems:
+        raise SourceError(
+            f"the LDJ database {source.uri} does not hold the export's tables as the "
+            "contract (DATA_CONTRACT.md) says:\n  - " + "\n  - ".join(problems)
+        )
+
+
+# -- queries --------------------------------------------------------------------------------
+
+
+def _in_list(values: list[str]) -> str:
+    return "(" + ", ".join(quote_literal(v) for v in values) + ")"
+
+
+def build_queries(
+    source: Source, columns: Mapping[str, Mapping[str, str]], config: Mapping[str, Any]
+) -> dict[str, str]:
+    """The SELECT of every contract table, the selection pushed down (module docstring).
+
+    Teams are read whole (small; the selection itself is applied afterwards as for an
+    export folder, so it logs what it leaves out). Implementation and checklist rows are
+    read for the selected teams and the window. Clients, treatments and questionnaires are
+    read for the clients with a treatment in a selected team, every date included: pairing
+    looks beyond a period (the start list, the latest of several lists, grace days).
+    """
+    sel = config.get("selection", {})
+    val = config["validation"]
+    t = source.table
+    text_order = ' COLLATE "C"' if source.engine == "postgresql" else ""
+
+    def cols(table: str, alias: str) -> str:
+        present = [c for c in COLUMNS[table] if c in columns[table] and c != "birth_date"]
+        return ", ".join(
+            f"CAST({alias}.{quote_ident(c)} AS VARCHAR) AS {quote_ident(c)}"  # enums as text
+            if COLUMNS[table][c] == "str"
+            else f"{alias}.{quote_ident(c)}"
+            for c in present
+        )
+
+    team_filter = []
+    if sel.get("institutions"):
+        team_filter.append(f"institution_id IN {_in_list(sel['institutions'])}")
+    if sel.get("teams"):
+        team_filter.append(f"team_id IN {_in_list(sel['teams'])}")
+    selected_teams = (
+        f"SELECT team_id FROM {t('teams')} WHERE " + " AND ".join(team_filter)
+        if team_filter
+        else None
+    )
+    impl_where = []
+    if selected_teams:
+        impl_where.append(f"i.team_id IN ({selected_teams})")
+    # Rows with a missing period date still come, so that validation reports them.
+    if sel.get("window_start"):
+        ws = quote_literal(str(sel["window_start"]))
+        impl_where.append(f"(i.period_start >= DATE {ws} OR i.period_start IS NULL)")
+    if sel.get("window_end"):
+        we = quote_literal(str(sel["window_end"]))
+        impl_where.append(f"(i.period_end <= DATE {we} OR i.period_end IS NULL)")
+    impl_cond = " AND ".join(impl_where)
+
+    def where(*conds: str) -> str:
+        conds = tuple(c for c in conds if c)
+        return " WHERE " + " AND ".join(conds) if conds else ""
+
+    def order(*keys: str) -> str:
+        return " ORDER BY " + ", ".join(keys)
+
+    clients_in = (
+        f"SELECT client_id FROM {t('treatments')} WHERE team_id IN ({selected_teams})"
+        if selected_teams
+        else None
+    )
+    birth = f"(SELECT client_id, MIN(birth_date) AS birth_date FROM {t('clients')} GROUP BY 1)"
+    lo, hi = quote_literal(val["earliest_date"]), quote_literal(val["latest_date"])
+    on = "CAST(q.filled_on AS DATE)"
+    born = "b.birth_date"
+    later = (
+        f"(EXTRACT(MONTH FROM {on}) < EXTRACT(MONTH FROM {born}) OR "
+        f"(EXTRACT(MONTH FROM {on}) = EXTRACT(MONTH FROM {born}) AND "
+        f"EXTRACT(DAY FROM {on}) < EXTRACT(DAY FROM {born})))"
+    )
+    years = (
+        f"CAST(EXTRACT(YEAR FROM {on}) - EXTRACT(YEAR FROM {born}) "
+        f"- CASE WHEN {later} THEN 1 ELSE 0 END AS INTEGER)"
+    )
+    return {
+        "teams": f"SELECT {cols('teams', 'x')} FROM {t('teams')} x"
+        + order(f"x.team_id{text_order}"),
+        "implementation": f"SELECT {cols('implementation', 'i')} FROM {t('implementation')} i"
+        + where(impl_cond)
+        + order(f"i.team_id{text_order}", "i.moment"),
+        "checklist": f"SELECT {cols('checklist', 'c')} FROM {t('checklist')} c"
+        + where(
+            f"EXISTS (SELECT 1 FROM {t('implementation')} i WHERE i.team_id = c.team_id "
+            f"AND i.moment = c.moment AND {impl_cond})"
+            if impl_cond
+            else ""
+        )
+        + order(f"c.team_id{text_order}", "c.moment"),
+        "clients": f"SELECT {cols('clients', 'c')}, "
+        f"(c.birth_date < DATE {lo} OR c.birth_date > DATE {hi}) AS _birth_date_implausible "
+        f"FROM {t('clients')} c"
+        + where(f"c.client_id IN ({clients_in})" if clients_in else "")
+        + order(f"c.client_id{text_order}"),
+        "treatments": f"SELECT {cols('treatments', 'r')}, "
+        f"CAST(CAST(r.start_date AS DATE) - {born} AS INTEGER) AS _age_days_at_start "
+        f"FROM {t('treatments')} r LEFT JOIN {birth} b ON b.client_id = r.client_id"
+        + where(f"r.client_id IN ({clients_in})" if clients_in else "")
+        + order(f"r.treatment_id{text_order}"),
+        "questionnaires": f"SELECT {cols('questionnaires', 'q')}, "
+        f"CAST({on} - {born} AS INTEGER) AS _age_days, {years} AS _age_years "
+        f"FROM {t('questionnaires')} q LEFT JOIN {birth} b ON b.client_id = q.client_id"
+        + where(f"q.client_id IN ({clients_in})" if clients_in else "")
+        + order(f"q.record_id{text_order}"),
+    }
+
+
+# -- typing and pseudonyms ------------------------------------------------------------------
+
+
+def _typed_column(arrow: pa.Table, column: str, kind: Kind) -> pd.Series:
+    """One column as the export reader types it (see :func:`ldj_analysis.export.coerce_table`)."""
+    n = arrow.num_rows
+    if column not in arrow.column_names:
+        return pd.Series(None, index=range(n), dtype=object).astype(DTYPES[kind])
+    values = arrow.column(column)
+    if kind == "str":
+        return clean_text(values.cast(pa.large_string()))
+    if kind == "date":
+        try:
+            values = values.cast(pa.timestamp("ns"))
+        except pa.ArrowInvalid:
+            raise SourceError(
+                f"column {column}: a date outside 1677-09-22 .. 2262-04-11 (a placeholder "
+                "such as 0001-01-01 or 9999-12-31?); store an unknown date as NULL"
+            ) from None
+        return pd.Series(values.to_pandas(), dtype="datetime64[ns]")
+    if kind == "int":
+        return pd.Series(
+            values.cast(pa.int64()).to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        )
+    return pd.Series(values.cast(pa.float64()).to_pandas(), dtype="float64")
+
+
+def _empty(kind: Kind) -> pd.Series:
+    return pd.Series([], dtype=DTYPES[kind])
+
+
+class Pseudonyms:
+    """Client id -> keyed pseudonym (:func:`ldj_analysis.pseudonym.pseudonymise`), hashing
+    the clients table's ids once and looking the other tables' ids up in Arrow."""
+
+    def __init__(self, key: bytes):
+        self.key = key
+        self.raw: pa.Array | None = None
+        self.hashed: pa.Array | None = None
+
+    def _hash(self, ids: pd.Series) -> pd.Series:
+        from ldj_analysis.pseudonym import pseudonymise
+
+        return pseudonymise(ids, self.key)
+
+    def of_clients(self, ids: pd.Series) -> pd.Series:
+        """Pseudonyms of the clients table's ids (remembered for the other tables)."""
+        hashed = self._hash(ids)
+        self.raw = pa.array(ids, pa.large_string())
+        self.hashed = pa.array(hashed, pa.large_string())
+        return hashed
+
+    def of(self, ids: pd.Series) -> pd.Series:
+        """Pseudonyms of ids in another table (ids missing from clients hashed directly)."""
+        assert self.raw is not None and self.hashed is not None
+        values = pa.array(ids, pa.large_string())
+        where = pc.index_in(values, value_set=self.raw)
+        out = pd.Series(pd.array(self.hashed.take(where), dtype="str"))
+        stray = out.isna().to_numpy() & ids.notna().to_numpy()
+        if stray.any():
+            out[stray] = self._hash(ids[stray]).to_numpy()
+        return out
+
+
+def _frame(table: str, arrow: pa.Table, pseudonyms: Pseudonyms) -> pd.DataFrame:
+    """The typed table; each Arrow column is dropped once converted (the caller holds no
+    reference), so a large table is not held twice."""
+    n = arrow.num_rows
+    out: dict[str, pd.Series] = {}
+    for column, kind in COLUMNS[table].items():
+        if column == "birth_date":
+            continue
+        out[column] = _typed_column(arrow, column, kind) if n else _empty(kind)
+        if column in arrow.column_names:
+            arrow = arrow.drop_columns([column])
+    if "client_id" in out:
+        ids = out["client_id"]
+        out["client_id"] = pseudonyms.of_clients(ids) if table == "clients" else pseudonyms.of(ids)
+        del ids
+    for column in AGE_COLUMNS.get(table, ()):
+        values = arrow.column(column)
+        if column == "_birth_date_implausible":
+            out[column] = pd.Series(pc.fill_null(values, False).to_numpy(zero_copy_only=False))
+        else:
+            out[column] = pd.Series(
+                values.cast(pa.int32()).to_pandas(types_mapper={pa.int32(): pd.Int32Dtype()}.get)
+            )
+    return pd.DataFrame(out)
+
+
+# -- extraction -----------------------------------------------------------------------------
+
+
+def extract(
+    source: Source, config: Mapping[str, Any], key: bytes | None = None
+) -> tuple[Export, dict[str, Any]]:
+    """Read the six tables from ``source``; return the typed Export (pseudonymised, without
+    birth dates) and its provenance (queries, server version, row counts; no credential)."""
+    from ldj_analysis.pseudonym import load_key
+
+    key = key if key is not None else load_key()
+    pseudonyms = Pseudonyms(key)
+    started = time.perf_counter()
+    provenance: dict[str, Any] = {"source": source.uri, "engine": source.engine}
+    with connect(source) as conn:
+        provenance["server_version"] = conn.server_version()
+        columns = table_columns(conn)
+        check_columns(source, columns)
+        queries = build_queries(source, columns, config)
+        frames: dict[str, pd.DataFrame] = {}
+        provenance["tables"] = {}
+        frames["teams"] = _read(conn, "teams", queries["teams"], pseudonyms, provenance)
+        _check_selection(frames["teams"], config.get("selection", {}))
+        for table in ("implementation", "checklist", "clients", "treatments"):
+            frames[table] = _read(conn, table, queries[table], pseudonyms, provenance)
+        frames["questionnaires"] = _read(
+            conn, "questionnaires", queries["questionnaires"], pseudonyms, provenance
+        )
+    pseudonyms.raw = None  # the raw ids leave memory here
+    provenance["seconds"] = round(time.perf_counter() - started, 2)
+    provenance["pseudonyms"] = (
+        "client_id pseudonymised in this process (HMAC-SHA256, key never sent to the server)"
+    )
+    provenance["birth_date"] = "not read: ages computed in the database (_age_* columns)"
+    return Export(**frames), provenance
+
+
+def _check_selection(teams: pd.DataFrame, selection: Mapping[str, Any]) -> None:
+    """Selected institutions and teams must exist (as :func:`ldj_analysis.selection.select`
+    requires), checked before the selection empties the other queries."""
+    for key, column in (("institutions", "institution_id"), ("teams", "team_id")):
+        unknown = sorted(set(selection.get(key) or []) - set(teams[column].dropna()))
+        if unknown:
+            raise SourceError(
+                f"config key 'selection.{key}': not in the export's teams table: "
+                + ", ".join(unknown)
+            )
+
+
+def _read(
+    conn: Connection,
+    table: str,
+    sql: str,
+    pseudonyms: Pseudonyms,
+    provenance: dict[str, Any],
+) -> pd.DataFrame:
+    source = conn.source
+    started = time.perf_counter()
+    try:  # _frame holds the only reference to the Arrow table (see there)
+        frame = _frame(table, conn.arrow(sql, f"reading table {source.label(table)}"), pseudonyms)
+    except SourceError as err:
+        if str(err).startswith("reading table"):
+            raise
+        raise SourceError(
+            f"table {source.label(table)} in the LDJ database {source.uri}: {err}"
+        ) from None
+    if len(frame) == 0:
+        raise SourceError(
+            f"table {source.label(table)} in the LDJ database {source.uri} is empty"
+            + (" for the selection (config section 'selection')" if " WHERE " in sql else "")
+        )
+    provenance["tables"][table] = {
+        "query": sql,
+        "rows": int(len(frame)),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    log.info("extract: %s: %d rows", table, len(frame))
+    return frame
+
+
+def table_fingerprints(export: Export) -> list[tuple[str, str, int]]:
+    """Per extracted table: (name, SHA-256 of its rows' pandas hashes in column order, bytes
+    hashed); the same records give the same fingerprint whatever the database."""
+    out = []
+    for table, frame in export.tables().items():
+        digest = hashlib.sha256("\0".join(frame.columns).encode("utf-8"))
+        hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+        digest.update(hashed)
+        out.append((f"{table} (extracted)", digest.hexdigest(), len(hashed)))
+    return out
+
+
+def run_extraction(
+    source: Source,
+    config: Mapping[str, Any],
+    validated_dir: str | Path,
+    exclusions_path: str | Path,
+    summary_path: str | Path,
+    provenance_path: str | Path,
+    key: bytes | None = None,
+) -> None:
+    """The workflow's ``extract`` step: read, validate and write the working copy, the
+    validation exclusions and summary, and the extraction's provenance (as
+    :func:`ldj_analysis.validation.run_validation` does for an export folder). Nothing is
+    written unless every table was read and the export is valid."""
+    from ldj_analysis.exclusion_log import write_exclusions
+    from ldj_analysis.publish.provenance import fingerprint_of
+    from ldj_analysis.validation import validate_export, write_working_copy
+
+    export, provenance = extract(source, config, key)
+    result = validate_export(export, dict(config))
+    write_working_copy(result, validated_dir)
+    write_exclusions(result.exclusions, exclusions_path)
+    files = table_fingerprints(export)
+    summary = {
+        "export_uri": source.uri,
+        # the records as extracted (pseudonymised, ages instead of birth dates), one SHA-256
+        # per table, so that the report and the RO-Crate identify what was analysed
+        "fingerprint_sha256": fingerprint_of(files),
+        "files": [{"name": n, "sha256": h, "bytes": b} for n, h, b in files],
+        "rows": {t: int(len(f)) for t, f in result.export.tables().items()},
+        "excluded": {str(t): int(n) for t, n in result.exclusions.groupby("table").size().items()},
+    }
+    for path, content in ((summary_path, summary), (provenance_path, provenance)):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
+    log.info("extracted and valid: %s", summary["rows"])

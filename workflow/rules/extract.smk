@@ -1,0 +1,33 @@
+# Extraction from the LDJ database (export_uri): read, anonymised at the source, validated.
+# Included only for a database source; it then writes the outputs of rule validate.
+
+
+ruleorder: extract > validate
+
+
+rule extract:
+    """Read the selected records from the LDJ database (pseudonymised, no birth dates),
+    validate them and write the same working copy as validation of an export folder."""
+    output:
+        validated=temp(VALIDATED_TABLES),
+        exclusions=VALIDATION_EXCLUSIONS,
+        summary=VALIDATED_SUMMARY,
+        provenance=EXTRACTION,
+    params:
+        # the URI holds no password (refused when the config is read)
+        export_uri=config["export_uri"],
+        export_schema=config["export_schema"],
+        export_tables=config["export_tables"],
+        validation=config["validation"],
+        selection=config["selection"],
+        pseudonym_key_file=config["pseudonym_key_file"],
+    threads: 2  # Arrow reading and hash lookups run in two threads
+    resources:
+        # measured: 4-5 GB at 10 M questionnaire rows (benchmarks/README.md), 0.7 GB at 0.8 M
+        mem_mb=6000,
+    benchmark:
+        f"{LOGS}/benchmarks/extract.tsv"
+    log:
+        f"{LOGS}/extract.log",
+    script:
+        "../scripts/extract.py"
