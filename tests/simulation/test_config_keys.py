@@ -17,7 +17,7 @@ import pytest
 from ldj_analysis.config import validate_config
 from ldj_analysis.simulation.design import NO_PERIOD, DesignError, design_from_config
 from ldj_analysis.simulation.generate import components_from_config, draw
-from ldj_analysis.simulation.replicate import replication_rng, run_replications
+from ldj_analysis.simulation.replicate import run_replications
 from ldj_analysis.simulation.specs import SPEC_MATRICES
 from ldj_analysis.simulation.summary import crossing, mdes_table, rejection_rates
 
@@ -57,7 +57,8 @@ def test_seed():
     assert (one["estimate"] != other["estimate"]).all()
     design = design_from_config(sim)
     for rep in range(3):
-        data = draw(design, ICC, replication_rng(1, rep, design.n_teams))
+        rng = np.random.default_rng(np.random.SeedSequence([1, rep, design.n_teams]))
+        data = draw(design, ICC, rng)
         X, names, _ = SPEC_MATRICES["study"](data.condition, data.halfyear, data.team)
         beta = np.linalg.lstsq(X, data.noise, rcond=None)[0]
         got = pick(one, rep=rep, term="full")["estimate"].iloc[0]
