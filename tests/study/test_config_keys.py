@@ -70,6 +70,32 @@ TESTED_ELSEWHERE: dict[str, str] = {
     "selection.instruments": (
         "study/test_pairing.py::test_configured_instrument_flows_through_pairing_norms_and_tables"
     ),
+    "simulation.replications": (
+        "simulation/test_chunks.py::test_more_replications_keep_the_first_ones"
+    ),
+    "simulation.chunk_size": (
+        "simulation/test_chunks.py::test_one_chunk_or_ten_give_identical_results"
+    ),
+    "simulation.seed": "simulation/test_config_keys.py::test_seed",
+    "simulation.domain": "simulation/test_config_keys.py::test_domain",
+    "simulation.icc": "simulation/test_config_keys.py::test_icc",
+    "simulation.design.source": "simulation/test_config_keys.py::test_design_keys",
+    "simulation.design.teams": "simulation/test_config_keys.py::test_design_keys",
+    "simulation.design.clients": "simulation/test_config_keys.py::test_design_keys",
+    "simulation.design.schedules": "simulation/test_config_keys.py::test_design_keys",
+    "simulation.effects": "simulation/test_config_keys.py::test_effects_and_teams",
+    "simulation.partial_share": "simulation/test_config_keys.py::test_partial_share",
+    "simulation.teams": "simulation/test_config_keys.py::test_effects_and_teams",
+    "simulation.power": "simulation/test_config_keys.py::test_power",
+    "simulation.trend": "simulation/test_config_keys.py::test_trend",
+    "simulation.specs": "simulation/test_config_keys.py::test_specs_power_spec_and_methods",
+    "simulation.power_spec": "simulation/test_config_keys.py::test_specs_power_spec_and_methods",
+    "simulation.methods": "simulation/test_config_keys.py::test_specs_power_spec_and_methods",
+    "simulation.wild.max_enumeration": "simulation/test_config_keys.py::test_wild_keys",
+    "simulation.wild.draws": "simulation/test_config_keys.py::test_wild_keys",
+    "simulation.in_report": (
+        "simulation/test_workflow.py::test_report_depends_on_the_simulation_only_when_asked"
+    ),
 }
 #: Config key -> test in this file.
 TESTED_HERE: dict[str, str] = {
