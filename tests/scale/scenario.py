@@ -61,7 +61,8 @@ VARIANTS: dict[str, dict] = {
     "switched": {
         "pairing": {
             "priority_scope": "post",
-            "duplicate_lists": "earliest",
+            "duplicate_start_lists": "earliest",
+            "duplicate_end_lists": "earliest",
             "same_treatment": False,
         },
         "response": {"numerator": "clients_with_post"},
