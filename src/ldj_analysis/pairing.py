@@ -43,7 +43,7 @@ first of these steps (``step`` in the log) that it fails:
     complete pair wins (a mother with only an end list does not block a father's pair);
     ``post``: the first group with any end list wins, and if its informants have no pair,
     the client-instrument-period gives no pair. Remaining ties: the end list that
-    ``duplicate_end_lists`` prefers (latest by default), then the record id. Both lists of
+    ``duplicate_end_lists`` prefers (latest by default), then export order. Both lists of
     a pair not selected are logged here.
 11. ``unused_start``: start lists that fit no selected end list.
 

@@ -5,6 +5,7 @@ record and the same usable end lists."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -101,7 +102,8 @@ PAIRING_OPTIONS = st.fixed_dictionaries(
 KEYS = ["team_id", "moment", "client_id", "instrument"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ex=exports(), options=PAIRING_OPTIONS)
 def test_select_pairs_equals_the_oracle(ex, options):
     cfg = config(pairing=options)
