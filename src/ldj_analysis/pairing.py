@@ -189,7 +189,7 @@ def select_pairs(
     ends, fitting = match_start_lists(ends, coded, treatment, cfg, log)  # steps 8-9
     winners = apply_informant_priority(ends, cfg, log)  # step 10
     drop_unused_start_lists(coded, winners, fitting, cfg["duplicate_start_lists"], log)  # 8, 11
-    pairs = pair_table(coded, treatment, winners, team_periods)
+    pairs = pair_table(coded, winners, team_periods)
     _check_every_record_accounted_for(log, winners)
     exclusions = log.exclusions(coded.questionnaires["record_id"])
     return PairingResult(pairs, usable_posts, exclusions, coded.n)
@@ -314,17 +314,8 @@ def informant_ranks(
     team = _team_of(coded, treatment)
     inst = np.where(team >= 0, coded.team_institution[team], -1)
     del team
-    # Tables institution x informant; the last row (index -1) stands for 'no team'.
-    n_inst = len(coded.institution_ids) + 1
-    groups = np.full((n_inst, len(INFORMANT_CODES)), -1, np.int8)
-    position = np.full_like(groups, -1)
-    overrides = cfg.get("institution_informants") or {}
-    for i, name in enumerate(coded.institution_ids):
-        for g, group in enumerate(overrides.get(str(name), cfg["informant_priority"])):
-            for p, informant in enumerate(group):
-                k = INFORMANT_CODES.get_loc(informant) if informant in INFORMANT_CODES else -1
-                if k >= 0 and groups[i, k] < 0:
-                    groups[i, k], position[i, k] = g, p
+    groups, position = priority_tables(coded.institution_ids, cfg)
+    n_inst = len(groups)
     in_any = (groups[:-1] >= 0).any(axis=0)
     inf = coded.informant
     known = np.where(inf >= 0, inf, 0)
@@ -352,6 +343,24 @@ def informant_ranks(
         )
         log.drop_rows(bad, "informant", text.to_numpy(object))
     return group_rank, pos
+
+
+def priority_tables(
+    institution_ids: pd.Index, cfg: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Informant group and position in the group per institution (rows) and informant code
+    (columns), -1 where not in the priority; a last row of -1 stands for 'no team'. An
+    informant named twice keeps its first place."""
+    groups = np.full((len(institution_ids) + 1, len(INFORMANT_CODES)), -1, np.int8)
+    position = np.full_like(groups, -1)
+    overrides = cfg.get("institution_informants") or {}
+    for i, name in enumerate(institution_ids):
+        for g, group in enumerate(overrides.get(str(name), cfg["informant_priority"])):
+            for p, informant in enumerate(group):
+                k = INFORMANT_CODES.get_loc(informant) if informant in INFORMANT_CODES else -1
+                if k >= 0 and groups[i, k] < 0:
+                    groups[i, k], position[i, k] = g, p
+    return groups, position
 
 
 def team_period_codes(team_periods: pd.DataFrame, coded: CodedExport) -> pd.DataFrame:
@@ -437,7 +446,7 @@ def usable_end_lists(coded: CodedExport, ends: pd.DataFrame) -> pd.DataFrame:
 
 def drop_duplicate_end_lists(ends: pd.DataFrame, rule: str, log: _Status) -> pd.DataFrame:
     """Step 8 for end lists: of several end lists of one informant and instrument in one
-    treatment, keep the ``rule`` one (``latest`` or ``earliest``; ties: record order)."""
+    treatment, keep the ``rule`` one (``latest`` or ``earliest``; ties: export order)."""
     e_date = _date_key(ends["date"].to_numpy(), descending=rule == "latest")
     columns = ("client", "tr", "instr", "inf")
     order = np.lexsort(
@@ -464,7 +473,7 @@ def match_start_lists(
     rows of every start list that fits some end list. A start list fits when it is of the
     same client, instrument and informant, filled strictly before the end list and (with
     ``same_treatment``) of the same treatment or none. Of several, the
-    ``duplicate_start_lists`` one (then the record order); a start list chosen by several
+    ``duplicate_start_lists`` one (then the export order); a start list chosen by several
     end lists goes to the earliest (then the first row), the others get none. End lists
     without a start list are dropped here; start lists are logged later."""
     b_rows = np.flatnonzero(log.alive & coded.is_start)
@@ -508,7 +517,7 @@ def match_start_lists(
 
 def apply_informant_priority(ends: pd.DataFrame, cfg: dict[str, Any], log: _Status) -> pd.DataFrame:
     """Step 10: one pair per client-instrument-team-period. End lists are ranked by informant
-    group, position in the group, ``duplicate_end_lists`` date, record order; the first with
+    group, position in the group, ``duplicate_end_lists`` date, export order; the first with
     a pair wins (``priority_scope: post``: only within the first group with an end list).
     Both lists of the other pairs are dropped. Returns the winning end lists."""
     latest = cfg["duplicate_end_lists"] == "latest"
@@ -580,7 +589,7 @@ def drop_unused_start_lists(
 
 
 def pair_table(
-    coded: CodedExport, treatment: np.ndarray, winners: pd.DataFrame, team_periods: pd.DataFrame
+    coded: CodedExport, winners: pd.DataFrame, team_periods: pd.DataFrame
 ) -> pd.DataFrame:
     """The selected pairs in :data:`PAIR_COLUMNS` (plus the row references of a working
     copy), sorted by team, moment, client and domain."""
