@@ -58,7 +58,7 @@ rules in plain pandas; property tests compare the two.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -87,11 +87,12 @@ STEPS: dict[str, str] = {
     "norm": "list of a pair without a norm group",
 }
 
-#: The instruments pairing uses, as codes: a list's instrument code is its position here,
-#: -1 for an instrument outside the study (step ``instrument``). Lists and the team-periods'
-#: instruments are coded here only (:func:`instrument_codes`); the domain of a pair comes
-#: from :data:`ldj_analysis.codes.INSTRUMENTS` as well.
-STUDY_INSTRUMENTS = pd.Index(list(INSTRUMENTS))
+#: The instruments pairing uses (name -> domain) unless ``select_pairs`` is given others.
+#: They enter pairing in one place: :func:`code_export` keeps them as
+#: ``CodedExport.instruments`` (a list's instrument code is its position there, -1 for an
+#: instrument outside the study: step ``instrument``) and ``CodedExport.domains``; every
+#: later step reads them from there.
+STUDY_INSTRUMENTS: Mapping[str, str] = INSTRUMENTS
 #: Informant codes: position in the contract's informant list (-1 unknown).
 INFORMANT_CODES = pd.Index(list(INFORMANTS))
 
@@ -129,10 +130,11 @@ class CodedExport:
 
     Per questionnaire row: ``client`` (position in ``client_ids``), ``named_treatment``
     (row of ``treatments`` its ``treatment_id`` names), ``instrument`` (position in
-    :data:`STUDY_INSTRUMENTS`), ``informant`` (in :data:`INFORMANT_CODES`), ``date``, and
+    ``instruments``), ``informant`` (in :data:`INFORMANT_CODES`), ``date``, and
     whether it is a start or an end list. Per treatment row: its client, team (position in
     ``team_ids``), start and end. Per team: its institution (position in
-    ``institution_ids``). Narrow integer types: 10 M rows of int64 cost 80 MB a column."""
+    ``institution_ids``). ``instruments``: the instruments of the study, ``domains``: the
+    domain of each. Narrow integer types: 10 M rows of int64 cost 80 MB a column."""
 
     questionnaires: pd.DataFrame
     client: np.ndarray
@@ -149,6 +151,8 @@ class CodedExport:
     treatment_start: np.ndarray
     treatment_end: np.ndarray
     team_ids: pd.Index
+    instruments: pd.Index
+    domains: Mapping[str, str]
     team_institution: np.ndarray
     institution_ids: pd.Index
     has_row_refs: bool
@@ -169,15 +173,17 @@ def select_pairs(
     team_periods: pd.DataFrame,
     cfg: dict[str, Any],
     clients: pd.DataFrame | None = None,
+    instruments: Mapping[str, str] = STUDY_INSTRUMENTS,
 ) -> PairingResult:
     """Select one pre/post pair per client-instrument-team-period (see module docstring).
 
     ``team_periods`` needs ``team_id, moment, period_start, period_end, condition,
     instrument_opgroei, instrument_opvoed``; ``cfg`` is the config's ``pairing`` section.
     With the row references of a validated working copy (then ``clients`` is needed) the
-    pairs carry them for :func:`add_covariates`.
+    pairs carry them for :func:`add_covariates`. ``instruments``: name -> domain of the
+    instruments used (others are excluded at step ``instrument``).
     """
-    coded = code_export(questionnaires, treatments, teams, clients)
+    coded = code_export(questionnaires, treatments, teams, clients, instruments)
     log = _Status(coded.n)
     drop_unusable_lists(coded, log)  # steps 1-3
     treatment = find_treatments(coded, cfg["end_list_grace_days"], log)  # step 4
@@ -195,9 +201,9 @@ def select_pairs(
     return PairingResult(pairs, usable_posts, exclusions, coded.n)
 
 
-def instrument_codes(values: pd.Series) -> np.ndarray:
-    """Code of each instrument name in :data:`STUDY_INSTRUMENTS` (-1: not in the study)."""
-    return index_in(values, STUDY_INSTRUMENTS)
+def instrument_codes(values: pd.Series, instruments: pd.Index) -> np.ndarray:
+    """Code of each instrument name: its position in ``instruments`` (-1: not in the study)."""
+    return index_in(values, instruments)
 
 
 def code_export(
@@ -205,6 +211,7 @@ def code_export(
     treatments: pd.DataFrame,
     teams: pd.DataFrame,
     clients: pd.DataFrame | None,
+    instruments: Mapping[str, str] = STUDY_INSTRUMENTS,
 ) -> CodedExport:
     """Code the export once: from the row references validation left in the working copy
     (:data:`ROW_REFS`; treatment ids distinct, every list's client known), else by hashing
@@ -212,12 +219,13 @@ def code_export(
     q = questionnaires.reset_index(drop=True)
     team_table = teams.drop_duplicates("team_id")
     team_ids = pd.Index(team_table["team_id"])
+    study_instruments = pd.Index(list(instruments))
     refs = _row_refs(q, treatments, clients)
     if refs is not None:
         client, named, tr_client = refs
         client_ids = clients["client_id"]
         table = treatments.reset_index(drop=True)
-        instrument = instrument_codes(q["instrument"])
+        instrument = instrument_codes(q["instrument"], study_instruments)
         informant = index_in(q["informant"], INFORMANT_CODES)
     else:
         table = (
@@ -228,7 +236,7 @@ def code_export(
         # The large hash lookups run side by side (Arrow releases the GIL).
         with ThreadPoolExecutor(2) as pool:
             clients_coded = pool.submit(_factorize_text, q["client_id"])
-            instrument = instrument_codes(q["instrument"])
+            instrument = instrument_codes(q["instrument"], study_instruments)
             informant = index_in(q["informant"], INFORMANT_CODES)
             named = index_in(q["treatment_id"], table["treatment_id"])
             client, client_ids = clients_coded.result()
@@ -251,6 +259,8 @@ def code_export(
         treatment_start=table["start_date"].to_numpy("datetime64[ns]"),
         treatment_end=table["end_date"].to_numpy("datetime64[ns]"),
         team_ids=team_ids,
+        instruments=study_instruments,
+        domains=dict(instruments),
         team_institution=institution.astype(np.int32),
         institution_ids=pd.Index(institution_ids),
         has_row_refs=refs is not None,
@@ -373,8 +383,8 @@ def team_period_codes(team_periods: pd.DataFrame, coded: CodedExport) -> pd.Data
             "period_start": team_periods["period_start"].to_numpy("datetime64[ns]"),
             "period_end": team_periods["period_end"].to_numpy("datetime64[ns]"),
             "tp": np.arange(len(team_periods)),
-            "opg": instrument_codes(team_periods["instrument_opgroei"]),
-            "opv": instrument_codes(team_periods["instrument_opvoed"]),
+            "opg": instrument_codes(team_periods["instrument_opgroei"], coded.instruments),
+            "opv": instrument_codes(team_periods["instrument_opvoed"], coded.instruments),
         }
     )
 
@@ -420,12 +430,12 @@ def end_lists_in_periods(
     uses = ((ends["instr"] == ends["opg"]) | (ends["instr"] == ends["opv"])).to_numpy(bool)
     bad = ends[~uses]
     n_moment = int(bad["moment"].max()) + 1 if len(bad) else 1
-    n_instr = len(STUDY_INSTRUMENTS)
+    n_instr = len(coded.instruments)
 
     def reason(key: int) -> str:
         team_instr, moment = divmod(key, n_moment)
         t, i = divmod(team_instr, n_instr)
-        return f"team {team_names[t]} does not use {STUDY_INSTRUMENTS[i]} at moment {moment}"
+        return f"team {team_names[t]} does not use {coded.instruments[i]} at moment {moment}"
 
     key = (bad["team"].to_numpy(np.int64) * n_instr + bad["instr"].to_numpy()) * n_moment
     log.drop_keyed(bad["row"].to_numpy(), "team_instrument", key + bad["moment"].to_numpy(), reason)
@@ -478,12 +488,10 @@ def match_start_lists(
     without a start list are dropped here; start lists are logged later."""
     b_rows = np.flatnonzero(log.alive & coded.is_start)
     e_row, e_date = ends["row"].to_numpy(), ends["date"].to_numpy("datetime64[ns]")
-    n_inf = len(INFORMANT_CODES)
+    n = len(coded.instruments), len(INFORMANT_CODES)
     e_i, b_i = _join(
-        _combined(
-            ends["client"].to_numpy(), ends["instr"].to_numpy(), ends["inf"].to_numpy(), n_inf
-        ),
-        _combined(coded.client[b_rows], coded.instrument[b_rows], coded.informant[b_rows], n_inf),
+        _combined(ends["client"].to_numpy(), ends["instr"].to_numpy(), ends["inf"].to_numpy(), *n),
+        _combined(coded.client[b_rows], coded.instrument[b_rows], coded.informant[b_rows], *n),
     )
     m_row, m_date, m_b = e_row[e_i], e_date[e_i], b_rows[b_i]
     fits = coded.date[m_b] < m_date
@@ -603,7 +611,7 @@ def pair_table(
             "team_id": tp_rows["team_id"].to_numpy(),
             "moment": tp_rows["moment"].to_numpy(),
             "condition": tp_rows["condition"].to_numpy(),
-            "instrument": STUDY_INSTRUMENTS.to_numpy(dtype=object)[winners["instr"].to_numpy()],
+            "instrument": coded.instruments.to_numpy(dtype=object)[winners["instr"].to_numpy()],
             "informant": INFORMANT_CODES.to_numpy(dtype=object)[winners["inf"].to_numpy()],
             "treatment_id": take_text(coded.treatments["treatment_id"], winners["tr"].to_numpy()),
             "pre_record": take_text(record, pre),
@@ -617,7 +625,7 @@ def pair_table(
     if coded.has_row_refs:
         pairs["_client_row"] = winners["client"].to_numpy()
         pairs["_treatment_row"] = winners["tr"].to_numpy()
-    pairs.insert(4, "domain", pairs["instrument"].map(INSTRUMENTS))
+    pairs.insert(4, "domain", pairs["instrument"].map(coded.domains))
     text = ["client_id", "team_id", "condition", "domain", "instrument", "informant"]
     text += ["treatment_id", "pre_record", "post_record"]
     pairs = pairs.astype(dict.fromkeys(text, "str")).astype({"moment": "Int64"})
@@ -787,9 +795,11 @@ def _run_starts(*columns: np.ndarray) -> np.ndarray:
     return start
 
 
-def _combined(client: np.ndarray, instr: np.ndarray, inf: np.ndarray, n_inf: int) -> np.ndarray:
+def _combined(
+    client: np.ndarray, instr: np.ndarray, inf: np.ndarray, n_instr: int, n_inf: int
+) -> np.ndarray:
     """One integer per client-instrument-informant (codes; client may be -1 for missing)."""
-    return (client.astype(np.int64) * len(INSTRUMENTS) + instr) * n_inf + inf
+    return (client.astype(np.int64) * n_instr + instr) * n_inf + inf
 
 
 def _join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

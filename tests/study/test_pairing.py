@@ -363,3 +363,26 @@ def test_flow_adds_up_and_no_ids_in_pairs(norms):
     for secret in ("C1", "C2", "S", "E2", "2008-01-01"):
         assert f",{secret}," not in text
     assert set(pd.unique(d.exclusions["step"])) == {"interim", "informant", "norm"}
+
+
+def test_instruments_given_to_pairing_are_the_ones_used():
+    """``select_pairs(instruments=...)`` is the one place pairing learns the instruments:
+    one added there is paired (with its domain); without it, it is excluded."""
+    from ldj_analysis.codes import INSTRUMENTS
+    from ldj_analysis.conditions import team_periods_base
+
+    ex = one_client(
+        [
+            q("S", "C1", "begin", "2017-06-10", instrument="BRIEF"),
+            q("E", "C1", "eind", "2018-03-01", instrument="BRIEF"),
+        ]
+    )
+    cfg = config()
+    tp, _ = team_periods_base(ex, cfg)
+    tp = tp.assign(instrument_opgroei="BRIEF")
+    args = (ex.questionnaires, ex.treatments, ex.teams, tp, cfg["pairing"])
+    r = select_pairs(*args, instruments={**INSTRUMENTS, "BRIEF": "opgroei"})
+    assert r.pairs[["instrument", "domain", "post_record"]].values.tolist() == [
+        ["BRIEF", "opgroei", "E"]
+    ]
+    assert steps(select_pairs(*args)) == {"S": "instrument", "E": "instrument"}
