@@ -184,7 +184,7 @@ def select_pairs(
     instruments used (others are excluded at step ``instrument``).
     """
     coded = code_export(questionnaires, treatments, teams, clients, instruments)
-    log = _Status(coded.n)
+    log = ExclusionStatus(coded.n)
     drop_unusable_lists(coded, log)  # steps 1-3
     treatment = find_treatments(coded, cfg["end_list_grace_days"], log)  # step 4
     group, position = informant_ranks(coded, treatment, cfg, log)  # step 5
@@ -267,7 +267,7 @@ def code_export(
     )
 
 
-def drop_unusable_lists(coded: CodedExport, log: _Status) -> None:
+def drop_unusable_lists(coded: CodedExport, log: ExclusionStatus) -> None:
     """Steps 1-3: interim lists, instruments outside the study, lists without raw total."""
     q = coded.questionnaires
     interim = ~(coded.is_end | coded.is_start) & (q["occasion"] == "tussen").to_numpy(bool)
@@ -280,7 +280,7 @@ def drop_unusable_lists(coded: CodedExport, log: _Status) -> None:
     )
 
 
-def find_treatments(coded: CodedExport, grace_days: int, log: _Status) -> np.ndarray:
+def find_treatments(coded: CodedExport, grace_days: int, log: ExclusionStatus) -> np.ndarray:
     """Step 4: the treatment of every list (row of ``coded.treatments``, -1 none): the one
     it names, else the client's treatment covering its date (end lists: up to
     ``grace_days`` after the treatment's end). End lists without one are dropped."""
@@ -316,7 +316,7 @@ def _team_of(coded: CodedExport, treatment: np.ndarray) -> np.ndarray:
 
 
 def informant_ranks(
-    coded: CodedExport, treatment: np.ndarray, cfg: dict[str, Any], log: _Status
+    coded: CodedExport, treatment: np.ndarray, cfg: dict[str, Any], log: ExclusionStatus
 ) -> tuple[np.ndarray, np.ndarray]:
     """Step 5: each list's informant group (0: first) and position in the group, by the
     priority of its team's institution (-1: not in it); lists of other informants are
@@ -395,7 +395,7 @@ def end_lists_in_periods(
     group: np.ndarray,
     position: np.ndarray,
     team_periods: pd.DataFrame,
-    log: _Status,
+    log: ExclusionStatus,
 ) -> pd.DataFrame:
     """Steps 6-7: the end lists still in use, each with its team-period (``moment``, ``tp``)
     and informant rank; lists outside every period of their team, or of an instrument their
@@ -454,7 +454,7 @@ def usable_end_lists(coded: CodedExport, ends: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def drop_duplicate_end_lists(ends: pd.DataFrame, rule: str, log: _Status) -> pd.DataFrame:
+def drop_duplicate_end_lists(ends: pd.DataFrame, rule: str, log: ExclusionStatus) -> pd.DataFrame:
     """Step 8 for end lists: of several end lists of one informant and instrument in one
     treatment, keep the ``rule`` one (``latest`` or ``earliest``; ties: export order)."""
     e_date = _date_key(ends["date"].to_numpy(), descending=rule == "latest")
@@ -477,7 +477,7 @@ def match_start_lists(
     coded: CodedExport,
     treatment: np.ndarray,
     cfg: dict[str, Any],
-    log: _Status,
+    log: ExclusionStatus,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Step 9: the start list of each end list (``b_row``, -1 none; ``has_pair``) and the
     rows of every start list that fits some end list. A start list fits when it is of the
@@ -523,7 +523,9 @@ def match_start_lists(
     return ends, np.unique(m_b)
 
 
-def apply_informant_priority(ends: pd.DataFrame, cfg: dict[str, Any], log: _Status) -> pd.DataFrame:
+def apply_informant_priority(
+    ends: pd.DataFrame, cfg: dict[str, Any], log: ExclusionStatus
+) -> pd.DataFrame:
     """Step 10: one pair per client-instrument-team-period. End lists are ranked by informant
     group, position in the group, ``duplicate_end_lists`` date, export order; the first with
     a pair wins (``priority_scope: post``: only within the first group with an end list).
@@ -575,7 +577,7 @@ def apply_informant_priority(ends: pd.DataFrame, cfg: dict[str, Any], log: _Stat
 
 
 def drop_unused_start_lists(
-    coded: CodedExport, winners: pd.DataFrame, fitting: np.ndarray, rule: str, log: _Status
+    coded: CodedExport, winners: pd.DataFrame, fitting: np.ndarray, rule: str, log: ExclusionStatus
 ) -> None:
     """Steps 8 and 11 for start lists: a start list that fitted an end list but was not
     chosen is a duplicate (``duplicate_start_lists`` preferred another); one that fitted
@@ -632,7 +634,7 @@ def pair_table(
     return pairs.sort_values(["team_id", "moment", "client_id", "domain"]).reset_index(drop=True)
 
 
-def _check_every_record_accounted_for(log: _Status, winners: pd.DataFrame) -> None:
+def _check_every_record_accounted_for(log: ExclusionStatus, winners: pd.DataFrame) -> None:
     unaccounted = log.alive.copy()
     unaccounted[winners["row"].to_numpy()] = False
     unaccounted[winners["b_row"].to_numpy()] = False
@@ -644,7 +646,7 @@ def _check_every_record_accounted_for(log: _Status, winners: pd.DataFrame) -> No
 # Low-level helpers: the coded exclusion status, Arrow lookups, numpy joins and sorts.
 
 
-class _Status:
+class ExclusionStatus:
     """Exclusion step and reason per questionnaire row; a row is excluded once, first step.
 
     Steps and reasons are kept as integer codes into lists of their texts, so that millions
