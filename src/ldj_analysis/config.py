@@ -105,7 +105,11 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any] | None = None
         for error in errors:
             key = _key_path(error)
             if error.validator == "additionalProperties":
-                lines.append(f"config key '{key}': unknown key (misspelt?)")
+                removed = error.schema.get("removedProperties", {})
+                for extra in (k for k in error.instance if k not in error.schema["properties"]):
+                    where = ".".join([*map(str, error.absolute_path), extra])
+                    why = removed.get(extra, "unknown key (misspelt?)")
+                    lines.append(f"config key '{where}': {why}")
             else:
                 lines.append(f"config key '{key}': {error.message}")
         raise ConfigError("Invalid configuration:\n  " + "\n  ".join(lines))

@@ -24,9 +24,11 @@ first of these steps (``step`` in the log) that it fails:
    overlap, an end list counts for the earliest moment only.
 7. ``team_instrument``: an end list of an instrument its team does not use that moment.
 8. ``duplicate``: several end lists of one informant and instrument in one treatment (one
-   occasion): ``pairing.duplicate_lists`` keeps the latest (default) or the earliest.
-   Several start lists that fit one end list: the same rule picks one; the start lists
-   not picked are logged under this step too.
+   occasion): ``pairing.duplicate_end_lists`` keeps the latest (default: the measurement
+   closest to the end of care) or the earliest. Several start lists that fit one end list:
+   ``pairing.duplicate_start_lists`` keeps the earliest (default: the measurement closest
+   to the start of care) or the latest; the start lists not picked are logged under this
+   step too.
 9. ``no_start``: an end list without a start list of the same client, instrument and
    informant filled strictly before it (a start list on or after the end date is not a
    pair). With ``pairing.same_treatment`` (default), a start list that belongs to another
@@ -40,14 +42,18 @@ first of these steps (``step`` in the log) that it fails:
     stiefmoeder). ``pairing.priority_scope: pair`` (default): the first group with a
     complete pair wins (a mother with only an end list does not block a father's pair);
     ``post``: the first group with any end list wins, and if its informants have no pair,
-    the client-instrument-period gives no pair. Remaining ties: the latest (or earliest,
-    per ``duplicate_lists``) end list, then the record id. Both lists of a pair not
-    selected are logged here.
+    the client-instrument-period gives no pair. Remaining ties: the end list that
+    ``duplicate_end_lists`` prefers (latest by default), then export order. Both lists of
+    a pair not selected are logged here.
 11. ``unused_start``: start lists that fit no selected end list.
 
 Each end list is used at most once overall (it has one treatment, hence one team, and one
 period), and so is each start list. Norm-group exclusions (step ``norm``) happen later, in
 :mod:`ldj_analysis.derive`.
+
+:func:`select_pairs` is the recipe: one function per step above, on the export coded as
+integers once (:class:`CodedExport`). ``tests/study/pairing_oracle.py`` states the same
+rules in plain pandas; property tests compare the two.
 """
 
 from __future__ import annotations
@@ -81,6 +87,15 @@ STEPS: dict[str, str] = {
     "norm": "list of a pair without a norm group",
 }
 
+#: The instruments pairing uses (name -> domain) unless ``select_pairs`` is given others.
+#: They enter pairing in one place: :func:`code_export` keeps them as
+#: ``CodedExport.instruments`` (a list's instrument code is its position there, -1 for an
+#: instrument outside the study: step ``instrument``) and ``CodedExport.domains``; every
+#: later step reads them from there.
+STUDY_INSTRUMENTS: Mapping[str, str] = INSTRUMENTS
+#: Informant codes: position in the contract's informant list (-1 unknown).
+INFORMANT_CODES = pd.Index(list(INFORMANTS))
+
 PAIR_COLUMNS = [
     "client_id",
     "team_id",
@@ -109,7 +124,533 @@ class PairingResult:
     n_records: int
 
 
-class _Status:
+@dataclass(frozen=True)
+class CodedExport:
+    """The questionnaires, treatments and teams as integer codes (-1: unknown or missing).
+
+    Per questionnaire row: ``client`` (position in ``client_ids``), ``named_treatment``
+    (row of ``treatments`` its ``treatment_id`` names), ``instrument`` (position in
+    ``instruments``), ``informant`` (in :data:`INFORMANT_CODES`), ``date``, and
+    whether it is a start or an end list. Per treatment row: its client, team (position in
+    ``team_ids``), start and end. Per team: its institution (position in
+    ``institution_ids``). ``instruments``: the instruments of the study, ``domains``: the
+    domain of each. Narrow integer types: 10 M rows of int64 cost 80 MB a column."""
+
+    questionnaires: pd.DataFrame
+    client: np.ndarray
+    named_treatment: np.ndarray
+    instrument: np.ndarray
+    informant: np.ndarray
+    date: np.ndarray
+    is_start: np.ndarray
+    is_end: np.ndarray
+    client_ids: pd.Series
+    treatments: pd.DataFrame
+    treatment_client: np.ndarray
+    treatment_team: np.ndarray
+    treatment_start: np.ndarray
+    treatment_end: np.ndarray
+    team_ids: pd.Index
+    instruments: pd.Index
+    domains: Mapping[str, str]
+    team_institution: np.ndarray
+    institution_ids: pd.Index
+    has_row_refs: bool
+
+    @property
+    def n(self) -> int:
+        return len(self.client)
+
+    def text(self, column: str, rows: np.ndarray) -> pd.Series:
+        """A questionnaire column at the given rows as text ('?' for missing), for reasons."""
+        return take_text(self.questionnaires[column], rows).fillna("?")
+
+
+def select_pairs(
+    questionnaires: pd.DataFrame,
+    treatments: pd.DataFrame,
+    teams: pd.DataFrame,
+    team_periods: pd.DataFrame,
+    cfg: dict[str, Any],
+    clients: pd.DataFrame | None = None,
+    instruments: Mapping[str, str] = STUDY_INSTRUMENTS,
+) -> PairingResult:
+    """Select one pre/post pair per client-instrument-team-period (see module docstring).
+
+    ``team_periods`` needs ``team_id, moment, period_start, period_end, condition,
+    instrument_opgroei, instrument_opvoed``; ``cfg`` is the config's ``pairing`` section.
+    With the row references of a validated working copy (then ``clients`` is needed) the
+    pairs carry them for :func:`add_covariates`. ``instruments``: name -> domain of the
+    instruments used (others are excluded at step ``instrument``).
+    """
+    coded = code_export(questionnaires, treatments, teams, clients, instruments)
+    log = ExclusionStatus(coded.n)
+    drop_unusable_lists(coded, log)  # steps 1-3
+    treatment = find_treatments(coded, cfg["end_list_grace_days"], log)  # step 4
+    group, position = informant_ranks(coded, treatment, cfg, log)  # step 5
+    ends = end_lists_in_periods(coded, treatment, group, position, team_periods, log)  # 6-7
+    del group, position
+    usable_posts = usable_end_lists(coded, ends)
+    ends = drop_duplicate_end_lists(ends, cfg["duplicate_end_lists"], log)  # step 8
+    ends, fitting = match_start_lists(ends, coded, treatment, cfg, log)  # steps 8-9
+    winners = apply_informant_priority(ends, cfg, log)  # step 10
+    drop_unused_start_lists(coded, winners, fitting, cfg["duplicate_start_lists"], log)  # 8, 11
+    pairs = pair_table(coded, winners, team_periods)
+    _check_every_record_accounted_for(log, winners)
+    exclusions = log.exclusions(coded.questionnaires["record_id"])
+    return PairingResult(pairs, usable_posts, exclusions, coded.n)
+
+
+def instrument_codes(values: pd.Series, instruments: pd.Index) -> np.ndarray:
+    """Code of each instrument name: its position in ``instruments`` (-1: not in the study)."""
+    return index_in(values, instruments)
+
+
+def code_export(
+    questionnaires: pd.DataFrame,
+    treatments: pd.DataFrame,
+    teams: pd.DataFrame,
+    clients: pd.DataFrame | None,
+    instruments: Mapping[str, str] = STUDY_INSTRUMENTS,
+) -> CodedExport:
+    """Code the export once: from the row references validation left in the working copy
+    (:data:`ROW_REFS`; treatment ids distinct, every list's client known), else by hashing
+    ids here (a repeated ``treatment_id`` keeps its first row)."""
+    q = questionnaires.reset_index(drop=True)
+    team_table = teams.drop_duplicates("team_id")
+    team_ids = pd.Index(team_table["team_id"])
+    study_instruments = pd.Index(list(instruments))
+    refs = _row_refs(q, treatments, clients)
+    if refs is not None:
+        client, named, tr_client = refs
+        client_ids = clients["client_id"]
+        table = treatments.reset_index(drop=True)
+        instrument = instrument_codes(q["instrument"], study_instruments)
+        informant = index_in(q["informant"], INFORMANT_CODES)
+    else:
+        table = (
+            treatments
+            if _no_duplicates(treatments["treatment_id"])
+            else treatments.drop_duplicates("treatment_id")
+        ).reset_index(drop=True)
+        # The large hash lookups run side by side (Arrow releases the GIL).
+        with ThreadPoolExecutor(2) as pool:
+            clients_coded = pool.submit(_factorize_text, q["client_id"])
+            instrument = instrument_codes(q["instrument"], study_instruments)
+            informant = index_in(q["informant"], INFORMANT_CODES)
+            named = index_in(q["treatment_id"], table["treatment_id"])
+            client, client_ids = clients_coded.result()
+        tr_client = index_in(table["client_id"], client_ids)
+    institution, institution_ids = pd.factorize(team_table["institution_id"])
+    occasion = q["occasion"]
+    return CodedExport(
+        questionnaires=q,
+        client=client.astype(np.int32, copy=False),
+        named_treatment=named.astype(np.int32, copy=False),
+        instrument=instrument.astype(np.int8),
+        informant=informant.astype(np.int8),
+        date=q["filled_on"].to_numpy("datetime64[ns]"),
+        is_start=(occasion == "begin").to_numpy(bool),
+        is_end=(occasion == "eind").to_numpy(bool),
+        client_ids=client_ids,
+        treatments=table,
+        treatment_client=tr_client,
+        treatment_team=index_in(table["team_id"], team_ids).astype(np.int32),
+        treatment_start=table["start_date"].to_numpy("datetime64[ns]"),
+        treatment_end=table["end_date"].to_numpy("datetime64[ns]"),
+        team_ids=team_ids,
+        instruments=study_instruments,
+        domains=dict(instruments),
+        team_institution=institution.astype(np.int32),
+        institution_ids=pd.Index(institution_ids),
+        has_row_refs=refs is not None,
+    )
+
+
+def drop_unusable_lists(coded: CodedExport, log: ExclusionStatus) -> None:
+    """Steps 1-3: interim lists, instruments outside the study, lists without raw total."""
+    q = coded.questionnaires
+    interim = ~(coded.is_end | coded.is_start) & (q["occasion"] == "tussen").to_numpy(bool)
+    log.drop_mask(interim, "interim", "interim list (tussen)")
+    bad = np.flatnonzero(log.alive & (coded.instrument < 0))
+    reason = "instrument " + coded.text("instrument", bad) + " is not used in the study"
+    log.drop_rows(bad, "instrument", reason.to_numpy(object))
+    log.drop_mask(
+        q["raw_total"].isna().to_numpy(), "raw_total", "raw total missing: list incomplete"
+    )
+
+
+def find_treatments(coded: CodedExport, grace_days: int, log: ExclusionStatus) -> np.ndarray:
+    """Step 4: the treatment of every list (row of ``coded.treatments``, -1 none): the one
+    it names, else the client's treatment covering its date (end lists: up to
+    ``grace_days`` after the treatment's end). End lists without one are dropped."""
+    treatment = coded.named_treatment.copy()
+    need = np.flatnonzero(log.alive & (treatment < 0))
+    end_need = coded.is_end[need]
+    rank = _rank_of(coded.treatments["treatment_id"])
+    grace = np.timedelta64(int(grace_days), "D")
+    for rows, until in (
+        (need[end_need], coded.treatment_end + grace),
+        (need[~end_need], coded.treatment_end),
+    ):
+        treatment[rows] = resolve_treatments(
+            rows,
+            coded.client,
+            coded.date,
+            coded.treatment_client,
+            coded.treatment_start,
+            until,
+            rank,
+        )
+    log.drop_mask(
+        coded.is_end & (treatment < 0),
+        "treatment",
+        "no treatment_id and no treatment of this client covers the end list's date",
+    )
+    return treatment
+
+
+def _team_of(coded: CodedExport, treatment: np.ndarray) -> np.ndarray:
+    """Team code of each list through its treatment (-1 none)."""
+    return np.where(treatment >= 0, coded.treatment_team[treatment], -1)
+
+
+def informant_ranks(
+    coded: CodedExport, treatment: np.ndarray, cfg: dict[str, Any], log: ExclusionStatus
+) -> tuple[np.ndarray, np.ndarray]:
+    """Step 5: each list's informant group (0: first) and position in the group, by the
+    priority of its team's institution (-1: not in it); lists of other informants are
+    dropped. A list without a team is checked against every institution's groups."""
+    team = _team_of(coded, treatment)
+    inst = np.where(team >= 0, coded.team_institution[team], -1)
+    del team
+    groups, position = priority_tables(coded.institution_ids, cfg)
+    n_inst = len(groups)
+    in_any = (groups[:-1] >= 0).any(axis=0)
+    inf = coded.informant
+    known = np.where(inf >= 0, inf, 0)
+    group_rank = np.where(inf >= 0, groups[inst, known], -1)
+    pos = np.where(inf >= 0, position[inst, known], -1)
+    allowed = np.where(inst >= 0, group_rank >= 0, (inf >= 0) & in_any[known])
+    bad = np.flatnonzero(log.alive & ~allowed)
+    if (inf[bad] >= 0).all():  # known codes: one reason text per informant and institution
+
+        def reason(key: int) -> str:
+            where = (
+                f" of institution {coded.institution_ids[key % n_inst - 1]}" if key % n_inst else ""
+            )
+            return f"informant {INFORMANTS[key // n_inst]} is not in the informant priority{where}"
+
+        log.drop_keyed(bad, "informant", inf[bad].astype(np.int64) * n_inst + inst[bad] + 1, reason)
+    else:
+        inst_name = np.asarray([*coded.institution_ids, ""], dtype=object)[inst[bad]]
+        institution = " of institution " + pd.Series(inst_name, dtype="str")
+        text = (
+            "informant "
+            + coded.text("informant", bad)
+            + " is not in the informant priority"
+            + np.where(inst[bad] >= 0, institution, "")
+        )
+        log.drop_rows(bad, "informant", text.to_numpy(object))
+    return group_rank, pos
+
+
+def priority_tables(
+    institution_ids: pd.Index, cfg: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Informant group and position in the group per institution (rows) and informant code
+    (columns), -1 where not in the priority; a last row of -1 stands for 'no team'. An
+    informant named twice keeps its first place."""
+    groups = np.full((len(institution_ids) + 1, len(INFORMANT_CODES)), -1, np.int8)
+    position = np.full_like(groups, -1)
+    overrides = cfg.get("institution_informants") or {}
+    for i, name in enumerate(institution_ids):
+        for g, group in enumerate(overrides.get(str(name), cfg["informant_priority"])):
+            for p, informant in enumerate(group):
+                k = INFORMANT_CODES.get_loc(informant) if informant in INFORMANT_CODES else -1
+                if k >= 0 and groups[i, k] < 0:
+                    groups[i, k], position[i, k] = g, p
+    return groups, position
+
+
+def team_period_codes(team_periods: pd.DataFrame, coded: CodedExport) -> pd.DataFrame:
+    """The team-periods as codes: team, moment, bounds, row (``tp``) and the codes of the
+    opgroei and opvoed instruments (``opg``, ``opv``)."""
+    return pd.DataFrame(
+        {
+            "team": coded.team_ids.get_indexer(team_periods["team_id"]),
+            "moment": team_periods["moment"].to_numpy(dtype="int64"),
+            "period_start": team_periods["period_start"].to_numpy("datetime64[ns]"),
+            "period_end": team_periods["period_end"].to_numpy("datetime64[ns]"),
+            "tp": np.arange(len(team_periods)),
+            "opg": instrument_codes(team_periods["instrument_opgroei"], coded.instruments),
+            "opv": instrument_codes(team_periods["instrument_opvoed"], coded.instruments),
+        }
+    )
+
+
+def end_lists_in_periods(
+    coded: CodedExport,
+    treatment: np.ndarray,
+    group: np.ndarray,
+    position: np.ndarray,
+    team_periods: pd.DataFrame,
+    log: ExclusionStatus,
+) -> pd.DataFrame:
+    """Steps 6-7: the end lists still in use, each with its team-period (``moment``, ``tp``)
+    and informant rank; lists outside every period of their team, or of an instrument their
+    team does not use that moment, are dropped. One row per end list (``row``)."""
+    rows = np.flatnonzero(log.alive & coded.is_end)
+    ends = pd.DataFrame(
+        {
+            "row": rows,
+            "team": _team_of(coded, treatment[rows]),
+            "client": coded.client[rows],
+            "instr": coded.instrument[rows],
+            "inf": coded.informant[rows],
+            "date": coded.date[rows],
+            "tr": treatment[rows],
+            "group_rank": group[rows],
+            "pos": position[rows],
+        }
+    )
+    periods = team_period_codes(team_periods, coded)
+    where = period_rows(ends["team"].to_numpy(), ends["date"].to_numpy("datetime64[ns]"), periods)
+    outside = where < 0
+    found = np.maximum(where, 0)
+    ends = ends.assign(**{c: periods[c].to_numpy()[found] for c in ("moment", "tp", "opg", "opv")})
+    team_names = coded.team_ids.to_numpy(dtype=object)
+    bad_team = pd.Series(team_names[ends["team"].to_numpy()[outside]], dtype="str")
+    log.drop_rows(
+        ends["row"].to_numpy()[outside],
+        "period",
+        ("end list outside every period of team " + bad_team).to_numpy(object),
+    )
+    ends = ends[~outside]
+    uses = ((ends["instr"] == ends["opg"]) | (ends["instr"] == ends["opv"])).to_numpy(bool)
+    bad = ends[~uses]
+    n_moment = int(bad["moment"].max()) + 1 if len(bad) else 1
+    n_instr = len(coded.instruments)
+
+    def reason(key: int) -> str:
+        team_instr, moment = divmod(key, n_moment)
+        t, i = divmod(team_instr, n_instr)
+        return f"team {team_names[t]} does not use {coded.instruments[i]} at moment {moment}"
+
+    key = (bad["team"].to_numpy(np.int64) * n_instr + bad["instr"].to_numpy()) * n_moment
+    log.drop_keyed(bad["row"].to_numpy(), "team_instrument", key + bad["moment"].to_numpy(), reason)
+    return ends[uses]
+
+
+def usable_end_lists(coded: CodedExport, ends: pd.DataFrame) -> pd.DataFrame:
+    """Team, moment and client (code) of every usable end list (for the response rate)."""
+    team_names = coded.team_ids.to_numpy(dtype=object)
+    return pd.DataFrame(
+        {
+            "team_id": pd.Series(team_names[ends["team"].to_numpy()], dtype="str"),
+            "moment": ends["moment"].to_numpy(),
+            "client_id": ends["client"].to_numpy(),
+        }
+    )
+
+
+def drop_duplicate_end_lists(ends: pd.DataFrame, rule: str, log: ExclusionStatus) -> pd.DataFrame:
+    """Step 8 for end lists: of several end lists of one informant and instrument in one
+    treatment, keep the ``rule`` one (``latest`` or ``earliest``; ties: export order)."""
+    e_date = _date_key(ends["date"].to_numpy(), descending=rule == "latest")
+    columns = ("client", "tr", "instr", "inf")
+    order = np.lexsort(
+        (ends["row"].to_numpy(), e_date, *(ends[c].to_numpy() for c in columns[::-1]))
+    )
+    ends = ends.iloc[order]
+    dup = ~_run_starts(*(ends[c].to_numpy() for c in columns))
+    log.drop_rows(
+        ends["row"].to_numpy()[dup],
+        "duplicate",
+        f"another end list of this informant and instrument in the treatment was kept ({rule})",
+    )
+    return ends[~dup]
+
+
+def match_start_lists(
+    ends: pd.DataFrame,
+    coded: CodedExport,
+    treatment: np.ndarray,
+    cfg: dict[str, Any],
+    log: ExclusionStatus,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Step 9: the start list of each end list (``b_row``, -1 none; ``has_pair``) and the
+    rows of every start list that fits some end list. A start list fits when it is of the
+    same client, instrument and informant, filled strictly before the end list and (with
+    ``same_treatment``) of the same treatment or none. Of several, the
+    ``duplicate_start_lists`` one (then the export order); a start list chosen by several
+    end lists goes to the earliest (then the first row), the others get none. End lists
+    without a start list are dropped here; start lists are logged later."""
+    b_rows = np.flatnonzero(log.alive & coded.is_start)
+    e_row, e_date = ends["row"].to_numpy(), ends["date"].to_numpy("datetime64[ns]")
+    n = len(coded.instruments), len(INFORMANT_CODES)
+    e_i, b_i = _join(
+        _combined(ends["client"].to_numpy(), ends["instr"].to_numpy(), ends["inf"].to_numpy(), *n),
+        _combined(coded.client[b_rows], coded.instrument[b_rows], coded.informant[b_rows], *n),
+    )
+    m_row, m_date, m_b = e_row[e_i], e_date[e_i], b_rows[b_i]
+    fits = coded.date[m_b] < m_date
+    if cfg["same_treatment"]:
+        m_tr = ends["tr"].to_numpy()[e_i]
+        fits &= (treatment[m_b] < 0) | (treatment[m_b] == m_tr)
+    m_row, m_date, m_b = m_row[fits], m_date[fits], m_b[fits]
+    had_fitting = np.zeros(coded.n, bool)
+    had_fitting[m_row] = True
+    latest = cfg["duplicate_start_lists"] == "latest"
+    order = np.lexsort((m_b, _date_key(coded.date[m_b], descending=latest), m_row))
+    first = order[_run_starts(m_row[order])]  # each end list's preferred start list
+    order = first[np.lexsort((m_row[first], _date_key(m_date[first]), m_b[first]))]
+    chosen = order[_run_starts(m_b[order])]  # each start list to its earliest end list
+    b_of = np.full(coded.n, -1, np.int64)
+    b_of[m_row[chosen]] = m_b[chosen]
+    ends = ends.assign(b_row=b_of[e_row], has_pair=b_of[e_row] >= 0)
+    no_start = np.sort(e_row[b_of[e_row] < 0])
+    log.drop_rows(
+        no_start,
+        "no_start",
+        np.where(
+            had_fitting[no_start],
+            "its start list was already paired with an earlier end list",
+            "no start list of the same client, instrument and informant before it"
+            + (" in the same treatment" if cfg["same_treatment"] else ""),
+        ),
+    )
+    return ends, np.unique(m_b)
+
+
+def apply_informant_priority(
+    ends: pd.DataFrame, cfg: dict[str, Any], log: ExclusionStatus
+) -> pd.DataFrame:
+    """Step 10: one pair per client-instrument-team-period. End lists are ranked by informant
+    group, position in the group, ``duplicate_end_lists`` date, export order; the first with
+    a pair wins (``priority_scope: post``: only within the first group with an end list).
+    Both lists of the other pairs are dropped. Returns the winning end lists."""
+    latest = cfg["duplicate_end_lists"] == "latest"
+    e = {c: ends[c].to_numpy() for c in ("row", "client", "instr", "team", "moment")}
+    order = np.lexsort(
+        (
+            e["row"],
+            _date_key(ends["date"].to_numpy("datetime64[ns]"), descending=latest),
+            ends["pos"].to_numpy(),
+            ends["group_rank"].to_numpy(),
+            e["moment"],
+            e["team"],
+            e["instr"],
+            e["client"],
+        )
+    )
+    ends = ends.iloc[order]
+    cell_start = _run_starts(*(e[c][order] for c in ("client", "instr", "team", "moment")))
+    cell = np.cumsum(cell_start) - 1
+    eligible = ends["has_pair"].to_numpy()
+    if cfg["priority_scope"] == "post":
+        group_rank = ends["group_rank"].to_numpy()
+        top = np.minimum.reduceat(group_rank, np.flatnonzero(cell_start))[cell]
+        eligible = eligible & (group_rank == top)
+    candidates = np.flatnonzero(eligible)
+    win_pos = candidates[_run_starts(cell[candidates])]  # first eligible row per cell
+    is_winner = np.zeros(len(ends), bool)
+    is_winner[win_pos] = True
+    win_inf = np.full(int(cell[-1]) + 1 if len(cell) else 0, -1, np.int64)
+    win_inf[cell[win_pos]] = ends["inf"].to_numpy()[win_pos]
+    lose = ends["has_pair"].to_numpy() & ~is_winner
+    loser_win = win_inf[cell[lose]]
+    names = INFORMANT_CODES.to_numpy(dtype=object)[np.maximum(loser_win, 0)]
+    reason = np.where(
+        loser_win < 0,
+        "pair not selected: a higher-priority informant has an end list without a start list"
+        " (priority_scope post)",
+        (
+            "pair not selected: the pair of informant "
+            + pd.Series(names, dtype="str")
+            + " was chosen for this client, instrument and period"
+        ).to_numpy(object),
+    )
+    log.drop_rows(ends["row"].to_numpy()[lose], "priority", reason)
+    log.drop_rows(ends["b_row"].to_numpy()[lose], "priority", reason)
+    return ends.iloc[win_pos]
+
+
+def drop_unused_start_lists(
+    coded: CodedExport, winners: pd.DataFrame, fitting: np.ndarray, rule: str, log: ExclusionStatus
+) -> None:
+    """Steps 8 and 11 for start lists: a start list that fitted an end list but was not
+    chosen is a duplicate (``duplicate_start_lists`` preferred another); one that fitted
+    none is unused."""
+    alive = np.flatnonzero(log.alive & coded.is_start)
+    fitted, used = np.zeros(coded.n, bool), np.zeros(coded.n, bool)
+    fitted[fitting], used[winners["b_row"].to_numpy()] = True, True
+    duplicate = fitted[alive] & ~used[alive]
+    log.drop_rows(
+        alive[duplicate],
+        "duplicate",
+        f"another start list of this informant fitted the end list better ({rule})",
+    )
+    log.drop_rows(
+        alive[~used[alive] & ~duplicate],
+        "unused_start",
+        "no selected end list of the same client, instrument and informant after it",
+    )
+
+
+def pair_table(
+    coded: CodedExport, winners: pd.DataFrame, team_periods: pd.DataFrame
+) -> pd.DataFrame:
+    """The selected pairs in :data:`PAIR_COLUMNS` (plus the row references of a working
+    copy), sorted by team, moment, client and domain."""
+    post, pre = winners["row"].to_numpy(), winners["b_row"].to_numpy()
+    tp_rows = team_periods.iloc[winners["tp"].to_numpy()]
+    q = coded.questionnaires
+    record, raw = q["record_id"], q["raw_total"].to_numpy("float64")
+    pairs = pd.DataFrame(
+        {
+            "client_id": take_text(coded.client_ids, winners["client"].to_numpy()),
+            "team_id": tp_rows["team_id"].to_numpy(),
+            "moment": tp_rows["moment"].to_numpy(),
+            "condition": tp_rows["condition"].to_numpy(),
+            "instrument": coded.instruments.to_numpy(dtype=object)[winners["instr"].to_numpy()],
+            "informant": INFORMANT_CODES.to_numpy(dtype=object)[winners["inf"].to_numpy()],
+            "treatment_id": take_text(coded.treatments["treatment_id"], winners["tr"].to_numpy()),
+            "pre_record": take_text(record, pre),
+            "post_record": take_text(record, post),
+            "pre_date": coded.date[pre],
+            "post_date": coded.date[post],
+            "pre_raw": raw[pre],
+            "post_raw": raw[post],
+        }
+    )
+    if coded.has_row_refs:
+        pairs["_client_row"] = winners["client"].to_numpy()
+        pairs["_treatment_row"] = winners["tr"].to_numpy()
+    for column in ("_age_days", "_age_years"):  # ages from a database (ldj_analysis.extract)
+        if column in q.columns:
+            ages = q[column].to_numpy("float64", na_value=np.nan)
+            pairs[f"pre{column}"], pairs[f"post{column}"] = ages[pre], ages[post]
+    pairs.insert(4, "domain", pairs["instrument"].map(coded.domains))
+    text = ["client_id", "team_id", "condition", "domain", "instrument", "informant"]
+    text += ["treatment_id", "pre_record", "post_record"]
+    pairs = pairs.astype(dict.fromkeys(text, "str")).astype({"moment": "Int64"})
+    return pairs.sort_values(["team_id", "moment", "client_id", "domain"]).reset_index(drop=True)
+
+
+def _check_every_record_accounted_for(log: ExclusionStatus, winners: pd.DataFrame) -> None:
+    unaccounted = log.alive.copy()
+    unaccounted[winners["row"].to_numpy()] = False
+    unaccounted[winners["b_row"].to_numpy()] = False
+    leftover = np.flatnonzero(unaccounted)
+    if len(leftover):
+        raise AssertionError(f"{len(leftover)} questionnaire records neither paired nor excluded")
+
+
+# Low-level helpers: the coded exclusion status, Arrow lookups, numpy joins and sorts.
+
+
+class ExclusionStatus:
     """Exclusion step and reason per questionnaire row; a row is excluded once, first step.
 
     Steps and reasons are kept as integer codes into lists of their texts, so that millions
@@ -260,9 +801,11 @@ def _run_starts(*columns: np.ndarray) -> np.ndarray:
     return start
 
 
-def _combined(client: np.ndarray, instr: np.ndarray, inf: np.ndarray, n_inf: int) -> np.ndarray:
+def _combined(
+    client: np.ndarray, instr: np.ndarray, inf: np.ndarray, n_instr: int, n_inf: int
+) -> np.ndarray:
     """One integer per client-instrument-informant (codes; client may be -1 for missing)."""
-    return (client.astype(np.int64) * 128 + instr) * n_inf + inf  # instr: an int8 code
+    return (client.astype(np.int64) * n_instr + instr) * n_inf + inf
 
 
 def _join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -338,379 +881,6 @@ def _row_refs(
         questionnaires[q_treatment].to_numpy(np.int32),
         treatments[tr_client].to_numpy(np.int32),
     )
-
-
-def select_pairs(
-    questionnaires: pd.DataFrame,
-    treatments: pd.DataFrame,
-    teams: pd.DataFrame,
-    team_periods: pd.DataFrame,
-    cfg: dict[str, Any],
-    clients: pd.DataFrame | None = None,
-    instruments: Mapping[str, str] | None = None,
-) -> PairingResult:
-    """Select one pre/post pair per client-instrument-team-period (see module docstring).
-
-    ``team_periods`` needs ``team_id, moment, period_start, period_end, condition,
-    instrument_opgroei, instrument_opvoed``; ``cfg`` is the config's ``pairing`` section.
-    Works on integer codes of clients, teams, treatments, instruments and informants: the
-    row references of a validated working copy when present (then ``clients`` is needed;
-    the pairs then carry them for :func:`add_covariates`), else codes found here.
-    ``instruments``: instrument code -> domain (``selection.instruments``; default: the
-    contract's :data:`ldj_analysis.codes.INSTRUMENTS`).
-    """
-    instruments = dict(INSTRUMENTS if instruments is None else instruments)
-    q = questionnaires.reset_index(drop=True)
-    n = len(q)
-    st = _Status(n)
-    latest = cfg["duplicate_lists"] == "latest"
-    which = "latest" if latest else "earliest"
-
-    def text(column: str, rows: np.ndarray) -> pd.Series:
-        return take_text(q[column], rows).fillna("?")
-
-    # Codes.
-    instr_cat = pd.Index(list(instruments))
-    inf_cat = pd.Index(list(INFORMANTS))
-    team_cat = pd.Index(teams["team_id"].drop_duplicates())
-    refs = _row_refs(q, treatments, clients)
-    if refs is not None:  # validated: treatment ids are distinct, every list's client known
-        client, tr, tr_client = refs
-        client_uniques = clients["client_id"]
-        tr_table = treatments.reset_index(drop=True)
-        instr = index_in(q["instrument"], instr_cat)
-        inf = index_in(q["informant"], inf_cat)
-    else:
-        tr_table = (
-            treatments
-            if _no_duplicates(treatments["treatment_id"])
-            else treatments.drop_duplicates("treatment_id")
-        ).reset_index(drop=True)
-        # The large hash lookups run side by side (Arrow releases the GIL).
-        with ThreadPoolExecutor(2) as pool:
-            clients_coded = pool.submit(_factorize_text, q["client_id"])
-            instr = index_in(q["instrument"], instr_cat)
-            inf = index_in(q["informant"], inf_cat)
-            tr = index_in(q["treatment_id"], tr_table["treatment_id"])
-            client, client_uniques = clients_coded.result()
-        tr_client = index_in(tr_table["client_id"], client_uniques)
-    tr_team = index_in(tr_table["team_id"], team_cat)
-    tr_start = tr_table["start_date"].to_numpy("datetime64[ns]")
-    tr_end = tr_table["end_date"].to_numpy("datetime64[ns]")
-    # Narrow codes (10 M rows of int64 cost 80 MB each); ``tr`` is filled in below: a copy.
-    client, tr = client.astype(np.int32, copy=False), tr.astype(np.int32)
-    instr, inf = instr.astype(np.int8), inf.astype(np.int8)
-    tr_team = tr_team.astype(np.int32)
-    date = q["filled_on"].to_numpy("datetime64[ns]")
-    occasion = q["occasion"]
-    is_end = (occasion == "eind").to_numpy(bool)
-    is_begin = (occasion == "begin").to_numpy(bool)
-
-    st.drop_mask(
-        ~(is_end | is_begin) & (occasion == "tussen").to_numpy(bool),
-        "interim",
-        "interim list (tussen)",
-    )
-    bad = np.flatnonzero(st.alive & (instr < 0))
-    st.drop_rows(
-        bad,
-        "instrument",
-        ("instrument " + text("instrument", bad) + " is not used in the study").to_numpy(object),
-    )
-    st.drop_mask(
-        q["raw_total"].isna().to_numpy(), "raw_total", "raw total missing: list incomplete"
-    )
-
-    # Treatment, team and institution of each list.
-    need = np.flatnonzero(st.alive & (tr < 0))
-    tr_rank = _rank_of(tr_table["treatment_id"])
-    grace = np.timedelta64(int(cfg.get("end_list_grace_days", 0)), "D")
-    for rows, until in ((need[is_end[need]], tr_end + grace), (need[~is_end[need]], tr_end)):
-        tr[rows] = resolve_treatments(rows, client, date, tr_client, tr_start, until, tr_rank)
-    team = np.where(tr >= 0, tr_team[tr], -1)
-    inst_codes, inst_uniques = pd.factorize(teams.drop_duplicates("team_id")["institution_id"])
-    inst = np.where(team >= 0, inst_codes.astype(np.int32)[team], -1)
-    st.drop_mask(
-        is_end & (tr < 0),
-        "treatment",
-        "no treatment_id and no treatment of this client covers the end list's date",
-    )
-
-    # Informant priority: group rank and position per institution and informant.
-    groups = np.full((len(inst_uniques) + 1, len(inf_cat)), -1, np.int8)  # last row: no team
-    position = np.full_like(groups, -1)
-    overrides = cfg.get("institution_informants") or {}
-    inf_pos = {name: k for k, name in enumerate(INFORMANTS)}
-    for i, name in enumerate([*inst_uniques, None]):
-        spec = overrides.get(str(name), cfg["informant_priority"]) if name is not None else []
-        for g, group in enumerate(spec):
-            for p, informant in enumerate(group):
-                k = inf_pos.get(informant, -1)
-                if k >= 0 and groups[i, k] < 0:
-                    groups[i, k], position[i, k] = g, p
-    in_any = (groups[:-1] >= 0).any(axis=0)
-    safe_inf = np.where(inf >= 0, inf, 0)
-    group_rank = np.where(inf >= 0, groups[inst, safe_inf], -1)  # inst -1 -> the 'no team' row
-    pos = np.where(inf >= 0, position[inst, safe_inf], -1)
-    allowed = np.where(inst >= 0, group_rank >= 0, (inf >= 0) & in_any[safe_inf])
-    bad = np.flatnonzero(st.alive & ~allowed)
-    n_inst = len(inst_uniques) + 1
-    if (inf[bad] >= 0).all():  # known codes: one reason text per informant and institution
-
-        def informant_reason(key: int) -> str:
-            where = f" of institution {inst_uniques[key % n_inst - 1]}" if key % n_inst else ""
-            return f"informant {INFORMANTS[key // n_inst]} is not in the informant priority{where}"
-
-        st.drop_keyed(
-            bad, "informant", inf[bad].astype(np.int64) * n_inst + inst[bad] + 1, informant_reason
-        )
-    else:
-        inst_name = np.asarray([*inst_uniques, ""], dtype=object)[inst[bad]]
-        institution = " of institution " + pd.Series(inst_name, dtype="str")
-        st.drop_rows(
-            bad,
-            "informant",
-            (
-                "informant "
-                + text("informant", bad)
-                + " is not in the informant priority"
-                + np.where(inst[bad] >= 0, institution, "")
-            ).to_numpy(object),
-        )
-
-    # End lists: period of their team.
-    e_rows = np.flatnonzero(st.alive & is_end)
-    E = pd.DataFrame(
-        {
-            "row": e_rows,
-            "team": team[e_rows],
-            "client": client[e_rows],
-            "instr": instr[e_rows],
-            "inf": inf[e_rows],
-            "date": date[e_rows],
-            "tr": tr[e_rows],
-            "group_rank": group_rank[e_rows],
-            "pos": pos[e_rows],
-        }
-    )
-    del team, group_rank, pos, allowed, safe_inf  # free 10 M-row arrays before the joins
-    periods = pd.DataFrame(
-        {
-            "team": team_cat.get_indexer(team_periods["team_id"]),
-            "moment": team_periods["moment"].to_numpy(dtype="int64"),
-            "period_start": team_periods["period_start"].to_numpy("datetime64[ns]"),
-            "period_end": team_periods["period_end"].to_numpy("datetime64[ns]"),
-            "tp": np.arange(len(team_periods)),
-            "opg": instr_cat.get_indexer(team_periods["instrument_opgroei"]),
-            "opv": instr_cat.get_indexer(team_periods["instrument_opvoed"]),
-        }
-    )
-    where = period_rows(E["team"].to_numpy(), E["date"].to_numpy("datetime64[ns]"), periods)
-    out_period = where < 0
-    found = np.maximum(where, 0)
-    E = E.assign(**{c: periods[c].to_numpy()[found] for c in ("moment", "tp", "opg", "opv")})
-    bad_team = team_cat.to_numpy(dtype=object)[E["team"].to_numpy()[out_period]]
-    st.drop_rows(
-        E["row"].to_numpy()[out_period],
-        "period",
-        ("end list outside every period of team " + pd.Series(bad_team, dtype="str")).to_numpy(
-            object
-        ),
-    )
-    E = E[~out_period]
-    uses = ((E["instr"] == E["opg"]) | (E["instr"] == E["opv"])).to_numpy(bool)
-    bad = E[~uses]
-    n_moment = int(bad["moment"].max()) + 1 if len(bad) else 1
-    team_names, instr_names = team_cat.to_list(), instr_cat.to_list()
-
-    def team_instrument_reason(key: int) -> str:
-        team_instr, moment = divmod(key, n_moment)
-        t, i = divmod(team_instr, len(instr_names))
-        return f"team {team_names[t]} does not use {instr_names[i]} at moment {moment}"
-
-    st.drop_keyed(
-        bad["row"].to_numpy(),
-        "team_instrument",
-        (bad["team"].to_numpy(np.int64) * len(instr_names) + bad["instr"].to_numpy()) * n_moment
-        + bad["moment"].to_numpy(),
-        team_instrument_reason,
-    )
-    E = E[uses]
-    usable_posts = pd.DataFrame(
-        {
-            "team_id": pd.Series(
-                team_cat.to_numpy(dtype=object)[E["team"].to_numpy()], dtype="str"
-            ),
-            "moment": E["moment"].to_numpy(),
-            "client_id": E["client"].to_numpy(),
-        }
-    )
-
-    # Duplicate end lists of one informant and instrument in one treatment.
-    e = {c: E[c].to_numpy() for c in E.columns}
-    e_date = _date_key(e["date"], descending=latest)
-    E = E.iloc[np.lexsort((e["row"], e_date, e["inf"], e["instr"], e["tr"], e["client"]))]
-    dup = ~_run_starts(*(E[c].to_numpy() for c in ("client", "tr", "instr", "inf")))
-    st.drop_rows(
-        E["row"].to_numpy()[dup],
-        "duplicate",
-        f"another end list of this informant and instrument in the treatment was kept ({which})",
-    )
-    E = E[~dup]
-
-    # Start lists and matching: every start list of the same client, instrument and
-    # informant, joined by binary search on one combined key.
-    b_rows = np.flatnonzero(st.alive & is_begin)
-    e_row, e_date = E["row"].to_numpy(), E["date"].to_numpy("datetime64[ns]")
-    e_i, b_i = _join(
-        _combined(E["client"].to_numpy(), E["instr"].to_numpy(), E["inf"].to_numpy(), len(inf_cat)),
-        _combined(client[b_rows], instr[b_rows], inf[b_rows], len(inf_cat)),
-    )
-    m_row, m_date, m_b = e_row[e_i], e_date[e_i], b_rows[b_i]
-    ok = date[m_b] < m_date
-    if cfg["same_treatment"]:
-        m_tr = E["tr"].to_numpy()[e_i]
-        ok &= (tr[m_b] < 0) | (tr[m_b] == m_tr)
-    m_row, m_date, m_b = m_row[ok], m_date[ok], m_b[ok]
-    candidate_b = np.unique(m_b)
-    order = np.lexsort((m_b, _date_key(date[m_b], descending=latest), m_row))
-    first = order[_run_starts(m_row[order])]  # each end list's best start list
-    # A start list goes to the earliest end list that chose it.
-    order = first[np.lexsort((m_row[first], _date_key(m_date[first]), m_b[first]))]
-    chosen = order[_run_starts(m_b[order])]
-    b_of = np.full(n, -1, np.int64)
-    b_of[m_row[chosen]] = m_b[chosen]
-    has_pair = b_of[e_row] >= 0
-    E = E.assign(b_row=b_of[e_row], has_pair=has_pair)
-
-    # Informant priority per client-instrument-team-period.
-    e = {c: E[c].to_numpy() for c in ("row", "client", "instr", "team", "moment")}
-    order = np.lexsort(
-        (
-            e["row"],
-            _date_key(E["date"].to_numpy("datetime64[ns]"), descending=latest),
-            E["pos"].to_numpy(),
-            E["group_rank"].to_numpy(),
-            e["moment"],
-            e["team"],
-            e["instr"],
-            e["client"],
-        )
-    )
-    E = E.iloc[order]
-    cell_start = _run_starts(*(e[c][order] for c in ("client", "instr", "team", "moment")))
-    cell = np.cumsum(cell_start) - 1
-    eligible = E["has_pair"].to_numpy()
-    if cfg["priority_scope"] == "post":
-        group_rank = E["group_rank"].to_numpy()
-        top = np.minimum.reduceat(group_rank, np.flatnonzero(cell_start))[cell]
-        eligible = eligible & (group_rank == top)
-    candidates = np.flatnonzero(eligible)
-    win_pos = candidates[_run_starts(cell[candidates])]  # first eligible row per cell
-    winners = E.iloc[win_pos]
-    is_winner = np.zeros(len(E), bool)
-    is_winner[win_pos] = True
-    no_start = ~E["has_pair"].to_numpy()
-    ns_rows = E["row"].to_numpy()[no_start]
-    in_join = np.zeros(n, bool)
-    in_join[m_row] = True
-    st.drop_rows(
-        ns_rows,
-        "no_start",
-        np.where(
-            in_join[ns_rows],
-            "its start list was already paired with an earlier end list",
-            "no start list of the same client, instrument and informant before it"
-            + (" in the same treatment" if cfg["same_treatment"] else ""),
-        ),
-    )
-    win_inf = np.full(int(cell[-1]) + 1 if len(cell) else 0, -1, np.int64)
-    win_inf[cell[win_pos]] = E["inf"].to_numpy()[win_pos]
-    lose = ~no_start & ~is_winner
-    loser_win = win_inf[cell[lose]]
-    win_name = pd.Series(inf_cat.to_numpy(dtype=object)[np.maximum(loser_win, 0)], dtype="str")
-    loser_reason = np.where(
-        loser_win < 0,
-        "pair not selected: a higher-priority informant has an end list without a start list"
-        " (priority_scope post)",
-        (
-            "pair not selected: the pair of informant "
-            + win_name
-            + " was chosen for this client, instrument and period"
-        ).to_numpy(object),
-    )
-    st.drop_rows(E["row"].to_numpy()[lose], "priority", loser_reason)
-    st.drop_rows(E["b_row"].to_numpy()[lose], "priority", loser_reason)
-
-    used_b = winners["b_row"].to_numpy()
-    alive_b = np.flatnonzero(st.alive & is_begin)
-    is_candidate, is_used = np.zeros(n, bool), np.zeros(n, bool)
-    is_candidate[candidate_b], is_used[used_b] = True, True
-    was_candidate = is_candidate[alive_b] & ~is_used[alive_b]
-    st.drop_rows(
-        alive_b[was_candidate],
-        "duplicate",
-        f"another start list of this informant fitted the end list better ({which})",
-    )
-    st.drop_rows(
-        alive_b[~is_used[alive_b] & ~was_candidate],
-        "unused_start",
-        "no selected end list of the same client, instrument and informant after it",
-    )
-
-    post, pre = winners["row"].to_numpy(), used_b
-    tp_rows = team_periods.iloc[winners["tp"].to_numpy()]
-    record = q["record_id"]
-    pairs = pd.DataFrame(
-        {
-            "client_id": take_text(client_uniques, winners["client"].to_numpy()),
-            "team_id": tp_rows["team_id"].to_numpy(),
-            "moment": tp_rows["moment"].to_numpy(),
-            "condition": tp_rows["condition"].to_numpy(),
-            "instrument": instr_cat.to_numpy(dtype=object)[winners["instr"].to_numpy()],
-            "informant": inf_cat.to_numpy(dtype=object)[winners["inf"].to_numpy()],
-            "treatment_id": take_text(tr_table["treatment_id"], winners["tr"].to_numpy()),
-            "pre_record": take_text(record, pre),
-            "post_record": take_text(record, post),
-            "pre_date": date[pre],
-            "post_date": date[post],
-            "pre_raw": q["raw_total"].to_numpy("float64")[pre],
-            "post_raw": q["raw_total"].to_numpy("float64")[post],
-        }
-    )
-    if refs is not None:
-        pairs["_client_row"] = winners["client"].to_numpy()
-        pairs["_treatment_row"] = winners["tr"].to_numpy()
-    for column in ("_age_days", "_age_years"):  # ages from a database (ldj_analysis.extract)
-        if column in q.columns:
-            ages = q[column].to_numpy("float64", na_value=np.nan)
-            pairs[f"pre{column}"], pairs[f"post{column}"] = ages[pre], ages[post]
-    pairs.insert(4, "domain", pairs["instrument"].map(instruments))
-    pairs = pairs.astype(
-        {
-            c: "str"
-            for c in (
-                "client_id",
-                "team_id",
-                "condition",
-                "domain",
-                "instrument",
-                "informant",
-                "treatment_id",
-                "pre_record",
-                "post_record",
-            )
-        }
-    ).astype({"moment": "Int64"})
-    pairs = pairs.sort_values(["team_id", "moment", "client_id", "domain"]).reset_index(drop=True)
-
-    unaccounted = st.alive.copy()
-    unaccounted[post] = unaccounted[pre] = False
-    leftover = np.flatnonzero(unaccounted)
-    if len(leftover):  # every record must be accounted for
-        raise AssertionError(f"{len(leftover)} questionnaire records neither paired nor excluded")
-    exclusions = st.exclusions(record)
-    return PairingResult(pairs, usable_posts, exclusions, n)
 
 
 def add_covariates(

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ldj_analysis.codes import TABLES
 from ldj_analysis.dbsource import SourceError, parse_source
 from ldj_analysis.derive import derive
 from ldj_analysis.export import ROW_REFS, Export, load_export
@@ -222,12 +223,16 @@ def test_missing_duckdb_file(tmp_path, config):
         extract(parse_source(f"duckdb://{tmp_path}/none.duckdb"), config, KEY)
 
 
-def test_configured_table_names(tmp_path, duck_uri, config):
-    uri = _copy_duck(duck_uri, tmp_path / "named.duckdb", "ALTER TABLE teams RENAME TO ldj_teams")
-    with pytest.raises(SourceError, match="table teams: missing"):
+@pytest.mark.parametrize("table", TABLES)
+def test_configured_table_names(tmp_path, duck_uri, config, table):
+    """Each export_tables.<table> key names the site's table."""
+    uri = _copy_duck(
+        duck_uri, tmp_path / "named.duckdb", f"ALTER TABLE {table} RENAME TO ldj_{table}"
+    )
+    with pytest.raises(SourceError, match=f"table {table}: missing"):
         extract(parse_source(uri), config, KEY)
-    export, provenance = extract(parse_source(uri, tables={"teams": "ldj_teams"}), config, KEY)
-    assert len(export.teams) == 16 and '"ldj_teams"' in provenance["tables"]["teams"]["query"]
+    export, provenance = extract(parse_source(uri, tables={table: f"ldj_{table}"}), config, KEY)
+    assert len(export.teams) == 16 and f'"ldj_{table}"' in provenance["tables"][table]["query"]
 
 
 def test_uri_with_password_is_refused_without_echoing_it():

@@ -1,9 +1,9 @@
 """A random export with validation problems and every pairing case, for the scale tests.
 
 Built from ``benchmarks/study_logic.py``'s random export (about 20,000 questionnaire rows)
-with records that break record-level rules, so that the Arrow code paths used at national
-scale are compared with the outputs of the plain pandas code they replaced (stored in
-``reference/`` by ``make_reference.py``).
+with records that break record-level rules, so that the code paths used at national scale
+(Arrow lookups, row references of the working copy) are compared with the plain pandas
+oracle of the pairing rules and with each other.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ VARIANTS: dict[str, dict] = {
     "switched": {
         "pairing": {
             "priority_scope": "post",
-            "duplicate_lists": "earliest",
+            "duplicate_start_lists": "earliest",
+            "duplicate_end_lists": "earliest",
             "same_treatment": False,
         },
         "response": {"numerator": "clients_with_post"},

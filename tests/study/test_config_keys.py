@@ -44,7 +44,15 @@ TESTED_ELSEWHERE: dict[str, str] = {
     ),
     "response.numerator": "study/test_checklist_response.py::test_response_numerators",
     "pairing.priority_scope": "study/test_pairing.py::test_mother_end_only_father_pair_scope",
-    "pairing.duplicate_lists": "study/test_pairing.py::test_duplicate_end_lists",
+    "pairing.duplicate_end_lists": "study/test_pairing.py::test_duplicate_end_lists",
+    "pairing.duplicate_start_lists": "study/test_pairing.py::test_duplicate_start_lists",
+    "export_uri": "extract/test_workflow_db.py::test_duckdb_run_equals_the_csv_run",
+    "export_schema": "extract/test_extract.py::test_postgres_views_enums_and_schema_key",
+    **{
+        f"export_tables.{table}": "extract/test_extract.py::test_configured_table_names"
+        for table in ("teams", "implementation", "checklist", "clients", "treatments")
+        + ("questionnaires",)
+    },
     "pairing.same_treatment": "study/test_properties.py::test_pairing_invariants",
     "pairing.end_list_grace_days": "study/test_pairing.py::test_end_list_grace_days",
     "norms_accept_placeholders": (

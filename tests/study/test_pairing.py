@@ -143,40 +143,53 @@ def test_mother_end_only_father_pair_scope():
     assert steps(r) == {"ME": "no_start", "FS": "priority", "FE": "priority"}
 
 
+TWO_STARTS_TWO_ENDS = [
+    q("S1", "C1", "begin", "2017-06-10", 40),
+    q("S2", "C1", "begin", "2017-06-20", 45),
+    q("E1", "C1", "eind", "2018-02-01", 30),
+    q("E2", "C1", "eind", "2018-03-01", 20),
+]
+
+
+@pytest.mark.parametrize("start_rule", ["latest", "earliest"])
 @pytest.mark.parametrize(
-    ("policy", "kept", "dropped"), [("latest", "E2", "E1"), ("earliest", "E1", "E2")]
+    ("end_rule", "kept", "dropped"), [("latest", "E2", "E1"), ("earliest", "E1", "E2")]
 )
-def test_duplicate_end_lists(policy, kept, dropped):
-    r = run(
-        one_client(
-            [
-                q("S", "C1", "begin", "2017-06-10", 40),
-                q("E1", "C1", "eind", "2018-02-01", 30),
-                q("E2", "C1", "eind", "2018-03-01", 20),
-            ]
-        ),
-        config(pairing={"duplicate_lists": policy}),
-    )
+def test_duplicate_end_lists(end_rule, kept, dropped, start_rule):
+    """``duplicate_end_lists`` picks the end list, whatever the start rule."""
+    cfg = config(pairing={"duplicate_end_lists": end_rule, "duplicate_start_lists": start_rule})
+    r = run(one_client(TWO_STARTS_TWO_ENDS), cfg)
     assert r.pairs["post_record"].tolist() == [kept]
-    assert steps(r) == {dropped: "duplicate"}
+    assert steps(r)[dropped] == "duplicate"
 
 
+@pytest.mark.parametrize("end_rule", ["latest", "earliest"])
 @pytest.mark.parametrize(
-    ("policy", "kept", "dropped"), [("latest", "S2", "S1"), ("earliest", "S1", "S2")]
+    ("start_rule", "kept", "dropped"), [("latest", "S2", "S1"), ("earliest", "S1", "S2")]
 )
-def test_duplicate_start_lists(policy, kept, dropped):
-    r = run(
-        one_client(
-            [
-                q("S1", "C1", "begin", "2017-06-10", 40),
-                q("S2", "C1", "begin", "2017-06-20", 45),
-                q("E", "C1", "eind", "2018-03-01", 20),
-            ]
-        ),
-        config(pairing={"duplicate_lists": policy}),
-    )
+def test_duplicate_start_lists(start_rule, kept, dropped, end_rule):
+    """``duplicate_start_lists`` picks the start list, whatever the end rule."""
+    cfg = config(pairing={"duplicate_start_lists": start_rule, "duplicate_end_lists": end_rule})
+    r = run(one_client(TWO_STARTS_TWO_ENDS), cfg)
     assert r.pairs["pre_record"].tolist() == [kept]
-    assert steps(r) == {dropped: "duplicate"}
+    assert steps(r) == {dropped: "duplicate", ("E1" if end_rule == "latest" else "E2"): "duplicate"}
+
+
+def test_default_duplicate_rules_are_latest():
+    """The defaults reproduce the published figures: the latest start and end list (see the
+    README on why the start list is not the earliest)."""
+    r = run(one_client(TWO_STARTS_TWO_ENDS))
+    assert r.pairs[["pre_record", "post_record"]].values.tolist() == [["S2", "E2"]]
+
+
+def test_removed_duplicate_lists_key_names_the_new_keys():
+    from ldj_analysis.config import ConfigError
+
+    with pytest.raises(ConfigError) as error:
+        config(pairing={"duplicate_lists": "latest"})
+    message = str(error.value)
+    assert "pairing.duplicate_lists" in message
+    assert "duplicate_start_lists" in message and "duplicate_end_lists" in message
 
 
 @pytest.mark.parametrize("start_date", ["2018-03-01", "2018-03-02"])
@@ -382,3 +395,26 @@ def test_instrument_in_both_domains_is_refused():
 
     with pytest.raises(ConfigError, match="selection.instruments.*OBVL.*both"):
         validate_config({"selection": {"instruments": {"opgroei": ["OBVL"], "opvoed": ["OBVL"]}}})
+
+
+def test_instruments_given_to_pairing_are_the_ones_used():
+    """``select_pairs(instruments=...)`` is the one place pairing learns the instruments:
+    one added there is paired (with its domain); without it, it is excluded."""
+    from ldj_analysis.codes import INSTRUMENTS
+    from ldj_analysis.conditions import team_periods_base
+
+    ex = one_client(
+        [
+            q("S", "C1", "begin", "2017-06-10", instrument="BRIEF"),
+            q("E", "C1", "eind", "2018-03-01", instrument="BRIEF"),
+        ]
+    )
+    cfg = config()
+    tp, _ = team_periods_base(ex, cfg)
+    tp = tp.assign(instrument_opgroei="BRIEF")
+    args = (ex.questionnaires, ex.treatments, ex.teams, tp, cfg["pairing"])
+    r = select_pairs(*args, instruments={**INSTRUMENTS, "BRIEF": "opgroei"})
+    assert r.pairs[["instrument", "domain", "post_record"]].values.tolist() == [
+        ["BRIEF", "opgroei", "E"]
+    ]
+    assert steps(select_pairs(*args)) == {"S": "instrument", "E": "instrument"}

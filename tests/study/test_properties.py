@@ -76,7 +76,14 @@ def exports(draw):
     same=st.booleans(),
 )
 def test_pairing_invariants(ex, scope, dup, same):
-    cfg = config(pairing={"priority_scope": scope, "duplicate_lists": dup, "same_treatment": same})
+    cfg = config(
+        pairing={
+            "priority_scope": scope,
+            "duplicate_start_lists": dup,
+            "duplicate_end_lists": dup,
+            "same_treatment": same,
+        }
+    )
     tp, _ = team_periods_base(ex, cfg)
     r = select_pairs(ex.questionnaires, ex.treatments, ex.teams, tp, cfg["pairing"])
     p = r.pairs
