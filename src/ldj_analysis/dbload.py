@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from ldj_analysis.codes import TABLES
 from ldj_analysis.dbsource import Connection, Source, SourceError, parse_source, quote_ident
-from ldj_analysis.export import COLUMNS, ExportError, Kind, load_export
+from ldj_analysis.export import COLUMNS, KEYS, ExportError, Kind, load_export
 
 _SQL_TYPES: dict[Kind, str] = {
     "str": "TEXT",
@@ -32,15 +32,7 @@ _ARROW_TYPES: dict[Kind, pa.DataType] = {
     "float": pa.float64(),
 }
 
-#: Primary keys and foreign keys (contract: DATA_CONTRACT.md), added after loading.
-PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
-    "teams": ("team_id",),
-    "implementation": ("team_id", "moment"),
-    "checklist": ("team_id", "moment"),
-    "clients": ("client_id",),
-    "treatments": ("treatment_id",),
-    "questionnaires": ("record_id",),
-}
+#: Foreign keys (contract: DATA_CONTRACT.md), added after loading with the primary keys.
 FOREIGN_KEYS: list[tuple[str, tuple[str, ...], str, tuple[str, ...]]] = [
     ("implementation", ("team_id",), "teams", ("team_id",)),
     ("checklist", ("team_id", "moment"), "implementation", ("team_id", "moment")),
@@ -86,10 +78,7 @@ def _ddl(source: Source, table: str) -> str:
 
 
 def _constraints(source: Source) -> list[str]:
-    out = [
-        f"ALTER TABLE {source.table(t)} ADD PRIMARY KEY ({_names(k)})"
-        for t, k in PRIMARY_KEYS.items()
-    ]
+    out = [f"ALTER TABLE {source.table(t)} ADD PRIMARY KEY ({_names(k)})" for t, k in KEYS.items()]
     out += [
         f"ALTER TABLE {source.table(t)} ADD FOREIGN KEY ({_names(c)}) "
         f"REFERENCES {source.table(ref)} ({_names(rc)})"
@@ -121,7 +110,7 @@ def _load_duckdb(source: Source, export, replace: bool, keys: bool) -> dict[str,
             ]
             ddl = _ddl(source, table)
             if keys:
-                ddl = ddl[:-1] + f", PRIMARY KEY ({_names(PRIMARY_KEYS[table])})"
+                ddl = ddl[:-1] + f", PRIMARY KEY ({_names(KEYS[table])})"
                 ddl += "".join(", " + fk for fk in fks) + ")"
             con.execute(ddl)
             data = _arrow(table, getattr(export, table))

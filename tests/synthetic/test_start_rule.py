@@ -9,7 +9,7 @@ import pytest
 
 from ldj_analysis.config import validate_config
 from ldj_analysis.derive import derive
-from ldj_analysis.norms import load_norms
+from ldj_analysis.norms import load_norms, norms_path
 from ldj_analysis.selection import select
 from ldj_analysis.synthetic import generate
 from ldj_analysis.validation import validate_export
@@ -21,7 +21,7 @@ SEED = 20180101
 def derived(rule: str):
     config = validate_config({"pairing": {"duplicate_start_lists": rule}})
     export, _ = select(validate_export(generate(SEED), config).export, config["selection"])
-    return derive(export, config, norms=load_norms(ROOT / "data" / "norms.csv"), pseudonym_key=b"k")
+    return derive(export, config, norms=load_norms(norms_path(config)), pseudonym_key=b"k")
 
 
 @pytest.mark.slow
