@@ -187,7 +187,7 @@ def derive(
             log.warning("norms: %s", msg)
             messages.append(msg)
     else:
-        refuse_placeholders(used_norms, str(config.get("norms_file", "norms")))
+        refuse_placeholders(used_norms, str(norms_path(config)))
     if len(norm_log):
         msg = f"{len(norm_log) // 2} pair(s) without a norm group excluded (see exclusion log)"
         log.warning("norms: %s", msg)

@@ -21,7 +21,8 @@ SEED = 20180101
 def derived(rule: str):
     config = validate_config({"pairing": {"duplicate_start_lists": rule}})
     export, _ = select(validate_export(generate(SEED), config).export, config["selection"])
-    return derive(export, config, norms=load_norms(norms_path(config)), pseudonym_key=b"k")
+    norms = load_norms(norms_path(config))
+    return derive(export, config, norms=norms, pseudonym_key=b"k", synthetic_export=True)
 
 
 @pytest.mark.slow
