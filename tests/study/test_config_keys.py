@@ -121,6 +121,7 @@ TESTED_HERE: dict[str, str] = {
     "models.small_sample.draws": "test_small_sample_keys",
     "models.small_sample.seed": "test_small_sample_keys",
     "models.small_sample.ci": "test_small_sample_keys",
+    "models.small_sample.max_clusters": "test_small_sample_max_clusters",
 }
 #: Keys that change no output yet (reported, not hidden).
 NO_EFFECT: dict[str, str] = {}
@@ -303,3 +304,33 @@ def test_small_sample_keys():
     assert pd.isna(enumerated["ci_low"])
     with_ci = wcr(max_enumeration=1024, ci=True)
     assert with_ci["ci_low"] < with_ci["estimate"] < with_ci["ci_high"]
+
+
+def test_small_sample_max_clusters():
+    """Beyond max_clusters teams: only the Mplus-style rows, no team fixed-effects spec."""
+    from ldj_analysis.config import validate_config
+    from ldj_analysis.models.robustness import options_from_config, small_sample_frame
+    from tests.models.test_robustness import design_data
+
+    team_periods, pairs = design_data()  # 10 teams
+
+    def frame(max_clusters):
+        small = {"max_clusters": max_clusters, "ci": False}
+        opts = options_from_config(validate_config({"models": {"small_sample": small}}))
+        return small_sample_frame(team_periods, pairs, opts)
+
+    every = frame(10)
+    assert set(every["spec"]) == {"study", "half_year", "team_fe_half_year"}
+    assert every.loc[every["method"] == "CR2", "p"].notna().all()
+    few = frame(9)
+    assert set(few["spec"]) == {"study", "half_year"}
+    assert few.attrs["failures"]["team_periods:team_fe_half_year:use"].count("max_clusters")
+    computed = few[few["p"].notna()]
+    assert set(computed["method"]) == {"mplus"} and len(computed) > 0
+    assert few.loc[few["method"] == "CR2", "note"].str.contains("10 teams > ").all()
+    mplus = ["model", "spec", "outcome", "term", "estimate", "se", "p"]
+    same = every[(every["method"] == "mplus") & (every["spec"] != "team_fe_half_year")]
+    pd.testing.assert_frame_equal(
+        few.loc[few["method"] == "mplus", mplus].reset_index(drop=True),
+        same[mplus].reset_index(drop=True),
+    )

@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 MODELS: tuple[str, ...] = ("team_periods", "outcomes")
 SPECS: tuple[str, ...] = ("study", "half_year", "team_fe_half_year")
+TEAM_FE = "team_fe_half_year"  # the spec with a dummy per team
 JACKKNIFE = "JK-FIML"
 ALL_METHODS: tuple[str, ...] = (*METHODS, JACKKNIFE)
 DEFAULT_FAMILIES: dict[str, tuple[str, ...]] = {
@@ -106,6 +107,7 @@ class RobustnessOptions:
     alpha: float = 0.05
     missing: str = "fiml"
     wild: WildOptions = WildOptions()
+    max_clusters: int = 100
 
 
 def options_from_config(config: Mapping[str, Any] | None) -> RobustnessOptions:
@@ -130,6 +132,7 @@ def options_from_config(config: Mapping[str, Any] | None) -> RobustnessOptions:
         alpha=alpha,
         missing=str(models.get("missing", "fiml")),
         wild=wild,
+        max_clusters=int(small.get("max_clusters", RobustnessOptions.max_clusters)),
     )
     check_options(opts)
     return opts
@@ -255,8 +258,26 @@ def _model_data(
     return ModelData(model, spec, outcome, y_name, y, [*covs, *extra_names], x, team, reported)
 
 
-def team_period_models(team_periods: pd.DataFrame, specs: Sequence[str]) -> list[ModelData]:
-    """The checklist/response regressions of each spec (rows with outcome and condition)."""
+def many_clusters(model: str, spec: str, outcome: str, g: int, max_clusters: int) -> str:
+    """Why a model with more than ``max_clusters`` teams gets only the Mplus-style test."""
+    what = "team fixed effects are" if spec == TEAM_FE else "the few-cluster methods are"
+    return (
+        f"model '{model}:{spec}:{outcome}': {g} teams > models.small_sample.max_clusters "
+        f"({max_clusters}): {what} not computed (with this many clusters the cluster-robust "
+        "z-test has its nominal size)"
+    )
+
+
+def team_period_models(
+    team_periods: pd.DataFrame,
+    specs: Sequence[str],
+    max_clusters: int | None = None,
+    failures: dict[str, str] | None = None,
+) -> list[ModelData]:
+    """The checklist/response regressions of each spec (rows with outcome and condition);
+    the team fixed-effects spec only up to ``max_clusters`` teams (else its reason goes to
+    ``failures``)."""
+    failures = {} if failures is None else failures
     periods = half_year(team_periods).to_numpy(dtype=object)
     dummies = condition_dummies(team_periods["condition"])
     out = []
@@ -266,7 +287,14 @@ def team_period_models(team_periods: pd.DataFrame, specs: Sequence[str]) -> list
         y = pd.to_numeric(team_periods[outcome])
         used = (y.notna() & team_periods["condition"].notna()).to_numpy()
         study = pd.concat([team_periods[["team_id"]], y, dummies], axis=1)[used]
+        g = study["team_id"].nunique()
         for spec in specs:
+            if spec == TEAM_FE and max_clusters is not None and g > max_clusters:
+                model = "team_periods"
+                failures[f"{model}:{spec}:{outcome}"] = many_clusters(
+                    model, spec, outcome, g, max_clusters
+                )
+                continue
             reported = ["intercept", *DUMMIES] if spec == "study" else list(DUMMIES)
             out.append(
                 _model_data("team_periods", spec, outcome, outcome, study, periods[used], reported)
@@ -279,9 +307,11 @@ def outcome_models(
     team_periods: pd.DataFrame,
     specs: Sequence[str],
     failures: dict[str, str] | None = None,
+    max_clusters: int | None = None,
 ) -> list[ModelData]:
     """The outcome regressions per domain and spec; half-years from each pair's team-period
-    (a spec with half-years that a pair lacks is left out, its reason put in ``failures``)."""
+    (a spec with half-years that a pair lacks is left out, its reason put in ``failures``;
+    so is the team fixed-effects spec beyond ``max_clusters`` teams)."""
     failures = {} if failures is None else failures
     periods = team_periods[["team_id", "moment"]].assign(**{HALF_YEAR: half_year(team_periods)})
     periods = periods.astype({"team_id": str, "moment": "int64"})
@@ -293,7 +323,13 @@ def outcome_models(
             {"team_id": rows["team_id"].astype(str), "moment": rows["moment"].astype("int64")}
         )
         period = keys.merge(periods, on=["team_id", "moment"], how="left")[HALF_YEAR]
+        g = study["team_id"].nunique()
         for spec in specs:
+            if spec == TEAM_FE and max_clusters is not None and g > max_clusters:
+                failures[f"outcomes:{spec}:{domain}"] = many_clusters(
+                    "outcomes", spec, domain, g, max_clusters
+                )
+                continue
             reported = ["intercept", *OUTCOME_COVARIATES]
             if spec != "study":
                 if period.isna().any():
@@ -424,7 +460,14 @@ def model_rows(md: ModelData, opts: RobustnessOptions) -> tuple[pd.DataFrame, di
     observed = np.isfinite(md.y) | np.isfinite(md.x).any(axis=1)
     n_fiml = int(observed.sum()) if fiml else n_cc
     incomplete = n_fiml > n_cc  # FIML uses rows the complete-case methods cannot
-    ols = [m for m in opts.methods if m in METHODS and not (m == "mplus" and incomplete)]
+    methods = list(opts.methods)
+    if g_cc > opts.max_clusters:
+        reason = many_clusters(md.model, md.spec, md.outcome, g_cc, opts.max_clusters)
+        for method in [m for m in methods if m != "mplus"]:
+            methods.remove(method)
+            if method != JACKKNIFE:
+                fail(method, reason, expected=True)
+    ols = [m for m in methods if m in METHODS and not (m == "mplus" and incomplete)]
     if md.spec == "team_fe_half_year" and "CR3" in ols:
         ols.remove("CR3")
         fail("CR3", f"model '{md.name}': {CR3_WITH_TEAM_FE}", expected=True)
@@ -449,13 +492,13 @@ def model_rows(md: ModelData, opts: RobustnessOptions) -> tuple[pd.DataFrame, di
             # mplus equals fit_regression (FIML or listwise), as the model files have it.
             data = np.where((rows["method"] == "mplus") & fiml, "fiml", "complete_cases")
             parts.append(rows.assign(data=data, n=n_cc, n_clusters=g_cc))
-    if "mplus" in opts.methods and incomplete:
+    if "mplus" in methods and incomplete:
         try:
             rows, n, g = _mplus_fiml(md, opts.missing, opts.alpha)
             parts.append(rows.assign(data="fiml", n=n, n_clusters=g))
         except ModelError as exc:
             fail("mplus", str(exc))
-    if JACKKNIFE in opts.methods and incomplete:
+    if JACKKNIFE in methods and incomplete:
         try:
             rows = jackknife_fiml(md, opts.missing, opts.alpha)
             g = len(pd.unique(md.team[observed]))
@@ -517,13 +560,13 @@ def small_sample_frame(
     """
     opts = opts or RobustnessOptions()
     check_options(opts)
-    models = team_period_models(team_periods, opts.specs)
     failures: dict[str, str] = {}
+    models = team_period_models(team_periods, opts.specs, opts.max_clusters, failures)
     parts = []
     if pairs is not None:
-        models += outcome_models(pairs, team_periods, opts.specs, failures)
-        for reason in failures.values():
-            log.warning("%s", reason)
+        models += outcome_models(pairs, team_periods, opts.specs, failures, opts.max_clusters)
+    for reason in failures.values():
+        log.warning("%s", reason)
         models.sort(key=lambda md: (MODELS.index(md.model), md.outcome, SPECS.index(md.spec)))
     for md in models:
         rows, failed = model_rows(md, opts)
