@@ -110,9 +110,12 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {figures[-1][0]:<44} {wall:8.1f} s {rss:8.0f} MB", flush=True)
         shutil.rmtree(scratch / "step", ignore_errors=True)
         for label, cfg in (
-            ("CSV folder", [f"export_dir={export}"]),
-            ("DuckDB", ["export_dir=null", f"export_uri={duck}"]),
-            ("PostgreSQL", ["export_dir=null", f"export_uri={pg}"]),
+            ("CSV folder", [f"export_dir={export}", "norms_accept_placeholders=true"]),
+            ("DuckDB", ["export_dir=null", f"export_uri={duck}", "norms_accept_placeholders=true"]),
+            (
+                "PostgreSQL",
+                ["export_dir=null", f"export_uri={pg}", "norms_accept_placeholders=true"],
+            ),
         ):
             work = copy_workflow(scratch / f"wf_{label.split()[0]}")
             os.environ["PGPASSWORD"] = server.password

@@ -64,7 +64,7 @@ def condition_dummies(condition: pd.Series) -> pd.DataFrame:
 
 def sex_indicator(sex: pd.Series) -> pd.Series:
     """Female = 1, male = 0 from 'f'/'m' (case and spaces ignored); anything else NaN."""
-    codes = sex.astype("object").map(lambda v: v.strip().lower() if isinstance(v, str) else v)
+    codes = sex.astype("string").str.strip().str.lower()  # vectorised: 10 M-row exports
     return codes.map(SEX_CODES).astype(float)
 
 
