@@ -26,6 +26,7 @@ rule all:
     default_target: True
     input:
         rules.publish_tables.output,
+        rules.figures_study.output,
         rules.figures.output,
         rules.report_html.output,
         rules.ro_crate.output.crate,

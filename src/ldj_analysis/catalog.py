@@ -26,7 +26,9 @@ MODEL_FILES: dict[str, str] = {
 }
 MODEL_TABLES: tuple[str, ...] = tuple(MODEL_FILES)
 
-#: Figures: ``results/figures/<name>.<format>``, embedded in the report.
+#: Figures: ``results/figures/<name>.<format>``, embedded in the report. Those in
+#: :data:`MODEL_FIGURES` are drawn from the model outputs, the others from derive's tables
+#: alone (a job of their own that runs beside the models).
 FIGURES: tuple[str, ...] = (
     "table1_grid",
     "checklist_response",
@@ -34,3 +36,5 @@ FIGURES: tuple[str, ...] = (
     "forest_betas",
     "flow_diagram",
 )
+MODEL_FIGURES: tuple[str, ...] = ("forest_betas",)
+STUDY_FIGURES: tuple[str, ...] = tuple(f for f in FIGURES if f not in MODEL_FIGURES)

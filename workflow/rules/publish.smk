@@ -2,7 +2,7 @@
 
 from snakemake.io import report as in_report  # `report` at a line start is a keyword
 
-from ldj_analysis.catalog import FIGURES, MODEL_FILES, MODEL_TABLES
+from ldj_analysis.catalog import FIGURES, MODEL_FIGURES, MODEL_FILES, MODEL_TABLES, STUDY_FIGURES
 
 ALL_TABLES = DESCRIPTIVE_TABLES + MODEL_TABLES
 FIGURES_DIR = "results/figures"
@@ -25,18 +25,23 @@ HUMAN_TABLES = {
     for name in ALL_TABLES
     for fmt in PUBLICATION["formats"]
 }
+
+
+# Figure outputs by figure name: every configured format, one shown in the Snakemake report.
 FIGURE_FILES = {
-    f"{name}_{fmt}": (
-        in_report(
-            f"{FIGURES_DIR}/{name}.{fmt}",
-            caption=f"../report/fig_{name}.rst",
-            category="Figures",
+    name: {
+        f"{name}_{fmt}": (
+            in_report(
+                f"{FIGURES_DIR}/{name}.{fmt}",
+                caption=f"../report/fig_{name}.rst",
+                category="Figures",
+            )
+            if fmt == SHOWN_FIGURE_FORMAT
+            else f"{FIGURES_DIR}/{name}.{fmt}"
         )
-        if fmt == SHOWN_FIGURE_FORMAT
-        else f"{FIGURES_DIR}/{name}.{fmt}"
-    )
+        for fmt in PUBLICATION["figure_formats"]
+    }
     for name in FIGURES
-    for fmt in PUBLICATION["figure_formats"]
 }
 
 
@@ -60,15 +65,38 @@ rule publish_tables:
         "../scripts/publish_tables.py"
 
 
+rule figures_study:
+    """Figures from derive's tables (Table 1 grid, scores and response by condition, pre/post
+    z, flow diagram): beside the model jobs."""
+    input:
+        **{name: f"{TABLES_DIR}/{name}.csv" for name in DESCRIPTIVE_TABLES},
+        team_periods=TEAM_PERIODS,
+    output:
+        **{k: v for name in STUDY_FIGURES for k, v in FIGURE_FILES[name].items()},
+    params:
+        publication=PUBLICATION,
+        names=STUDY_FIGURES,
+    threads: 1
+    resources:
+        mem_mb=1000,
+    benchmark:
+        f"{LOGS}/benchmarks/figures_study.tsv"
+    log:
+        f"{LOGS}/figures_study.log",
+    script:
+        "../scripts/figures.py"
+
+
 rule figures:
-    """Figures: Table 1 grid, scores and response by condition, pre/post z, betas."""
+    """Figures from the model outputs (forest plot of betas)."""
     input:
         **TABLE_CSVS,
         team_periods=TEAM_PERIODS,
     output:
-        **FIGURE_FILES,
+        **{k: v for name in MODEL_FIGURES for k, v in FIGURE_FILES[name].items()},
     params:
         publication=PUBLICATION,
+        names=MODEL_FIGURES,
     threads: 1
     resources:
         mem_mb=1000,

@@ -17,4 +17,5 @@ with logged_step(snakemake.log[0], "figures"):
         pd.read_parquet(snakemake.input.team_periods),
         {"publication": snakemake.params.publication},
         Path(snakemake.output[0]).parent,
+        names=snakemake.params.names,
     )

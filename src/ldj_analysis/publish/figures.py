@@ -7,7 +7,7 @@ Suppression follows the tables: points or summaries that rest on fewer than
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -389,24 +389,27 @@ def make_figures(
     team_periods: pd.DataFrame,
     language: str,
     priv: Privacy,
+    names: Sequence[str] = FIGURES,
 ) -> dict[str, Figure]:
-    """All report figures, by name (:data:`ldj_analysis.catalog.FIGURES`)."""
+    """The report figures ``names`` (default all, :data:`ldj_analysis.catalog.FIGURES`)."""
     if priv.table4 is None and "table4" in tables:
         priv = Privacy(
             priv.min_cell_size, team_periods, tables["table4"], priv.show_client_extremes
         )
     elif priv.team_periods is None:
         priv = Privacy(priv.min_cell_size, team_periods, priv.table4, priv.show_client_extremes)
-    drawn = {
-        "table1_grid": figure_table1(tables["table1"], language),
-        "checklist_response": figure_checklist_response(team_periods, language, priv.min_cell_size),
-        "table4_means": figure_table4(tables["table4"], language, priv.min_cell_size),
-        "forest_betas": figure_forest(models, language, priv),
-        "flow_diagram": figure_flow(
+    draw: dict[str, Callable[[], Figure]] = {
+        "table1_grid": lambda: figure_table1(tables["table1"], language),
+        "checklist_response": lambda: figure_checklist_response(
+            team_periods, language, priv.min_cell_size
+        ),
+        "table4_means": lambda: figure_table4(tables["table4"], language, priv.min_cell_size),
+        "forest_betas": lambda: figure_forest(models, language, priv),
+        "flow_diagram": lambda: figure_flow(
             tables["flow"], team_periods, tables["table4"], language, priv.min_cell_size
         ),
     }
-    return {name: drawn[name] for name in FIGURES}
+    return {name: draw[name]() for name in names}
 
 
 def write_figures(
@@ -415,14 +418,16 @@ def write_figures(
     team_periods: pd.DataFrame,
     config: Mapping[str, Any],
     out_dir: str | Path,
+    names: Sequence[str] = FIGURES,
 ) -> list[Path]:
-    """Write every figure to ``out_dir`` in ``config['publication']['figure_formats']``."""
+    """Write the figures ``names`` (default all) to ``out_dir`` in
+    ``config['publication']['figure_formats']``."""
     from ldj_analysis.publish.options import publication_options
     from ldj_analysis.publish.tables import privacy_from_config
 
     pub = publication_options(config)
     priv = privacy_from_config(config, team_periods, tables.get("table4"))
-    figures = make_figures(tables, models, team_periods, pub.language, priv)
+    figures = make_figures(tables, models, team_periods, pub.language, priv, names)
     formats, dpi = pub.figure_formats, pub.figure_dpi
     paths = []
     for name, fig in figures.items():
