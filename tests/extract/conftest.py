@@ -17,6 +17,15 @@ from tests.workflow_copy import ROOT
 from .pgserver import PgServer, pg_bindir, start_server
 
 
+def pytest_collection_modifyitems(items):
+    """Tests that need the PostgreSQL server (started once, a few seconds) are slow."""
+    for item in items:
+        if "tests/extract/" in item.nodeid and (
+            "pg" in getattr(item, "fixturenames", ()) or "[postgresql]" in item.nodeid
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def export_dir(tmp_path_factory) -> Path:
     """The default synthetic export (seed and scale of config.yaml)."""

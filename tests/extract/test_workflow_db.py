@@ -111,6 +111,7 @@ def test_workflow_errors_are_one_message_without_traceback(pg, tmp_path):
     assert not list((work / "data/interim").rglob("*.arrow"))
 
 
+@pytest.mark.slow  # starts snakemake
 def test_both_sources_or_a_password_in_the_uri_stop_the_run(tmp_path):
     work = copy_workflow(tmp_path / "wf")
     both = run_snakemake(work, "-n", "--config", "export_uri=duckdb:///x.duckdb")

@@ -67,6 +67,7 @@ def test_verdicts():
     assert verdicts.to_dict() == {"a": "holds", "b": "over", "c": "conservative", "d": "failed"}
 
 
+@pytest.mark.slow  # draws the figures
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_reading_figures_and_report_section(small, language):
     design, sim, _, rates, mdes = small
@@ -85,6 +86,7 @@ def test_reading_figures_and_report_section(small, language):
     assert heading in ("Ontwerpsimulatie", "Design simulation")
 
 
+@pytest.mark.slow  # draws the figures and the report
 def test_report_shows_the_section_only_when_given(small, tmp_path):
     design, sim, _, rates, mdes = small
     export = tmp_path / "export"
