@@ -250,15 +250,20 @@ def _clean_text(series: pd.Series) -> pd.Series:
     return _clean_arrow_text(text).set_axis(series.index)
 
 
-def _clean_arrow_text(text) -> pd.Series:
-    """:func:`_clean_text` of an Arrow text (chunked) array, as a ``str`` Series."""
+def clean_arrow_text(text):
+    """An Arrow text (chunked) array with surrounding whitespace removed and empty strings
+    as missing, as ``large_string``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     text = text.cast(pa.large_string())
     trimmed = pc.utf8_trim_whitespace(text)
-    cleaned = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
-    return pd.Series(pd.array(cleaned, dtype="str"))
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
+
+
+def _clean_arrow_text(text) -> pd.Series:
+    """:func:`_clean_text` of an Arrow text (chunked) array, as a ``str`` Series."""
+    return pd.Series(pd.array(clean_arrow_text(text), dtype="str"))
 
 
 def take_text(values: pd.Series, rows: np.ndarray) -> pd.Series:

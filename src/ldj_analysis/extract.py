@@ -21,9 +21,11 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,8 +39,7 @@ from ldj_analysis.dbsource import (
     quote_ident,
     quote_literal,
 )
-from ldj_analysis.export import COLUMNS, DTYPES, OPTIONAL_COLUMNS, Export, Kind
-from ldj_analysis.export import _clean_arrow_text as clean_text
+from ldj_analysis.export import COLUMNS, DTYPES, OPTIONAL_COLUMNS, Export, Kind, clean_arrow_text
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +254,7 @@ def _typed_column(arrow: pa.Table, column: str, kind: Kind) -> pd.Series:
         return pd.Series(None, index=range(n), dtype=object).astype(DTYPES[kind])
     values = arrow.column(column)
     if kind == "str":
-        return clean_text(values.cast(pa.large_string()))
+        return pd.Series(pd.array(clean_arrow_text(values), dtype="str"))
     if kind == "date":
         try:
             values = values.cast(pa.timestamp("ns"))
@@ -275,35 +276,38 @@ def _empty(kind: Kind) -> pd.Series:
 
 
 class Pseudonyms:
-    """Client id -> keyed pseudonym (:func:`ldj_analysis.pseudonym.pseudonymise`), hashing
-    the clients table's ids once and looking the other tables' ids up in Arrow."""
+    """Client id -> keyed pseudonym (:func:`ldj_analysis.pseudonym.keyed_hashes`), hashing
+    the clients table's distinct ids once and looking the other tables' ids up in Arrow."""
 
     def __init__(self, key: bytes):
         self.key = key
         self.raw: pa.Array | None = None
         self.hashed: pa.Array | None = None
 
-    def _hash(self, ids: pd.Series) -> pd.Series:
+    def of_clients(self, ids: pa.Array | pa.ChunkedArray) -> pd.Series:
+        """Pseudonyms of the clients table's (cleaned) ids, remembered for the other tables."""
+        from ldj_analysis.pseudonym import keyed_hashes
+
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks()
+        coded = ids.dictionary_encode()
+        self.raw = coded.dictionary
+        self.hashed = keyed_hashes(self.raw, self.key)
+        return pd.Series(pd.array(self.hashed.take(coded.indices), dtype="str"))
+
+    def of(self, ids: pa.Array | pa.ChunkedArray) -> pd.Series:
+        """Pseudonyms of (cleaned) ids in another table; ids missing from clients are hashed
+        directly (validation then reports them)."""
         from ldj_analysis.pseudonym import pseudonymise
 
-        return pseudonymise(ids, self.key)
-
-    def of_clients(self, ids: pd.Series) -> pd.Series:
-        """Pseudonyms of the clients table's ids (remembered for the other tables)."""
-        hashed = self._hash(ids)
-        self.raw = pa.array(ids, pa.large_string())
-        self.hashed = pa.array(hashed, pa.large_string())
-        return hashed
-
-    def of(self, ids: pd.Series) -> pd.Series:
-        """Pseudonyms of ids in another table (ids missing from clients hashed directly)."""
         assert self.raw is not None and self.hashed is not None
-        values = pa.array(ids, pa.large_string())
-        where = pc.index_in(values, value_set=self.raw)
-        out = pd.Series(pd.array(self.hashed.take(where), dtype="str"))
-        stray = out.isna().to_numpy() & ids.notna().to_numpy()
+        out = pd.Series(
+            pd.array(self.hashed.take(pc.index_in(ids, value_set=self.raw)), dtype="str")
+        )
+        stray = out.isna().to_numpy() & pc.is_valid(ids).to_numpy(zero_copy_only=False)
         if stray.any():
-            out[stray] = self._hash(ids[stray]).to_numpy()
+            strays = pd.Series(pd.array(ids.filter(pa.array(stray)), dtype="str"))
+            out[stray] = pseudonymise(strays, self.key).to_numpy()
         return out
 
 
@@ -315,13 +319,14 @@ def _frame(table: str, arrow: pa.Table, pseudonyms: Pseudonyms) -> pd.DataFrame:
     for column, kind in COLUMNS[table].items():
         if column == "birth_date":
             continue
-        out[column] = _typed_column(arrow, column, kind) if n else _empty(kind)
+        if column == "client_id" and n and column in arrow.column_names:
+            ids = clean_arrow_text(arrow.column(column))
+            out[column] = pseudonyms.of_clients(ids) if table == "clients" else pseudonyms.of(ids)
+            del ids
+        else:
+            out[column] = _typed_column(arrow, column, kind) if n else _empty(kind)
         if column in arrow.column_names:
             arrow = arrow.drop_columns([column])
-    if "client_id" in out:
-        ids = out["client_id"]
-        out["client_id"] = pseudonyms.of_clients(ids) if table == "clients" else pseudonyms.of(ids)
-        del ids
     for column in AGE_COLUMNS.get(table, ()):
         values = arrow.column(column)
         if column == "_birth_date_implausible":
@@ -335,6 +340,11 @@ def _frame(table: str, arrow: pa.Table, pseudonyms: Pseudonyms) -> pd.DataFrame:
 
 # -- extraction -----------------------------------------------------------------------------
 
+#: Tables read in order; the two largest are fetched in a background thread while the
+#: clients' ids are hashed (the database works while Python hashes; one query at a time).
+_SMALL = ("teams", "implementation", "checklist", "clients")
+_LARGE = ("treatments", "questionnaires")
+
 
 def extract(
     source: Source, config: Mapping[str, Any], key: bytes | None = None
@@ -346,28 +356,35 @@ def extract(
     key = key if key is not None else load_key()
     pseudonyms = Pseudonyms(key)
     started = time.perf_counter()
-    provenance: dict[str, Any] = {"source": source.uri, "engine": source.engine}
+    provenance: dict[str, Any] = {"source": source.uri, "engine": source.engine, "tables": {}}
+    frames: dict[str, pd.DataFrame] = {}
     with connect(source) as conn:
         provenance["server_version"] = conn.server_version()
         columns = table_columns(conn)
         check_columns(source, columns)
         queries = build_queries(source, columns, config)
-        frames: dict[str, pd.DataFrame] = {}
-        provenance["tables"] = {}
-        frames["teams"] = _read(conn, "teams", queries["teams"], pseudonyms, provenance)
-        _check_selection(frames["teams"], config.get("selection", {}))
-        for table in ("implementation", "checklist", "clients", "treatments"):
-            frames[table] = _read(conn, table, queries[table], pseudonyms, provenance)
-        frames["questionnaires"] = _read(
-            conn, "questionnaires", queries["questionnaires"], pseudonyms, provenance
-        )
+        fetched = {}
+        for table in _SMALL:
+            fetched[table] = _fetch(conn, table, queries[table])
+            if table == "teams":
+                frames["teams"] = _typed(source, "teams", fetched.pop("teams"), pseudonyms, queries)
+                _check_selection(frames["teams"], config.get("selection", {}))
+        with ThreadPoolExecutor(1) as reader:  # the connection is used by this thread only
+            pending = {t: reader.submit(_fetch, conn, t, queries[t]) for t in _LARGE}
+            for table in _SMALL[1:] + _LARGE:
+                arrow = fetched.pop(table) if table in fetched else pending.pop(table).result()
+                frames[table] = _typed(source, table, arrow, pseudonyms, queries)
+                del arrow
+    for table, frame in frames.items():
+        provenance["tables"][table] = {"query": queries[table], "rows": int(len(frame))}
+        log.info("extract: %s: %d rows", table, len(frame))
     pseudonyms.raw = None  # the raw ids leave memory here
     provenance["seconds"] = round(time.perf_counter() - started, 2)
     provenance["pseudonyms"] = (
         "client_id pseudonymised in this process (HMAC-SHA256, key never sent to the server)"
     )
     provenance["birth_date"] = "not read: ages computed in the database (_age_* columns)"
-    return Export(**frames), provenance
+    return Export(**{t: frames[t] for t in TABLES}), provenance
 
 
 def _check_selection(teams: pd.DataFrame, selection: Mapping[str, Any]) -> None:
@@ -382,46 +399,67 @@ def _check_selection(teams: pd.DataFrame, selection: Mapping[str, Any]) -> None:
             )
 
 
-def _read(
-    conn: Connection,
-    table: str,
-    sql: str,
-    pseudonyms: Pseudonyms,
-    provenance: dict[str, Any],
+def _fetch(conn: Connection, table: str, sql: str) -> pa.Table:
+    return conn.arrow(sql, f"reading table {conn.source.label(table)}")
+
+
+def _typed(
+    source: Source, table: str, arrow: pa.Table, pseudonyms: Pseudonyms, queries: Mapping[str, str]
 ) -> pd.DataFrame:
-    source = conn.source
-    started = time.perf_counter()
+    """:func:`_frame` of a fetched table; an empty table or a typing error is a SourceError
+    naming the table and the source."""
+    if arrow.num_rows == 0:
+        raise SourceError(
+            f"table {source.label(table)} in the LDJ database {source.uri} is empty"
+            + (
+                " for the selection (config section 'selection')"
+                if " WHERE " in queries[table]
+                else ""
+            )
+        )
     try:  # _frame holds the only reference to the Arrow table (see there)
-        frame = _frame(table, conn.arrow(sql, f"reading table {source.label(table)}"), pseudonyms)
+        return _frame(table, arrow, pseudonyms)
     except SourceError as err:
-        if str(err).startswith("reading table"):
-            raise
         raise SourceError(
             f"table {source.label(table)} in the LDJ database {source.uri}: {err}"
         ) from None
-    if len(frame) == 0:
-        raise SourceError(
-            f"table {source.label(table)} in the LDJ database {source.uri} is empty"
-            + (" for the selection (config section 'selection')" if " WHERE " in sql else "")
-        )
-    provenance["tables"][table] = {
-        "query": sql,
-        "rows": int(len(frame)),
-        "seconds": round(time.perf_counter() - started, 2),
-    }
-    log.info("extract: %s: %d rows", table, len(frame))
-    return frame
+
+
+def _column_bytes(series: pd.Series) -> list[bytes | memoryview]:
+    """A canonical byte form of one column: its validity, then its values with missing ones
+    filled (text as offsets and UTF-8 data), so equal columns give equal bytes."""
+    array = pa.array(series.astype("str") if series.dtype == object else series)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    valid = pc.is_valid(array).to_numpy(zero_copy_only=False)
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        text = pc.fill_null(array.cast(pa.large_string()), "")
+        offsets = np.frombuffer(text.buffers()[1], np.int64)[
+            text.offset : text.offset + len(text) + 1
+        ]
+        data = memoryview(text.buffers()[2] or b"")[offsets[0] : offsets[-1]]
+        return [valid.tobytes(), (offsets - offsets[0]).tobytes(), data]
+    if pa.types.is_timestamp(array.type):
+        array = array.cast(pa.int64())
+    filled = pc.fill_null(
+        array, pa.scalar(0, array.type) if not pa.types.is_boolean(array.type) else False
+    )
+    return [valid.tobytes(), filled.to_numpy(zero_copy_only=False).tobytes()]
 
 
 def table_fingerprints(export: Export) -> list[tuple[str, str, int]]:
-    """Per extracted table: (name, SHA-256 of its rows' pandas hashes in column order, bytes
-    hashed); the same records give the same fingerprint whatever the database."""
+    """Per extracted table: (name, SHA-256 of its columns' names and canonical bytes, bytes
+    hashed); the same records in the same order give the same fingerprint whatever the
+    database."""
     out = []
     for table, frame in export.tables().items():
         digest = hashlib.sha256("\0".join(frame.columns).encode("utf-8"))
-        hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
-        digest.update(hashed)
-        out.append((f"{table} (extracted)", digest.hexdigest(), len(hashed)))
+        size = 0
+        for column in frame.columns:
+            for part in _column_bytes(frame[column]):
+                digest.update(part)
+                size += len(part)
+        out.append((f"{table} (extracted)", digest.hexdigest(), size))
     return out
 
 
@@ -443,10 +481,13 @@ def run_extraction(
     from ldj_analysis.validation import validate_export, write_working_copy
 
     export, provenance = extract(source, config, key)
-    result = validate_export(export, dict(config))
-    write_working_copy(result, validated_dir)
-    write_exclusions(result.exclusions, exclusions_path)
-    files = table_fingerprints(export)
+    with ThreadPoolExecutor(1) as pool:  # hashing large buffers releases the GIL
+        fingerprints = pool.submit(table_fingerprints, export)
+        result = validate_export(export, dict(config))
+        del export
+        write_working_copy(result, validated_dir)
+        write_exclusions(result.exclusions, exclusions_path)
+    files = fingerprints.result()
     summary = {
         "export_uri": source.uri,
         # the records as extracted (pseudonymised, ages instead of birth dates), one SHA-256
