@@ -247,12 +247,11 @@ def build_queries(
 # -- typing and pseudonyms ------------------------------------------------------------------
 
 
-def _typed_column(arrow: pa.Table, column: str, kind: Kind) -> pd.Series:
-    """One column as the export reader types it (see :func:`ldj_analysis.export.coerce_table`)."""
-    n = arrow.num_rows
-    if column not in arrow.column_names:
+def _typed_column(values: pa.ChunkedArray | None, n: int, column: str, kind: Kind) -> pd.Series:
+    """One column as the export reader types it (see :func:`ldj_analysis.export.coerce_table`);
+    ``values`` is None for an optional column the table lacks."""
+    if values is None:
         return pd.Series(None, index=range(n), dtype=object).astype(DTYPES[kind])
-    values = arrow.column(column)
     if kind == "str":
         return pd.Series(pd.array(clean_arrow_text(values), dtype="str"))
     if kind == "date":
@@ -311,31 +310,34 @@ class Pseudonyms:
         return out
 
 
-def _frame(table: str, arrow: pa.Table, pseudonyms: Pseudonyms) -> pd.DataFrame:
-    """The typed table; each Arrow column is dropped once converted (the caller holds no
-    reference), so a large table is not held twice."""
+def _frame(
+    table: str, arrow: pa.Table, pseudonyms: Pseudonyms, pool: ThreadPoolExecutor
+) -> pd.DataFrame:
+    """The typed table, its columns converted side by side on ``pool`` (Arrow releases the
+    GIL), the client ids first (the longest); each Arrow column is released once converted
+    (the caller holds no other reference), so a large table is not held twice."""
     n = arrow.num_rows
-    out: dict[str, pd.Series] = {}
-    for column, kind in COLUMNS[table].items():
-        if column == "birth_date":
-            continue
-        if column == "client_id" and n and column in arrow.column_names:
-            ids = clean_arrow_text(arrow.column(column))
-            out[column] = pseudonyms.of_clients(ids) if table == "clients" else pseudonyms.of(ids)
-            del ids
-        else:
-            out[column] = _typed_column(arrow, column, kind) if n else _empty(kind)
-        if column in arrow.column_names:
-            arrow = arrow.drop_columns([column])
-    for column in AGE_COLUMNS.get(table, ()):
-        values = arrow.column(column)
+    values = {c: arrow.column(c) for c in arrow.column_names}
+    del arrow
+    columns = [c for c in COLUMNS[table] if c != "birth_date"] + list(AGE_COLUMNS.get(table, ()))
+
+    def convert(column: str) -> pd.Series:
+        array = values.pop(column, None)
+        if column == "client_id" and array is not None:
+            ids = clean_arrow_text(array)
+            del array
+            return pseudonyms.of_clients(ids) if table == "clients" else pseudonyms.of(ids)
         if column == "_birth_date_implausible":
-            out[column] = pd.Series(pc.fill_null(values, False).to_numpy(zero_copy_only=False))
-        else:
-            out[column] = pd.Series(
-                values.cast(pa.int32()).to_pandas(types_mapper={pa.int32(): pd.Int32Dtype()}.get)
+            return pd.Series(pc.fill_null(array, False).to_numpy(zero_copy_only=False))
+        if column in AGE_COLUMNS.get(table, ()):
+            return pd.Series(
+                array.cast(pa.int32()).to_pandas(types_mapper={pa.int32(): pd.Int32Dtype()}.get)
             )
-    return pd.DataFrame(out)
+        return _typed_column(array, n, column, COLUMNS[table][column])
+
+    order = sorted(columns, key=lambda c: c != "client_id")
+    typed = dict(zip(order, pool.map(convert, order), strict=True))
+    return pd.DataFrame({c: typed[c] for c in columns})
 
 
 # -- extraction -----------------------------------------------------------------------------
@@ -358,7 +360,7 @@ def extract(
     started = time.perf_counter()
     provenance: dict[str, Any] = {"source": source.uri, "engine": source.engine, "tables": {}}
     frames: dict[str, pd.DataFrame] = {}
-    with connect(source) as conn:
+    with connect(source) as conn, ThreadPoolExecutor(2) as typing:
         provenance["server_version"] = conn.server_version()
         columns = table_columns(conn)
         check_columns(source, columns)
@@ -367,13 +369,15 @@ def extract(
         for table in _SMALL:
             fetched[table] = _fetch(conn, table, queries[table])
             if table == "teams":
-                frames["teams"] = _typed(source, "teams", fetched.pop("teams"), pseudonyms, queries)
+                frames["teams"] = _typed(
+                    source, "teams", fetched.pop("teams"), pseudonyms, queries, typing
+                )
                 _check_selection(frames["teams"], config.get("selection", {}))
         with ThreadPoolExecutor(1) as reader:  # the connection is used by this thread only
             pending = {t: reader.submit(_fetch, conn, t, queries[t]) for t in _LARGE}
             for table in _SMALL[1:] + _LARGE:
                 arrow = fetched.pop(table) if table in fetched else pending.pop(table).result()
-                frames[table] = _typed(source, table, arrow, pseudonyms, queries)
+                frames[table] = _typed(source, table, arrow, pseudonyms, queries, typing)
                 del arrow
     for table, frame in frames.items():
         provenance["tables"][table] = {"query": queries[table], "rows": int(len(frame))}
@@ -404,7 +408,12 @@ def _fetch(conn: Connection, table: str, sql: str) -> pa.Table:
 
 
 def _typed(
-    source: Source, table: str, arrow: pa.Table, pseudonyms: Pseudonyms, queries: Mapping[str, str]
+    source: Source,
+    table: str,
+    arrow: pa.Table,
+    pseudonyms: Pseudonyms,
+    queries: Mapping[str, str],
+    pool: ThreadPoolExecutor,
 ) -> pd.DataFrame:
     """:func:`_frame` of a fetched table; an empty table or a typing error is a SourceError
     naming the table and the source."""
@@ -418,7 +427,7 @@ def _typed(
             )
         )
     try:  # _frame holds the only reference to the Arrow table (see there)
-        return _frame(table, arrow, pseudonyms)
+        return _frame(table, arrow, pseudonyms, pool)
     except SourceError as err:
         raise SourceError(
             f"table {source.label(table)} in the LDJ database {source.uri}: {err}"
