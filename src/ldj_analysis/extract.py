@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -239,8 +239,7 @@ def build_queries(
         "questionnaires": f"SELECT {cols('questionnaires', 'q')}, "
         f"CAST({on} - {born} AS INTEGER) AS _age_days, {years} AS _age_years "
         f"FROM {t('questionnaires')} q LEFT JOIN {birth} b ON b.client_id = q.client_id"
-        + where(f"q.client_id IN ({clients_in})" if clients_in else "")
-        + order(f"q.record_id{text_order}"),
+        + where(f"q.client_id IN ({clients_in})" if clients_in else ""),
     }
 
 
@@ -403,8 +402,46 @@ def _check_selection(teams: pd.DataFrame, selection: Mapping[str, Any]) -> None:
             )
 
 
+#: Tables read without ORDER BY and put in key order here (:func:`in_key_order`): the
+#: questionnaires, whose sort in the database costs more than the check here.
+ORDERED_HERE = {"questionnaires": "record_id"}
+
+
 def _fetch(conn: Connection, table: str, sql: str) -> pa.Table:
-    return conn.arrow(sql, f"reading table {conn.source.label(table)}")
+    arrow = conn.arrow(sql, f"reading table {conn.source.label(table)}")
+    return in_key_order(arrow, ORDERED_HERE[table]) if table in ORDERED_HERE else arrow
+
+
+#: At most this many sorted runs are reordered as blocks; more means a full sort.
+_MAX_RUNS = 4096
+
+
+def in_key_order(table: pa.Table, key: str) -> pa.Table:
+    """``table`` sorted by its text column ``key`` in byte order (as ``ORDER BY key`` with
+    a binary collation; missing keys last). A database usually returns such a table as a few
+    runs already in key order (its storage order, split by its threads); when the runs do
+    not overlap they are only put in order (slices, no copy), else the table is sorted."""
+    keys = table.column(key)
+    n = table.num_rows
+    if n < 2:
+        return table
+    if keys.null_count == 0:
+        descents = np.flatnonzero(
+            pc.less(keys.slice(1), keys.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+        )
+        if len(descents) == 0:
+            return table
+        if len(descents) < _MAX_RUNS:
+            bounds = np.concatenate([[0], descents + 1, [n]])
+            runs = sorted(
+                zip(bounds[:-1], bounds[1:], strict=True), key=lambda r: keys[int(r[0])].as_py()
+            )
+            if all(
+                keys[int(stop - 1)].as_py() <= keys[int(start)].as_py()
+                for (_, stop), (start, _) in zip(runs, runs[1:], strict=False)
+            ):
+                return pa.concat_tables([table.slice(a, b - a) for a, b in runs])
+    return table.take(pc.sort_indices(keys))  # missing keys last by default
 
 
 def _typed(
@@ -434,26 +471,34 @@ def _typed(
         ) from None
 
 
-def _column_bytes(series: pd.Series) -> list[bytes | memoryview]:
-    """A canonical byte form of one column: its validity, then its values with missing ones
-    filled (text as offsets and UTF-8 data), so equal columns give equal bytes."""
+def _column_bytes(series: pd.Series) -> Iterator[bytes | memoryview]:
+    """A canonical byte form of one column, chunk by chunk (no copy of the column): its
+    validity, then its values with missing ones as zero (text as value lengths, then the
+    UTF-8 data), so that equal columns give equal bytes however Arrow chunked them."""
     array = pa.array(series.astype("str") if series.dtype == object else series)
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    valid = pc.is_valid(array).to_numpy(zero_copy_only=False)
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    for chunk in chunks:
+        yield pc.is_valid(chunk).to_numpy(zero_copy_only=False).tobytes()
     if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
-        text = pc.fill_null(array.cast(pa.large_string()), "")
-        offsets = np.frombuffer(text.buffers()[1], np.int64)[
-            text.offset : text.offset + len(text) + 1
-        ]
-        data = memoryview(text.buffers()[2] or b"")[offsets[0] : offsets[-1]]
-        return [valid.tobytes(), (offsets - offsets[0]).tobytes(), data]
-    if pa.types.is_timestamp(array.type):
-        array = array.cast(pa.int64())
-    filled = pc.fill_null(
-        array, pa.scalar(0, array.type) if not pa.types.is_boolean(array.type) else False
-    )
-    return [valid.tobytes(), filled.to_numpy(zero_copy_only=False).tobytes()]
+        spans: list[tuple[pa.Buffer | None, int, int]] = []
+        for chunk in chunks:
+            width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+            offsets = np.frombuffer(chunk.buffers()[1], width)[
+                chunk.offset : chunk.offset + len(chunk) + 1
+            ]
+            yield np.diff(offsets).astype(np.int64).tobytes()  # zero for a missing value
+            spans.append((chunk.buffers()[2], int(offsets[0]), int(offsets[-1])))
+        for data, start, stop in spans:
+            if data is not None:
+                yield memoryview(data)[start:stop]
+        return
+    for chunk in chunks:
+        if pa.types.is_timestamp(chunk.type) or pa.types.is_date(chunk.type):
+            chunk = chunk.cast(pa.int64())
+        if chunk.null_count:
+            zero = False if pa.types.is_boolean(chunk.type) else pa.scalar(0, chunk.type)
+            chunk = pc.fill_null(chunk, zero)
+        yield chunk.to_numpy(zero_copy_only=False).tobytes()
 
 
 def table_fingerprints(export: Export) -> list[tuple[str, str, int]]:
@@ -490,6 +535,7 @@ def run_extraction(
     from ldj_analysis.validation import validate_export, write_working_copy
 
     export, provenance = extract(source, config, key)
+    pa.default_memory_pool().release_unused()  # the fetched Arrow tables' memory, to the OS
     with ThreadPoolExecutor(1) as pool:  # hashing large buffers releases the GIL
         fingerprints = pool.submit(table_fingerprints, export)
         result = validate_export(export, dict(config))
