@@ -174,6 +174,7 @@ class Connection:
 
     def __init__(self, source: Source):
         self.source = source
+        self.closed = False
         if source.engine == "duckdb":
             import duckdb
 
@@ -218,7 +219,10 @@ class Connection:
         return str(version.column("v")[0].as_py())
 
     def close(self) -> None:
-        self._conn.close()
+        """Close the connection (again: nothing happens)."""
+        if not self.closed:
+            self.closed = True
+            self._conn.close()
 
 
 @contextmanager

@@ -372,8 +372,15 @@ def extract(
                     source, "teams", fetched.pop("teams"), pseudonyms, queries, typing
                 )
                 _check_selection(frames["teams"], config.get("selection", {}))
+
+        def fetch_last(table: str) -> pa.Table:
+            arrow = _fetch(conn, table, queries[table])
+            if table == _LARGE[-1]:
+                conn.close()  # the database's own buffers go before the largest table is typed
+            return arrow
+
         with ThreadPoolExecutor(1) as reader:  # the connection is used by this thread only
-            pending = {t: reader.submit(_fetch, conn, t, queries[t]) for t in _LARGE}
+            pending = {t: reader.submit(fetch_last, t) for t in _LARGE}
             for table in _SMALL[1:] + _LARGE:
                 arrow = fetched.pop(table) if table in fetched else pending.pop(table).result()
                 frames[table] = _typed(source, table, arrow, pseudonyms, queries, typing)

@@ -27,6 +27,7 @@ KEY_FILE = ".ldj_pseudonym_key"
 #: are checked for anyway.
 DEFAULT_LENGTH = 16
 _BLOCK = 64  # SHA-256 block size in bytes
+_BATCH = 1 << 16  # ids hashed per batch
 
 
 def load_key(path: str | Path = KEY_FILE) -> bytes:
@@ -67,16 +68,20 @@ def keyed_hashes(values: pa.Array, key: bytes, length: int = DEFAULT_LENGTH) -> 
     inner, outer = _hmac_states(key)
     new_inner, new_outer = inner.copy, outer.copy
     nbytes = (length + 1) // 2
-    digests = []
-    append = digests.append
-    for value in values.cast(pa.large_binary()).to_pylist():
-        h = new_inner()
-        h.update(value)
-        o = new_outer()
-        o.update(h.digest())
-        append(o.digest()[:nbytes])
-    joined = b"".join(digests)
-    del digests
+    values = values.cast(pa.large_binary())
+    parts = []
+    for start in range(0, len(values), _BATCH):  # few Python objects alive at a time
+        digests = []
+        append = digests.append
+        for value in values.slice(start, _BATCH).to_pylist():
+            h = new_inner()
+            h.update(value)
+            o = new_outer()
+            o.update(h.digest())
+            append(o.digest()[:nbytes])
+        parts.append(b"".join(digests))
+    joined = b"".join(parts)
+    del parts
     hexed = np.frombuffer(joined.hex().encode("ascii"), dtype=f"S{2 * nbytes}")
     out = pa.array(hexed, pa.binary(2 * nbytes)).cast(pa.string())
     if length != 2 * nbytes:
