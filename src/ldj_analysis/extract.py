@@ -21,7 +21,8 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ from ldj_analysis.dbsource import (
     quote_literal,
 )
 from ldj_analysis.export import COLUMNS, DTYPES, OPTIONAL_COLUMNS, Export, Kind, clean_arrow_text
+from ldj_analysis.pseudonym import HashingProcess
 
 log = logging.getLogger(__name__)
 
@@ -273,54 +275,71 @@ def _empty(kind: Kind) -> pd.Series:
     return pd.Series([], dtype=DTYPES[kind])
 
 
+@dataclass(frozen=True)
+class _Ids:
+    """A table's client ids, waiting for their pseudonyms: positions among the clients
+    table's distinct ids, and the ids missing there (``stray``)."""
+
+    where: pa.Array | pa.ChunkedArray
+    stray: np.ndarray | None = None
+    stray_ids: pa.Array | pa.ChunkedArray | None = None
+
+
 class Pseudonyms:
-    """Client id -> keyed pseudonym (:func:`ldj_analysis.pseudonym.keyed_hashes`), hashing
-    the clients table's distinct ids once and looking the other tables' ids up in Arrow."""
+    """Client id -> keyed pseudonym (:func:`ldj_analysis.pseudonym.keyed_hashes`): the
+    clients table's distinct ids are hashed once, in a child process while the other
+    tables are read; every table's ids become positions among them first (in Arrow)."""
 
-    def __init__(self, key: bytes):
+    def __init__(self, key: bytes, hasher: HashingProcess):
         self.key = key
+        self.hasher = hasher
         self.raw: pa.Array | None = None
-        self.hashed: pa.Array | None = None
+        self.hashed: Future | None = None
 
-    def of_clients(self, ids: pa.Array | pa.ChunkedArray) -> pd.Series:
-        """Pseudonyms of the clients table's (cleaned) ids, remembered for the other tables."""
-        from ldj_analysis.pseudonym import keyed_hashes
-
+    def of_clients(self, ids: pa.Array | pa.ChunkedArray) -> _Ids:
+        """The clients table's (cleaned) ids; starts hashing their distinct values."""
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
         coded = ids.dictionary_encode()
         self.raw = coded.dictionary
-        self.hashed = keyed_hashes(self.raw, self.key)
-        return pd.Series(pd.array(self.hashed.take(coded.indices), dtype="str"))
+        self.hashed = self.hasher.submit(self.raw, self.key)
+        return _Ids(coded.indices)
 
-    def of(self, ids: pa.Array | pa.ChunkedArray) -> pd.Series:
-        """Pseudonyms of (cleaned) ids in another table; ids missing from clients are hashed
-        directly (validation then reports them)."""
+    def of(self, ids: pa.Array | pa.ChunkedArray) -> _Ids:
+        """(Cleaned) ids in another table; those missing from clients are kept to be hashed
+        on their own (validation then reports them)."""
+        assert self.raw is not None
+        where = pc.index_in(ids, value_set=self.raw)
+        stray = pc.and_(pc.is_null(where), pc.is_valid(ids)).to_numpy(zero_copy_only=False)
+        if not stray.any():
+            return _Ids(where)
+        return _Ids(where, stray, ids.filter(pa.array(stray)))
+
+    def resolve(self, ids: _Ids) -> pd.Series:
+        """The pseudonyms of ``ids``."""
         from ldj_analysis.pseudonym import pseudonymise
 
-        assert self.raw is not None and self.hashed is not None
-        out = pd.Series(
-            pd.array(self.hashed.take(pc.index_in(ids, value_set=self.raw)), dtype="str")
-        )
-        stray = out.isna().to_numpy() & pc.is_valid(ids).to_numpy(zero_copy_only=False)
-        if stray.any():
-            strays = pd.Series(pd.array(ids.filter(pa.array(stray)), dtype="str"))
-            out[stray] = pseudonymise(strays, self.key).to_numpy()
+        assert self.hashed is not None
+        out = pd.Series(pd.array(self.hashed.result().take(ids.where), dtype="str"))
+        if ids.stray is not None:
+            strays = pd.Series(pd.array(ids.stray_ids, dtype="str"))
+            out[ids.stray] = pseudonymise(strays, self.key).to_numpy()
         return out
 
 
 def _frame(
     table: str, arrow: pa.Table, pseudonyms: Pseudonyms, pool: ThreadPoolExecutor
-) -> pd.DataFrame:
-    """The typed table, its columns converted side by side on ``pool`` (Arrow releases the
-    GIL), the client ids first (the longest); each Arrow column is released once converted
-    (the caller holds no other reference), so a large table is not held twice."""
+) -> tuple[pd.DataFrame, _Ids | None]:
+    """The typed table without its client ids, and those ids (for :meth:`Pseudonyms.resolve`);
+    columns converted side by side on ``pool`` (Arrow releases the GIL). Each Arrow column is
+    released once converted (the caller holds no other reference), so a large table is not
+    held twice."""
     n = arrow.num_rows
     values = {c: arrow.column(c) for c in arrow.column_names}
     del arrow
     columns = [c for c in COLUMNS[table] if c != "birth_date"] + list(AGE_COLUMNS.get(table, ()))
 
-    def convert(column: str) -> pd.Series:
+    def convert(column: str) -> pd.Series | _Ids:
         array = values.pop(column, None)
         if column == "client_id" and array is not None:
             ids = clean_arrow_text(array)
@@ -334,9 +353,12 @@ def _frame(
             )
         return _typed_column(array, n, column, COLUMNS[table][column])
 
-    order = sorted(columns, key=lambda c: c != "client_id")
+    order = sorted(columns, key=lambda c: c != "client_id")  # the longest first
     typed = dict(zip(order, pool.map(convert, order), strict=True))
-    return pd.DataFrame({c: typed[c] for c in columns})
+    ids = typed.get("client_id")
+    if isinstance(ids, _Ids):
+        return pd.DataFrame({c: typed[c] for c in columns if c != "client_id"}), ids
+    return pd.DataFrame({c: typed[c] for c in columns}), None
 
 
 # -- extraction -----------------------------------------------------------------------------
@@ -355,11 +377,16 @@ def extract(
     from ldj_analysis.pseudonym import load_key
 
     key = key if key is not None else load_key()
-    pseudonyms = Pseudonyms(key)
     started = time.perf_counter()
     provenance: dict[str, Any] = {"source": source.uri, "engine": source.engine, "tables": {}}
     frames: dict[str, pd.DataFrame] = {}
-    with connect(source) as conn, ThreadPoolExecutor(2) as typing:
+    ids: dict[str, _Ids] = {}
+    with (
+        HashingProcess() as hasher,
+        connect(source) as conn,
+        ThreadPoolExecutor(2) as typing,
+    ):
+        pseudonyms = Pseudonyms(key, hasher)
         provenance["server_version"] = conn.server_version()
         columns = table_columns(conn)
         check_columns(source, columns)
@@ -368,7 +395,7 @@ def extract(
         for table in _SMALL:
             fetched[table] = _fetch(conn, table, queries[table])
             if table == "teams":
-                frames["teams"] = _typed(
+                frames["teams"], _ = _typed(
                     source, "teams", fetched.pop("teams"), pseudonyms, queries, typing
                 )
                 _check_selection(frames["teams"], config.get("selection", {}))
@@ -383,12 +410,18 @@ def extract(
             pending = {t: reader.submit(fetch_last, t) for t in _LARGE}
             for table in _SMALL[1:] + _LARGE:
                 arrow = fetched.pop(table) if table in fetched else pending.pop(table).result()
-                frames[table] = _typed(source, table, arrow, pseudonyms, queries, typing)
+                frames[table], table_ids = _typed(source, table, arrow, pseudonyms, queries, typing)
                 del arrow
+                if table_ids is not None:
+                    ids[table] = table_ids
+        for table, table_ids in ids.items():  # the pseudonyms, in the column's place
+            place = list(COLUMNS[table]).index("client_id")
+            frames[table].insert(place, "client_id", pseudonyms.resolve(table_ids))
+        del ids
     for table, frame in frames.items():
         provenance["tables"][table] = {"query": queries[table], "rows": int(len(frame))}
         log.info("extract: %s: %d rows", table, len(frame))
-    pseudonyms.raw = None  # the raw ids leave memory here
+    pseudonyms.raw = pseudonyms.hashed = None  # the raw ids leave memory here
     provenance["seconds"] = round(time.perf_counter() - started, 2)
     provenance["pseudonyms"] = (
         "client_id pseudonymised in this process (HMAC-SHA256, key never sent to the server)"
@@ -419,8 +452,9 @@ def _fetch(conn: Connection, table: str, sql: str) -> pa.Table:
     return in_key_order(arrow, ORDERED_HERE[table]) if table in ORDERED_HERE else arrow
 
 
-#: At most this many sorted runs are reordered as blocks; more means a full sort.
-_MAX_RUNS = 4096
+#: At most this many sorted runs (a database thread's batch is one or more) are reordered
+#: as blocks; more means a full sort.
+_MAX_RUNS = 1 << 16
 
 
 def in_key_order(table: pa.Table, key: str) -> pa.Table:
@@ -439,15 +473,15 @@ def in_key_order(table: pa.Table, key: str) -> pa.Table:
         if len(descents) == 0:
             return table
         if len(descents) < _MAX_RUNS:
-            bounds = np.concatenate([[0], descents + 1, [n]])
-            runs = sorted(
-                zip(bounds[:-1], bounds[1:], strict=True), key=lambda r: keys[int(r[0])].as_py()
-            )
-            if all(
-                keys[int(stop - 1)].as_py() <= keys[int(start)].as_py()
-                for (_, stop), (start, _) in zip(runs, runs[1:], strict=False)
-            ):
-                return pa.concat_tables([table.slice(a, b - a) for a, b in runs])
+            starts = np.concatenate([[0], descents + 1])
+            stops = np.concatenate([descents + 1, [n]])
+            first = keys.take(starts).to_pylist()
+            last = keys.take(stops - 1).to_pylist()
+            runs = sorted(range(len(starts)), key=first.__getitem__)
+            if all(last[a] <= first[b] for a, b in zip(runs, runs[1:], strict=False)):
+                return pa.concat_tables(
+                    [table.slice(starts[r], stops[r] - starts[r]) for r in runs]
+                )
     return table.take(pc.sort_indices(keys))  # missing keys last by default
 
 
@@ -458,7 +492,7 @@ def _typed(
     pseudonyms: Pseudonyms,
     queries: Mapping[str, str],
     pool: ThreadPoolExecutor,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, _Ids | None]:
     """:func:`_frame` of a fetched table; an empty table or a typing error is a SourceError
     naming the table and the source."""
     if arrow.num_rows == 0:

@@ -13,6 +13,10 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import struct
+import subprocess
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -61,13 +65,10 @@ def _hmac_states(key: bytes) -> tuple[Any, Any]:
     return inner, outer
 
 
-def keyed_hashes(values: pa.Array, key: bytes, length: int = DEFAULT_LENGTH) -> pa.Array:
-    """HMAC-SHA256 of each distinct, non-null UTF-8 value as ``length`` hex characters, the
-    same as ``hmac.digest(key, value, "sha256").hex()[:length]``; raise ValueError when two
-    values get the same pseudonym."""
+def hmac_digests(values: pa.Array, key: bytes, nbytes: int) -> bytes:
+    """The first ``nbytes`` of HMAC-SHA256 of each (UTF-8) value, concatenated."""
     inner, outer = _hmac_states(key)
     new_inner, new_outer = inner.copy, outer.copy
-    nbytes = (length + 1) // 2
     values = values.cast(pa.large_binary())
     parts = []
     for start in range(0, len(values), _BATCH):  # few Python objects alive at a time
@@ -80,8 +81,12 @@ def keyed_hashes(values: pa.Array, key: bytes, length: int = DEFAULT_LENGTH) -> 
             o.update(h.digest())
             append(o.digest()[:nbytes])
         parts.append(b"".join(digests))
-    joined = b"".join(parts)
-    del parts
+    return b"".join(parts)
+
+
+def _as_pseudonyms(joined: bytes, length: int) -> pa.Array:
+    """Concatenated digests as ``length`` hex characters each; ValueError on a collision."""
+    nbytes = (length + 1) // 2
     hexed = np.frombuffer(joined.hex().encode("ascii"), dtype=f"S{2 * nbytes}")
     out = pa.array(hexed, pa.binary(2 * nbytes)).cast(pa.string())
     if length != 2 * nbytes:
@@ -96,8 +101,79 @@ def keyed_hashes(values: pa.Array, key: bytes, length: int = DEFAULT_LENGTH) -> 
     return out
 
 
+def keyed_hashes(values: pa.Array, key: bytes, length: int = DEFAULT_LENGTH) -> pa.Array:
+    """HMAC-SHA256 of each distinct, non-null UTF-8 value as ``length`` hex characters, the
+    same as ``hmac.digest(key, value, "sha256").hex()[:length]``; raise ValueError when two
+    values get the same pseudonym."""
+    return _as_pseudonyms(hmac_digests(values, key, (length + 1) // 2), length)
+
+
+class HashingProcess:
+    """:func:`keyed_hashes` in a child process (``python -m ldj_analysis.pseudonym``), so
+    that the hashing, which holds the GIL, does not stall a database read in this process.
+    Key and ids pass through a pipe: never a file, the command line or the environment."""
+
+    def __init__(self) -> None:
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "ldj_analysis.pseudonym"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self._pool = ThreadPoolExecutor(1)
+
+    def submit(self, values: pa.Array, key: bytes, length: int = DEFAULT_LENGTH) -> Future:
+        """Start hashing ``values`` (once per process); the Future gives keyed_hashes."""
+        return self._pool.submit(self._run, values, key, length)
+
+    def _run(self, values: pa.Array, key: bytes, length: int) -> pa.Array:
+        nbytes = (length + 1) // 2
+        sink = pa.BufferOutputStream()
+        batch = pa.record_batch([values.cast(pa.large_binary())], names=["id"])
+        with pa.ipc.new_stream(sink, batch.schema) as writer:
+            writer.write_batch(batch)
+        proc = self._proc
+        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+        try:
+            proc.stdin.write(struct.pack("<II", len(key), nbytes) + key)
+            proc.stdin.write(sink.getvalue())
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass  # the child failed; its message follows
+        joined = proc.stdout.read()
+        error = proc.stderr.read().decode("utf-8", "replace").strip()
+        if proc.wait() != 0 or len(joined) != len(values) * nbytes:
+            raise RuntimeError(f"the pseudonym hashing process failed: {error[-2000:]}")
+        return _as_pseudonyms(joined, length)
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._pool.shutdown()
+
+    def __enter__(self) -> HashingProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _serve() -> None:
+    """The child of :class:`HashingProcess`: key and ids from stdin, digests to stdout."""
+    data = memoryview(sys.stdin.buffer.read())
+    key_length, nbytes = struct.unpack_from("<II", data)
+    key = bytes(data[8 : 8 + key_length])
+    ids = pa.ipc.open_stream(pa.py_buffer(data[8 + key_length :])).read_all().column(0)
+    sys.stdout.buffer.write(hmac_digests(ids.combine_chunks(), key, nbytes))
+
+
 def pseudonymise(ids: pd.Series, key: bytes, length: int = DEFAULT_LENGTH) -> pd.Series:
     """Map each id to its keyed hash (missing stays missing); hashes distinct ids only."""
     coded = pa.array(ids.astype("str"), pa.large_string()).dictionary_encode()
     hashed = keyed_hashes(coded.dictionary, key, length)
     return pd.Series(pd.array(hashed.take(coded.indices), dtype="str"), index=ids.index)
+
+
+if __name__ == "__main__":
+    _serve()
