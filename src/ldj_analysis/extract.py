@@ -275,6 +275,13 @@ def _empty(kind: Kind) -> pd.Series:
     return pd.Series([], dtype=DTYPES[kind])
 
 
+def _strictly_increasing(values: pa.Array) -> bool:
+    """No missing value and each value above the one before (byte order)."""
+    if values.null_count or len(values) < 2:
+        return values.null_count == 0
+    return bool(pc.all(pc.less(values.slice(0, len(values) - 1), values.slice(1))).as_py())
+
+
 @dataclass(frozen=True)
 class _Ids:
     """A table's client ids, waiting for their pseudonyms: positions among the clients
@@ -300,10 +307,13 @@ class Pseudonyms:
         """The clients table's (cleaned) ids; starts hashing their distinct values."""
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
-        coded = ids.dictionary_encode()
-        self.raw = coded.dictionary
+        if _strictly_increasing(ids):  # as read (ORDER BY client_id): distinct already
+            self.raw, where = ids, pa.array(np.arange(len(ids), dtype=np.int32))
+        else:
+            coded = ids.dictionary_encode()
+            self.raw, where = coded.dictionary, coded.indices
         self.hashed = self.hasher.submit(self.raw, self.key)
-        return _Ids(coded.indices)
+        return _Ids(where)
 
     def of(self, ids: pa.Array | pa.ChunkedArray) -> _Ids:
         """(Cleaned) ids in another table; those missing from clients are kept to be hashed

@@ -117,3 +117,29 @@ def test_keyed_hashes_are_hmac_sha256(key, length):
 def test_keyed_hash_collisions_are_refused():
     with pytest.raises(ValueError, match="pseudonym collision among 1000 client ids"):
         keyed_hashes(pa.array([str(i) for i in range(1000)]), b"k", 2)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["C1", "C2", "C3"],  # as the query reads them: the fast path
+        ["C2", "C1", "C3"],
+        ["C1", "C1", "C2"],
+        ["C1", None, "C2"],
+        ["C1"],
+    ],
+)
+def test_pseudonyms_of_clients_in_any_order(ids):
+    from ldj_analysis.extract import Pseudonyms
+    from ldj_analysis.pseudonym import HashingProcess
+
+    key = b"sleutel"
+    with HashingProcess() as hasher:
+        pseudonyms = Pseudonyms(key, hasher)
+        got = pseudonyms.resolve(pseudonyms.of_clients(pa.array(ids)))
+        other = pseudonyms.resolve(pseudonyms.of(pa.array(["C3", "X9", None, "C1"])))
+    want = pseudonymise(pd.Series(ids, dtype="str"), key)
+    assert got.isna().tolist() == want.isna().tolist()
+    assert got.dropna().tolist() == want.dropna().tolist()
+    other_want = pseudonymise(pd.Series(["C3", "X9", None, "C1"], dtype="str"), key)
+    assert other.fillna("-").tolist() == other_want.fillna("-").tolist()
