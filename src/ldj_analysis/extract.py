@@ -7,8 +7,12 @@ One SQL query per table, read as Arrow (ADBC for PostgreSQL, DuckDB's own Arrow 
 - ``birth_date`` never leaves it: the queries return the age in days and completed years
   at each questionnaire (and in days at each treatment's start) and a flag for an
   implausible birth date, all the pipeline needs;
-- client ids are pseudonymised with the pipeline's keyed hash in this process, on the
-  Arrow data as it arrives, before anything is written; the key never reaches the server.
+- client ids are pseudonymised with the pipeline's keyed hash before anything is written;
+  the key never reaches the server. The clients' distinct ids are hashed in a child process
+  (:class:`~ldj_analysis.pseudonym.HashingProcess`) while the other tables are read; the
+  other tables' ids are looked up among them in Arrow;
+- the questionnaires are read without ORDER BY and put in ``record_id`` order here
+  (:func:`in_key_order`): a database returns them in runs of that order, cheap to check.
 
 The typed tables then go through the same validation as an export folder and end in the
 same working copy (:func:`ldj_analysis.validation.write_working_copy`).
