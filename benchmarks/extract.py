@@ -10,6 +10,8 @@ PostgreSQL server's own memory is not in it.
     python benchmarks/extract.py                     # writes the 10 M-row export first
     python benchmarks/extract.py --export DIR        # reuse an export written at that scale
     python benchmarks/extract.py --scale 10          # a quick look at a smaller size
+    python benchmarks/extract.py --export DIR --duckdb FILE --sources duckdb
+                                                     # DuckDB only, from a file loaded before
 
 Run the 10 M-row case under `flock /tmp/bench.lock` on a shared machine.
 """
@@ -68,7 +70,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=20180101)
     parser.add_argument("--export", type=Path, help="an export written at --scale")
     parser.add_argument("--scratch", type=Path, help="work folder (default: a temp dir)")
+    parser.add_argument(
+        "--duckdb", type=Path, help="a DuckDB file loaded from --export before (not reloaded)"
+    )
+    parser.add_argument(
+        "--sources",
+        default="csv,duckdb,postgresql",
+        help="comma-separated sources to measure (csv, duckdb, postgresql)",
+    )
     args = parser.parse_args(argv)
+    sources = set(args.sources.split(","))
+    if not sources <= {"csv", "duckdb", "postgresql"}:
+        parser.error(f"--sources: unknown {sorted(sources - {'csv', 'duckdb', 'postgresql'})}")
     print(f"machine: {machine()} (shared with other jobs)")
     scratch = Path(args.scratch or tempfile.mkdtemp(prefix="ldj-bench-extract-"))
     scratch.mkdir(parents=True, exist_ok=True)
@@ -86,46 +99,65 @@ def main(argv: list[str] | None = None) -> None:
     config = scratch / "config.yaml"
     shutil.copy(ROOT / "config.yaml", config)
     loader = str(Path(sys.executable).with_name("ldj-load-db"))
-    duck = f"duckdb://{scratch / 'ldj.duckdb'}"
-    server = start_server()
-    env = {**os.environ, "PGPASSWORD": server.password}
-    pg = server.uri(schema="ldj")
+    duck = f"duckdb://{(args.duckdb or scratch / 'ldj.duckdb').resolve()}"
+    server = start_server() if "postgresql" in sources else None
+    env = dict(os.environ)
+    pg = ""
+    if server is not None:
+        env["PGPASSWORD"] = server.password
+        pg = server.uri(schema="ldj")
     try:
         figures = []
         # DuckDB checks keys row by row on insert (minutes at 10 M rows): loaded without them
-        for label, uri, keys in (("DuckDB", duck, ["--no-keys"]), ("PostgreSQL", pg, [])):
+        loads = [("DuckDB", duck, ["--no-keys"])] if "duckdb" in sources and not args.duckdb else []
+        loads += [("PostgreSQL", pg, [])] if server is not None else []
+        for label, uri, keys in loads:
             wall, rss = timed([loader, str(export), uri, "--replace", *keys], env)
             figures.append((f"load into {label} (setup, ldj-load-db {' '.join(keys)})", wall, rss))
             print(f"  {figures[-1][0]:<44} {wall:8.1f} s {rss:8.0f} MB", flush=True)
-        for label, source in (
-            ("CSV folder: validate", str(export)),
-            ("DuckDB: extract", duck),
-            ("PostgreSQL: extract", pg),
-        ):
+        chosen = [
+            (name, label, source)
+            for name, label, source in (
+                ("csv", "CSV folder", str(export)),
+                ("duckdb", "DuckDB", duck),
+                ("postgresql", "PostgreSQL", pg),
+            )
+            if name in sources
+        ]
+        for _, label, source in chosen:
             out = scratch / "step"
             shutil.rmtree(out, ignore_errors=True)
             out.mkdir()
+            step = "validate" if source == str(export) else "extract"
             wall, rss = timed([sys.executable, "-c", _STEP, source, str(config), str(out)], env)
-            figures.append((f"first step, {label}", wall, rss))
+            figures.append((f"first step, {label}: {step}", wall, rss))
             print(f"  {figures[-1][0]:<44} {wall:8.1f} s {rss:8.0f} MB", flush=True)
         shutil.rmtree(scratch / "step", ignore_errors=True)
-        for label, cfg in (
-            ("CSV folder", [f"export_dir={export}", "norms_accept_placeholders=true"]),
-            ("DuckDB", ["export_dir=null", f"export_uri={duck}", "norms_accept_placeholders=true"]),
-            (
-                "PostgreSQL",
-                ["export_dir=null", f"export_uri={pg}", "norms_accept_placeholders=true"],
-            ),
-        ):
+        for _, label, source in chosen:
+            if source == str(export):
+                cfg = [f"export_dir={export}", "norms_accept_placeholders=true"]
+            else:
+                cfg = ["export_dir=null", f"export_uri={source}", "norms_accept_placeholders=true"]
             work = copy_workflow(scratch / f"wf_{label.split()[0]}")
-            os.environ["PGPASSWORD"] = server.password
+            if server is not None:
+                os.environ["PGPASSWORD"] = server.password
             wall, peak_kib, _ = snakemake(work, "--config", *cfg)
             figures.append((f"whole workflow (cold), {label}", wall, peak_kib / 1024))
             print(f"  {figures[-1][0]:<44} {wall:8.1f} s {peak_kib / 1024:8.0f} MB", flush=True)
+            rules = sorted((work / "logs" / "benchmarks").glob("*.tsv"))
+            print(
+                "    per rule: "
+                + ", ".join(
+                    f"{f.stem} {float(f.read_text().splitlines()[-1].split()[0]):.1f} s"
+                    for f in rules
+                ),
+                flush=True,
+            )
             shutil.rmtree(work, ignore_errors=True)
     finally:
-        server.stop()
-        shutil.rmtree(server.root, ignore_errors=True)
+        if server is not None:
+            server.stop()
+            shutil.rmtree(server.root, ignore_errors=True)
     print(f"\n{rows} questionnaire rows; targets for the whole workflow: <= 60 s, <= 4 GB")
     for name, wall, rss in figures:
         print(f"| {name} | {wall:.1f} s | {rss / 1024:.2f} GB |")
