@@ -306,12 +306,16 @@ class Pseudonyms:
         self.hasher = hasher
         self.raw: pa.Array | None = None
         self.hashed: Future | None = None
+        #: Whether the clients' rows hold distinct ids in order (then a position among the
+        #: distinct ids is a row of the clients table).
+        self.rows_are_ids = False
 
     def of_clients(self, ids: pa.Array | pa.ChunkedArray) -> _Ids:
         """The clients table's (cleaned) ids; starts hashing their distinct values."""
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
-        if _strictly_increasing(ids):  # as read (ORDER BY client_id): distinct already
+        self.rows_are_ids = _strictly_increasing(ids)
+        if self.rows_are_ids:  # as read (ORDER BY client_id): distinct already
             self.raw, where = ids, pa.array(np.arange(len(ids), dtype=np.int32))
         else:
             coded = ids.dictionary_encode()
@@ -388,6 +392,20 @@ def extract(
 ) -> tuple[Export, dict[str, Any]]:
     """Read the six tables from ``source``; return the typed Export (pseudonymised, without
     birth dates) and its provenance (queries, server version, row counts; no credential)."""
+    export, provenance, _ = _extract(source, config, key)
+    return export, provenance
+
+
+#: Validation's lookups (:func:`ldj_analysis.validation.validate_export`, ``known``) that
+#: the extraction finds on the way: the client row of each table's client id.
+_CLIENT_LOOKUPS = {"treatments": "tr_client", "questionnaires": "q_client"}
+
+
+def _extract(
+    source: Source, config: Mapping[str, Any], key: bytes | None
+) -> tuple[Export, dict[str, Any], dict[str, Any]]:
+    """:func:`extract`, and the validation lookups it found (empty unless the clients came
+    in id order with distinct ids, so that an id's position is its client row)."""
     from ldj_analysis.pseudonym import load_key
 
     key = key if key is not None else load_key()
@@ -431,6 +449,12 @@ def extract(
         for table, table_ids in ids.items():  # the pseudonyms, in the column's place
             place = list(COLUMNS[table]).index("client_id")
             frames[table].insert(place, "client_id", pseudonyms.resolve(table_ids))
+        lookups: dict[str, Any] = {}
+        if pseudonyms.rows_are_ids and set(_CLIENT_LOOKUPS) <= set(ids):
+            lookups["distinct:clients"] = True
+            for table, name in _CLIENT_LOOKUPS.items():
+                found = pc.fill_null(ids[table].where, -1).to_numpy(zero_copy_only=False)
+                lookups[name] = found.astype(np.int64)
         del ids
     for table, frame in frames.items():
         provenance["tables"][table] = {"query": queries[table], "rows": int(len(frame))}
@@ -441,7 +465,7 @@ def extract(
         "client_id pseudonymised in this process (HMAC-SHA256, key never sent to the server)"
     )
     provenance["birth_date"] = "not read: ages computed in the database (_age_* columns)"
-    return Export(**{t: frames[t] for t in TABLES}), provenance
+    return Export(**{t: frames[t] for t in TABLES}), provenance, lookups
 
 
 def _check_selection(teams: pd.DataFrame, selection: Mapping[str, Any]) -> None:
