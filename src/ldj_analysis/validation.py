@@ -32,7 +32,7 @@ from ldj_analysis.codes import (
 )
 from ldj_analysis.exclusion_log import EXCLUSION_COLUMNS, write_exclusions
 from ldj_analysis.export import KEYS, ROW_REFS, BadCells, Export, ExportError, Problem, take_text
-from ldj_analysis.lookup import index_in, isin
+from ldj_analysis.lookup import index_in_each, isin
 
 log = logging.getLogger(__name__)
 
@@ -215,9 +215,15 @@ def _positions(values: pd.Series, pool: pd.Series) -> np.ndarray:
     """Row of each value's first occurrence in ``pool``, -1 where absent or missing: a
     position answers membership (``>= 0``) and, between two columns looked up in the same
     pool, equality of values found in it."""
-    position = index_in(values, pool)
-    position[values.isna().to_numpy()] = -1
-    return position
+    return _positions_each([values], pool)[0]
+
+
+def _positions_each(columns: list[pd.Series], pool: pd.Series) -> list[np.ndarray]:
+    """:func:`_positions` of several columns in one pool (hashed once)."""
+    found = index_in_each(columns, pool)
+    for position, values in zip(found, columns, strict=True):
+        position[values.isna().to_numpy()] = -1
+    return found
 
 
 def _all_distinct(values: pd.Series) -> bool:
@@ -228,6 +234,22 @@ def _all_distinct(values: pd.Series) -> bool:
     array = pa.array(pd.Series(values, dtype="str"))
     n_distinct = pc.count_distinct(array, mode="only_valid").as_py()
     return n_distinct == len(array) - array.null_count
+
+
+def _distinct_by_positions(own: np.ndarray) -> bool:
+    """True when a column's present values are all different, from the positions of its own
+    values in itself (:func:`_positions`): each present value is its first occurrence."""
+    return not ((own >= 0) & (own != np.arange(len(own)))).any()
+
+
+class _Part:
+    """One of the results of a lookup job that finds several (read like a Future)."""
+
+    def __init__(self, job: Future, pick: Any):
+        self.job, self.pick = job, pick
+
+    def result(self) -> Any:
+        return self.pick(self.job.result())
 
 
 def _key_text(frame: pd.DataFrame, table: str, rows: np.ndarray) -> list[str]:
@@ -340,27 +362,41 @@ def _rule_text(schema: pa.DataFrameSchema, column: str, check: str) -> str:
     return check
 
 
-def _lookups(tables: dict[str, pd.DataFrame], pool: ThreadPoolExecutor) -> dict[str, Future]:
+#: Foreign keys looked up in the key column they refer to, per referenced table: (key
+#: column, (lookup name, referring table, its column) ...).
+_REFERRED: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
+    "clients": (
+        "client_id",
+        (("q_client", "questionnaires", "client_id"), ("tr_client", "treatments", "client_id")),
+    ),
+    "treatments": ("treatment_id", (("tr_row", "questionnaires", "treatment_id"),)),
+}
+
+
+def _lookups(
+    tables: dict[str, pd.DataFrame], pool: ThreadPoolExecutor
+) -> dict[str, Future | _Part]:
     """The large hash lookups of the key and foreign-key checks, started side by side on
     ``pool`` (Arrow releases the GIL): whether each single-column key is distinct, and the
-    positions of the record tables' foreign keys in the tables they refer to."""
+    positions of the record tables' foreign keys in the tables they refer to. Client and
+    treatment ids are hashed once, for their own key check and every lookup into them."""
     t = tables
-    jobs: dict[str, Future] = {
+    jobs: dict[str, Future | _Part] = {
         f"distinct:{table}": pool.submit(_all_distinct, t[table][KEYS[table][0]])
         for table in t
-        if len(KEYS[table]) == 1
+        if len(KEYS[table]) == 1 and table not in _REFERRED
     }
-    for name, values, refs in (
-        ("q_client", t["questionnaires"]["client_id"], t["clients"]["client_id"]),
-        ("tr_row", t["questionnaires"]["treatment_id"], t["treatments"]["treatment_id"]),
-        ("tr_client", t["treatments"]["client_id"], t["clients"]["client_id"]),
-        ("tr_team", t["treatments"]["team_id"], t["teams"]["team_id"]),
-    ):
-        jobs[name] = pool.submit(_positions, values, refs)
+    for table, (key, lookups) in _REFERRED.items():
+        own = t[table][key]
+        job = pool.submit(_positions_each, [own, *(t[f][c] for _, f, c in lookups)], own)
+        jobs[f"distinct:{table}"] = _Part(job, lambda found: _distinct_by_positions(found[0]))
+        for i, (name, _, _) in enumerate(lookups, start=1):
+            jobs[name] = _Part(job, lambda found, i=i: found[i])
+    jobs["tr_team"] = pool.submit(_positions, t["treatments"]["team_id"], t["teams"]["team_id"])
     return jobs
 
 
-def _check_keys(collector: _Collector, lookups: dict[str, Future]) -> None:
+def _check_keys(collector: _Collector, lookups: dict[str, Future | _Part]) -> None:
     for table, frame in collector.tables.items():
         cols = list(KEYS[table])
         if len(cols) == 1 and lookups[f"distinct:{table}"].result():
@@ -372,7 +408,7 @@ def _check_keys(collector: _Collector, lookups: dict[str, Future]) -> None:
                 collector.table(table, "+".join(cols), f"row {row + 2}: {key}", "duplicate key")
 
 
-def _check_cross_tables(collector: _Collector, lookups: dict[str, Future]) -> None:
+def _check_cross_tables(collector: _Collector, lookups: dict[str, Future | _Part]) -> None:
     t = collector.tables
     team_ids = t["teams"]["team_id"]
     for table in ("implementation", "checklist"):
@@ -513,7 +549,7 @@ def records_before_birth(
     return {event: np.nan_to_num(age, nan=0.0) < 0 for event, age in ages.items()}
 
 
-def _check_life_dates(collector: _Collector, lookups: dict[str, Future]) -> None:
+def _check_life_dates(collector: _Collector, lookups: dict[str, Future | _Part]) -> None:
     """Flag treatments and questionnaires dated before their client's birth (record-level:
     excluded with the records that depend on them, or the run stops). The record, not the
     client, goes: the client's other records may well be right."""
@@ -543,7 +579,7 @@ def _birth_dates_from_source(collector: _Collector, config: dict[str, Any]) -> N
 
 
 def _row_refs(
-    lookups: dict[str, Future], drop: dict[str, np.ndarray]
+    lookups: dict[str, Future | _Part], drop: dict[str, np.ndarray]
 ) -> dict[tuple[str, str], np.ndarray]:
     """The foreign keys' row positions (see :data:`ROW_REFS`), renumbered for the valid
     tables (excluded rows removed)."""
@@ -583,7 +619,7 @@ _DEPENDS_ON: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 def _exclude(
-    collector: _Collector, lookups: dict[str, Future]
+    collector: _Collector, lookups: dict[str, Future | _Part]
 ) -> tuple[dict[str, np.ndarray], list[pd.DataFrame]]:
     """Masks of excluded rows per record table, cascading clients -> treatments -> lists.
 
@@ -737,8 +773,8 @@ _CATEGORICAL: dict[str, tuple[str, ...]] = {
 }
 
 
-#: Rows per slice when writing the working copy: the excluded rows are left out slice by
-#: slice, so no filtered copy of a whole table is ever made.
+#: Rows per slice when writing the working copy (a multiple of its 64 Ki-row record batches):
+#: the excluded rows are left out slice by slice, so no filtered copy of a table is made.
 WRITE_SLICE_ROWS = 1 << 20
 
 
@@ -752,8 +788,14 @@ def _coded_text(
     import pyarrow.compute as pc
 
     text = pa.chunked_array(pa.array(pd.Series(values, dtype="str"))).cast(pa.large_string())
-    distinct = pc.unique(text).drop_null()
-    codes = pc.index_in(text, value_set=distinct).fill_null(-1).to_numpy().astype(np.int64)
+    encoded = pc.dictionary_encode(text)  # one dictionary for all chunks (the final one)
+    distinct = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], text.type)
+    if all(chunk.dictionary.equals(distinct) for chunk in encoded.chunks):
+        indices = pa.chunked_array([c.indices for c in encoded.chunks], encoded.type.index_type)
+    else:  # not expected: look each value up in the distinct values
+        distinct = pc.unique(text).drop_null()
+        indices = pc.index_in(text, value_set=distinct)
+    codes = indices.fill_null(-1).to_numpy().astype(np.int64)
     if kept is not None:
         codes[~kept] = -1
     present = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(distinct)))
@@ -797,6 +839,7 @@ def _write_valid_table(
             sel = None if kept is None else kept[lo : lo + part.num_rows]
             if sel is not None:
                 part = part.filter(pa.array(sel))
+            part = part.combine_chunks()  # record batches of 64 Ki rows, as to_feather writes
             n = part.num_rows
             columns = {name: part.column(name) for name in part.column_names}
             for c, (codes, _) in coded.items():
@@ -807,7 +850,9 @@ def _write_valid_table(
                 )
             for c, values in extra.items():
                 columns[c] = pa.array(values[out_lo : out_lo + n])
-            writer.write_table(pa.table([columns[f.name] for f in schema], schema=schema))
+            writer.write_table(
+                pa.table([columns[f.name] for f in schema], schema=schema), max_chunksize=1 << 16
+            )
             out_lo += n
 
 

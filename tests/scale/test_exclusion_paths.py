@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.feather as feather
 import pytest
 from hypothesis import given
@@ -163,3 +164,27 @@ def test_coded_text_equals_pandas_categorical(values, data):
     want = series.astype("category")
     assert dtype == want.dtype
     np.testing.assert_array_equal(codes, want.cat.codes.to_numpy())
+    cut = len(values) // 2  # as read from CSV: several Arrow chunks
+    chunked = pa.chunked_array(
+        [pa.array(values[:cut], pa.large_string()), pa.array(values[cut:], pa.large_string())]
+    )
+    codes, dtype = validation._coded_text(pd.Series(pd.array(chunked, dtype="str")), kept)
+    want = series[kept].astype("category")
+    assert dtype == want.dtype
+    np.testing.assert_array_equal(codes[kept], want.cat.codes.to_numpy())
+
+
+@given(st.lists(TEXT, max_size=30), st.lists(st.lists(TEXT, max_size=20), max_size=3))
+def test_positions_in_one_pool_equal_one_lookup_each(pool, columns):
+    """Looking several columns up in one pool (hashed once) equals looking each up alone;
+    the pool's positions in itself tell whether its present values are distinct."""
+    pool = pd.Series(pool, dtype="str")
+    columns = [pd.Series(c, dtype="str") for c in [pool.tolist(), *columns]]
+    found = validation._positions_each(columns, pool)
+    for got, column in zip(found, columns, strict=True):
+        first = {}
+        for row, value in pool.dropna().items():
+            first.setdefault(value, row)
+        want = [-1 if pd.isna(v) else first.get(v, -1) for v in column]
+        np.testing.assert_array_equal(got, np.asarray(want, dtype=np.int64))
+    assert validation._distinct_by_positions(found[0]) == validation._all_distinct(pool)
