@@ -188,3 +188,42 @@ def test_positions_in_one_pool_equal_one_lookup_each(pool, columns):
         want = [-1 if pd.isna(v) else first.get(v, -1) for v in column]
         np.testing.assert_array_equal(got, np.asarray(want, dtype=np.int64))
     assert validation._distinct_by_positions(found[0]) == validation._all_distinct(pool)
+
+
+@given(st.lists(TEXT, min_size=1, max_size=30), st.data())
+def test_take_text_of_rows_in_order_equals_object_arrays(values, data):
+    """Rows in increasing order are taken by a filter over the Arrow chunks."""
+    from ldj_analysis.export import take_text
+
+    cut = len(values) // 2
+    chunked = pa.chunked_array(
+        [pa.array(values[:cut], pa.large_string()), pa.array(values[cut:], pa.large_string())]
+    )
+    series = pd.Series(pd.array(chunked, dtype="str"))
+    picked = data.draw(st.lists(st.booleans(), min_size=len(values), max_size=len(values)))
+    rows = np.flatnonzero(np.asarray(picked, bool))
+    expected = pd.Series(np.asarray(values, dtype=object)[rows], dtype="str")
+    pd.testing.assert_series_equal(take_text(series, rows), expected)
+
+
+EDGE_TEXT = st.one_of(
+    st.none(),
+    st.text(alphabet="ab1-_ \t\n\u00a0\u2003\u3000\x1c\x7f\u00e9\ufeff", max_size=4),
+)
+
+
+@given(st.lists(EDGE_TEXT, max_size=30), st.integers(0, 5), st.data())
+def test_text_cleaning_skips_only_what_it_would_not_change(values, start, data):
+    """Reading text skips trimming only when trimming changes nothing: the result equals
+    Arrow's trim with empty strings as missing, on chunked and sliced arrays."""
+    import pyarrow.compute as pc
+
+    from ldj_analysis.export import _clean_arrow_text
+
+    cut = data.draw(st.integers(0, len(values)))
+    chunks = [pa.array(values[:cut], pa.large_string()), pa.array(values[cut:], pa.large_string())]
+    text = pa.chunked_array([c.slice(min(start, len(c))) for c in chunks], pa.large_string())
+    trimmed = pc.utf8_trim_whitespace(text)
+    want = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
+    got = _clean_arrow_text(text)
+    pd.testing.assert_series_equal(got, pd.Series(pd.array(want, dtype="str")))
