@@ -405,7 +405,7 @@ def read_typed_csv(path: Path, table: str) -> pd.DataFrame | None:
         converted = list(pool.map(convert, spec, spec.values()))
     if any(c is None for c in converted):
         return None
-    return pd.DataFrame(dict(zip(spec, converted, strict=True)), copy=False)
+    return pd.DataFrame(dict(zip(spec, converted, strict=True)))
 
 
 def load_tables(
