@@ -123,8 +123,8 @@ def flow(
     """The record flow, ``step, count``: questionnaire records in, one row per exclusion
     step, lists in analysed pairs, pairs. It adds up: records = sum of excluded + lists in
     pairs (2 per pair), and selected pairs = pairs without a norm group + analysed pairs."""
-    q = exclusions[(exclusions["table"] == "questionnaires") & (exclusions["step"] != "validation")]
-    counts = q["step"].value_counts()
+    in_pairing = (exclusions["table"] == "questionnaires") & (exclusions["step"] != "validation")
+    counts = exclusions["step"][in_pairing].value_counts()  # one column: the log has millions
     rows: list[tuple[str, int]] = []
     if n_validation:
         rows.append(("questionnaire records in the export", n_records + n_validation))

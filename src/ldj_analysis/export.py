@@ -257,6 +257,8 @@ def clean_arrow_text(text):
     import pyarrow.compute as pc
 
     text = text.cast(pa.large_string())
+    if _nothing_to_trim(text):  # the common case: skip making two trimmed copies
+        return pd.Series(pd.array(text, dtype="str"))
     trimmed = pc.utf8_trim_whitespace(text)
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
 
@@ -264,6 +266,32 @@ def clean_arrow_text(text):
 def _clean_arrow_text(text) -> pd.Series:
     """:func:`_clean_text` of an Arrow text (chunked) array, as a ``str`` Series."""
     return pd.Series(pd.array(clean_arrow_text(text), dtype="str"))
+
+
+def _nothing_to_trim(text) -> bool:
+    """True when :func:`_clean_arrow_text` would change no value of the Arrow ``large_string``
+    (chunked) array: every present value begins and ends with a printable ASCII character, so
+    it has no whitespace to trim and is not empty. Read from the raw buffers (no copy);
+    conservative: a value with any other first or last byte counts as one to clean."""
+    import pyarrow as pa
+
+    for chunk in getattr(text, "chunks", [text]):
+        n = len(chunk)
+        if n == 0 or chunk.null_count == n:
+            continue
+        _, offsets, data = chunk.buffers()
+        ends = np.frombuffer(offsets, np.int64)[chunk.offset : chunk.offset + n + 1]
+        valid = np.ones(n, bool)
+        if chunk.null_count:
+            valid = chunk.is_valid().to_numpy(zero_copy_only=False)
+        first, last = ends[:-1][valid], ends[1:][valid]
+        if (last <= first).any():  # an empty string (becomes missing)
+            return False
+        data = np.frombuffer(data, np.uint8)
+        edges = np.concatenate([data[first], data[last - 1]])
+        if ((edges < 0x21) | (edges > 0x7E)).any():
+            return False
+    return pa.types.is_large_string(text.type)
 
 
 def take_text(values: pd.Series, rows: np.ndarray) -> pd.Series:
@@ -278,7 +306,12 @@ def take_text(values: pd.Series, rows: np.ndarray) -> pd.Series:
         taken = pa.DictionaryArray.from_arrays(indices, categories).cast(pa.large_string())
         return pd.Series(pd.array(taken, dtype="str"))
     array = pa.array(pd.Series(values, dtype="str").reset_index(drop=True))
-    taken = array.take(pa.array(rows)).cast(pa.large_string())
+    if len(rows) > 1 and (np.diff(rows) > 0).all():  # rows in order: a filter, chunk by chunk
+        mask = np.zeros(len(array), bool)  # (a take first concatenates the Arrow chunks)
+        mask[rows] = True
+        taken = array.filter(pa.array(mask)).cast(pa.large_string())
+    else:
+        taken = array.take(pa.array(rows)).cast(pa.large_string())
     return pd.Series(pd.array(taken, dtype="str"))
 
 

@@ -36,3 +36,21 @@ def isin(values: pd.Series, pool: pd.Series | pd.Index | list) -> np.ndarray:
     """``values.isin(pool)`` for text as a boolean array; missing values are never in it."""
     pool = pd.Series(pool, dtype="str").dropna().unique()
     return index_in(values, pool) >= 0
+
+
+def index_in_each(columns: list[pd.Series], pool: pd.Series | pd.Index) -> list[np.ndarray]:
+    """:func:`index_in` of several text columns in one ``pool``, hashed once (the columns'
+    Arrow chunks are looked up in one call)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = [_arrow_text(column) for column in columns]
+    chunks = [chunk for text in texts for chunk in getattr(text, "chunks", [text])]
+    if not chunks or not sum(len(c) for c in chunks):
+        return [np.zeros(len(column), dtype=np.int64) for column in columns]
+    found = pc.index_in(
+        pa.chunked_array(chunks, type=pa.large_string()), value_set=_arrow_text(pool)
+    )
+    found = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    bounds = np.cumsum([0, *(len(text) for text in texts)])
+    return [found[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]

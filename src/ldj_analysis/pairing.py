@@ -431,11 +431,12 @@ def end_lists_in_periods(
     bad = ends[~uses]
     n_moment = int(bad["moment"].max()) + 1 if len(bad) else 1
     n_instr = len(coded.instruments)
+    instrument_names = coded.instruments.to_numpy(dtype=object)
 
     def reason(key: int) -> str:
         team_instr, moment = divmod(key, n_moment)
         t, i = divmod(team_instr, n_instr)
-        return f"team {team_names[t]} does not use {coded.instruments[i]} at moment {moment}"
+        return f"team {team_names[t]} does not use {instrument_names[i]} at moment {moment}"
 
     key = (bad["team"].to_numpy(np.int64) * n_instr + bad["instr"].to_numpy()) * n_moment
     log.drop_keyed(bad["row"].to_numpy(), "team_instrument", key + bad["moment"].to_numpy(), reason)

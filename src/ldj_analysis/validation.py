@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from ldj_analysis.codes import (
 )
 from ldj_analysis.exclusion_log import EXCLUSION_COLUMNS, write_exclusions
 from ldj_analysis.export import KEYS, ROW_REFS, BadCells, Export, ExportError, Problem, take_text
-from ldj_analysis.lookup import index_in, isin
+from ldj_analysis.lookup import index_in_each, isin
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,45 @@ _DATE_COLUMNS: dict[str, tuple[str, ...]] = {
 
 @dataclass
 class ValidationResult:
-    """A valid export (excluded records removed) and the exclusion log."""
+    """The checked export, which of its records are excluded, and the exclusion log.
 
-    export: Export
+    ``export`` (the valid tables: excluded records removed) is built on first use; the
+    workflow never builds it: :func:`write_working_copy` leaves the excluded rows out while
+    writing (at 10 M rows a filtered copy of the tables costs seconds).
+    """
+
+    checked: Export
     exclusions: pd.DataFrame
     #: Positions of the referenced rows in the valid tables, per :data:`ROW_REFS` key.
     row_refs: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+    #: Per record table (when records were excluded): mask of the excluded rows of ``checked``.
+    excluded: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @cached_property
+    def export(self) -> Export:
+        """The valid export: ``checked`` without the excluded records."""
+        return Export(
+            **{
+                name: (
+                    frame.loc[~self.excluded[name]].reset_index(drop=True)
+                    if name in self.excluded
+                    else frame
+                )
+                for name, frame in self.checked.tables().items()
+            }
+        )
+
+    def kept(self, table: str) -> np.ndarray | None:
+        """Mask of the valid rows of ``checked``'s ``table`` (None: all of them)."""
+        mask = self.excluded.get(table)
+        return None if mask is None or not mask.any() else ~mask
+
+    def rows(self) -> dict[str, int]:
+        """Rows of each valid table."""
+        dropped = {name: int(mask.sum()) for name, mask in self.excluded.items()}
+        return {
+            name: len(frame) - dropped.get(name, 0) for name, frame in self.checked.tables().items()
+        }
 
 
 def _codes(values: tuple[str, ...] | list[str]) -> pa.Check:
@@ -181,9 +215,15 @@ def _positions(values: pd.Series, pool: pd.Series) -> np.ndarray:
     """Row of each value's first occurrence in ``pool``, -1 where absent or missing: a
     position answers membership (``>= 0``) and, between two columns looked up in the same
     pool, equality of values found in it."""
-    position = index_in(values, pool)
-    position[values.isna().to_numpy()] = -1
-    return position
+    return _positions_each([values], pool)[0]
+
+
+def _positions_each(columns: list[pd.Series], pool: pd.Series) -> list[np.ndarray]:
+    """:func:`_positions` of several columns in one pool (hashed once)."""
+    found = index_in_each(columns, pool)
+    for position, values in zip(found, columns, strict=True):
+        position[values.isna().to_numpy()] = -1
+    return found
 
 
 def _all_distinct(values: pd.Series) -> bool:
@@ -194,6 +234,22 @@ def _all_distinct(values: pd.Series) -> bool:
     array = pa.array(pd.Series(values, dtype="str"))
     n_distinct = pc.count_distinct(array, mode="only_valid").as_py()
     return n_distinct == len(array) - array.null_count
+
+
+def _distinct_by_positions(own: np.ndarray) -> bool:
+    """True when a column's present values are all different, from the positions of its own
+    values in itself (:func:`_positions`): each present value is its first occurrence."""
+    return not ((own >= 0) & (own != np.arange(len(own)))).any()
+
+
+class _Part:
+    """One of the results of a lookup job that finds several (read like a Future)."""
+
+    def __init__(self, job: Future, pick: Any):
+        self.job, self.pick = job, pick
+
+    def result(self) -> Any:
+        return self.pick(self.job.result())
 
 
 def _key_text(frame: pd.DataFrame, table: str, rows: np.ndarray) -> list[str]:
@@ -306,27 +362,41 @@ def _rule_text(schema: pa.DataFrameSchema, column: str, check: str) -> str:
     return check
 
 
-def _lookups(tables: dict[str, pd.DataFrame], pool: ThreadPoolExecutor) -> dict[str, Future]:
+#: Foreign keys looked up in the key column they refer to, per referenced table: (key
+#: column, (lookup name, referring table, its column) ...).
+_REFERRED: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
+    "clients": (
+        "client_id",
+        (("q_client", "questionnaires", "client_id"), ("tr_client", "treatments", "client_id")),
+    ),
+    "treatments": ("treatment_id", (("tr_row", "questionnaires", "treatment_id"),)),
+}
+
+
+def _lookups(
+    tables: dict[str, pd.DataFrame], pool: ThreadPoolExecutor
+) -> dict[str, Future | _Part]:
     """The large hash lookups of the key and foreign-key checks, started side by side on
     ``pool`` (Arrow releases the GIL): whether each single-column key is distinct, and the
-    positions of the record tables' foreign keys in the tables they refer to."""
+    positions of the record tables' foreign keys in the tables they refer to. Client and
+    treatment ids are hashed once, for their own key check and every lookup into them."""
     t = tables
-    jobs: dict[str, Future] = {
+    jobs: dict[str, Future | _Part] = {
         f"distinct:{table}": pool.submit(_all_distinct, t[table][KEYS[table][0]])
         for table in t
-        if len(KEYS[table]) == 1
+        if len(KEYS[table]) == 1 and table not in _REFERRED
     }
-    for name, values, refs in (
-        ("q_client", t["questionnaires"]["client_id"], t["clients"]["client_id"]),
-        ("tr_row", t["questionnaires"]["treatment_id"], t["treatments"]["treatment_id"]),
-        ("tr_client", t["treatments"]["client_id"], t["clients"]["client_id"]),
-        ("tr_team", t["treatments"]["team_id"], t["teams"]["team_id"]),
-    ):
-        jobs[name] = pool.submit(_positions, values, refs)
+    for table, (key, lookups) in _REFERRED.items():
+        own = t[table][key]
+        job = pool.submit(_positions_each, [own, *(t[f][c] for _, f, c in lookups)], own)
+        jobs[f"distinct:{table}"] = _Part(job, lambda found: _distinct_by_positions(found[0]))
+        for i, (name, _, _) in enumerate(lookups, start=1):
+            jobs[name] = _Part(job, lambda found, i=i: found[i])
+    jobs["tr_team"] = pool.submit(_positions, t["treatments"]["team_id"], t["teams"]["team_id"])
     return jobs
 
 
-def _check_keys(collector: _Collector, lookups: dict[str, Future]) -> None:
+def _check_keys(collector: _Collector, lookups: dict[str, Future | _Part]) -> None:
     for table, frame in collector.tables.items():
         cols = list(KEYS[table])
         if len(cols) == 1 and lookups[f"distinct:{table}"].result():
@@ -338,7 +408,7 @@ def _check_keys(collector: _Collector, lookups: dict[str, Future]) -> None:
                 collector.table(table, "+".join(cols), f"row {row + 2}: {key}", "duplicate key")
 
 
-def _check_cross_tables(collector: _Collector, lookups: dict[str, Future]) -> None:
+def _check_cross_tables(collector: _Collector, lookups: dict[str, Future | _Part]) -> None:
     t = collector.tables
     team_ids = t["teams"]["team_id"]
     for table in ("implementation", "checklist"):
@@ -479,7 +549,7 @@ def records_before_birth(
     return {event: np.nan_to_num(age, nan=0.0) < 0 for event, age in ages.items()}
 
 
-def _check_life_dates(collector: _Collector, lookups: dict[str, Future]) -> None:
+def _check_life_dates(collector: _Collector, lookups: dict[str, Future | _Part]) -> None:
     """Flag treatments and questionnaires dated before their client's birth (record-level:
     excluded with the records that depend on them, or the run stops). The record, not the
     client, goes: the client's other records may well be right."""
@@ -509,7 +579,7 @@ def _birth_dates_from_source(collector: _Collector, config: dict[str, Any]) -> N
 
 
 def _row_refs(
-    lookups: dict[str, Future], drop: dict[str, np.ndarray]
+    lookups: dict[str, Future | _Part], drop: dict[str, np.ndarray]
 ) -> dict[tuple[str, str], np.ndarray]:
     """The foreign keys' row positions (see :data:`ROW_REFS`), renumbered for the valid
     tables (excluded rows removed)."""
@@ -535,58 +605,62 @@ def _row_refs(
     return out
 
 
-def _exclude(collector: _Collector) -> tuple[dict[str, np.ndarray], list[pd.DataFrame]]:
-    """Masks of excluded rows per record table, cascading clients -> treatments -> lists."""
+#: Why a record is excluded with the record it depends on, per record table.
+CASCADE_REASONS: dict[str, str] = {
+    "treatments": "client excluded",
+    "questionnaires": "its client or treatment was excluded",
+}
+
+#: The records a record table's rows depend on: (referenced table, lookup of the positions).
+_DEPENDS_ON: dict[str, tuple[tuple[str, str], ...]] = {
+    "treatments": (("clients", "tr_client"),),
+    "questionnaires": (("clients", "q_client"), ("treatments", "tr_row")),
+}
+
+
+def _exclude(
+    collector: _Collector, lookups: dict[str, Future | _Part]
+) -> tuple[dict[str, np.ndarray], list[pd.DataFrame]]:
+    """Masks of excluded rows per record table, cascading clients -> treatments -> lists.
+
+    A row's reason is the first rule it breaks, else the cascade's; reasons are kept as codes
+    (no text per row). Dependent records are found by the positions of the foreign-key
+    lookups: keys are unique here (a duplicate key stops validation before exclusion), so a
+    record refers to an excluded one exactly when its position points at an excluded row.
+    """
     t = collector.tables
     drop: dict[str, np.ndarray] = {}
     logs: list[pd.DataFrame] = []
-
-    def record(table: str, mask: np.ndarray, reason: pd.Series | str) -> None:
-        frame = t[table]
-        key = frame[KEYS[table][0]].to_numpy(dtype=object)[mask]
-        logs.append(
-            pd.DataFrame(
-                {"table": table, "key": key, "step": "validation", "reason": reason}
-                if isinstance(reason, str)
-                else {"table": table, "key": key, "step": "validation", "reason": reason[mask]}
-            )
-        )
-
-    def dropped(table: str) -> bool:
-        return table in drop and bool(drop[table].any())
-
     for table in RECORD_TABLES:
-        frame = t[table]
-        cascades = (table == "treatments" and dropped("clients")) or (
-            table == "questionnaires" and (dropped("clients") or dropped("treatments"))
-        )
-        if not collector.bad_rows[table] and not cascades:
-            drop[table] = np.zeros(len(frame), bool)
-            continue
-        reasons = pd.Series("", index=frame.index, dtype=object)
+        n = len(t[table])
+        texts: dict[str, int] = {}  # reason -> code (1, 2, ...; 0 = kept)
+        code = np.zeros(n, np.int32)
         for mask, column, rule in collector.bad_rows[table]:
-            text = f"{column}: {rule}" if column else rule
-            reasons = reasons.where(~mask | (reasons != ""), text)
-        mask = (reasons != "").to_numpy()
-        if table == "treatments" and dropped("clients"):
-            gone = t["clients"]["client_id"][drop["clients"]]
-            cascade = isin(t["treatments"]["client_id"], gone) & ~mask
-            reasons[cascade] = "client excluded"
-            mask = mask | cascade
-        if table == "questionnaires":
-            cascade = np.zeros(len(frame), bool)
-            if dropped("clients"):
-                gone = t["clients"]["client_id"][drop["clients"]]
-                cascade |= isin(frame["client_id"], gone)
-            if dropped("treatments"):
-                gone = t["treatments"]["treatment_id"][drop["treatments"]]
-                cascade |= isin(frame["treatment_id"], gone)
-            cascade &= ~mask
-            reasons[cascade] = "its client or treatment was excluded"
-            mask = mask | cascade
-        drop[table] = mask
-        if mask.any():
-            record(table, mask, reasons)
+            reason = texts.setdefault(f"{column}: {rule}" if column else rule, len(texts) + 1)
+            code[mask & (code == 0)] = reason
+        cascade = np.zeros(n, bool)
+        for target, lookup in _DEPENDS_ON.get(table, ()):
+            if drop[target].any():
+                position = lookups[lookup].result()
+                cascade |= np.append(drop[target], False)[np.where(position >= 0, position, -1)]
+        cascade &= code == 0
+        if cascade.any():
+            code[cascade] = texts.setdefault(CASCADE_REASONS[table], len(texts) + 1)
+        drop[table] = code > 0
+        rows = np.flatnonzero(code)
+        if len(rows):
+            reasons = np.array(["", *texts], dtype=object)[code[rows]]
+            keys = take_text(t[table][KEYS[table][0]], rows).to_numpy(dtype=object)
+            logs.append(
+                pd.DataFrame(
+                    {
+                        "table": table,
+                        "key": keys,
+                        "step": "validation",
+                        "reason": pd.Series(reasons, dtype=object),
+                    }
+                )
+            )
     return drop, logs
 
 
@@ -626,11 +700,7 @@ def validate_export(
     if problems:
         raise ExportError(sorted(problems, key=lambda p: (p.table, p.column)))
 
-    drop, logs = _exclude(collector) if exclude else ({}, [])
-    tables = {
-        name: (frame.loc[~drop[name]].reset_index(drop=True) if name in drop else frame)
-        for name, frame in collector.tables.items()
-    }
+    drop, logs = _exclude(collector, lookups) if exclude else ({}, [])
     exclusions = (
         pd.concat(logs, ignore_index=True)
         if logs
@@ -641,7 +711,9 @@ def validate_export(
             log.warning(
                 "validation: excluded %d %s record(s); see the exclusion log", mask.sum(), table
             )
-    return ValidationResult(Export(**tables), exclusions, _row_refs(lookups, drop))
+    return ValidationResult(
+        Export(**collector.tables), exclusions, _row_refs(lookups, drop), excluded=drop
+    )
 
 
 def validate_dir(export_dir: str, config: dict[str, Any]) -> ValidationResult:
@@ -685,7 +757,7 @@ def run_validation(
         "fingerprint_sha256": fingerprint_of(files),
         # per file: name, SHA-256 and size (the report lists them without reading the export)
         "files": [{"name": n, "sha256": h, "bytes": b} for n, h, b in files],
-        "rows": {t: int(len(f)) for t, f in result.export.tables().items()},
+        "rows": result.rows(),
         "excluded": {str(t): int(n) for t, n in result.exclusions.groupby("table").size().items()},
     }
     Path(summary_path).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
@@ -701,10 +773,94 @@ _CATEGORICAL: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Rows per slice when writing the working copy (a multiple of its 64 Ki-row record batches):
+#: the excluded rows are left out slice by slice, so no filtered copy of a table is made.
+WRITE_SLICE_ROWS = 1 << 20
+
+
+def _coded_text(
+    values: pd.Series, kept: np.ndarray | None
+) -> tuple[np.ndarray, pd.CategoricalDtype]:
+    """A text column as the codes and dtype of ``values[kept].astype("category")`` (the
+    sorted distinct values of the kept rows), the codes over all rows (-1: missing or not
+    kept), found in Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.chunked_array(pa.array(pd.Series(values, dtype="str"))).cast(pa.large_string())
+    encoded = pc.dictionary_encode(text)  # one dictionary for all chunks (the final one)
+    distinct = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], text.type)
+    if all(chunk.dictionary.equals(distinct) for chunk in encoded.chunks):
+        indices = pa.chunked_array([c.indices for c in encoded.chunks], encoded.type.index_type)
+    else:  # not expected: look each value up in the distinct values
+        distinct = pc.unique(text).drop_null()
+        indices = pc.index_in(text, value_set=distinct)
+    codes = indices.fill_null(-1).to_numpy().astype(np.int64)
+    if kept is not None:
+        codes[~kept] = -1
+    present = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(distinct)))
+    present = present[pc.array_sort_indices(distinct.take(present)).to_numpy()]
+    categories = pd.Index(pd.array(distinct.take(present), dtype="str"))
+    dtype = pd.CategoricalDtype(categories)
+    renumber = np.full(len(distinct) + 1, -1, np.int64)  # the last entry: code -1
+    renumber[present] = np.arange(len(present))
+    return renumber[codes], dtype
+
+
+def _write_valid_table(
+    path: Path,
+    frame: pd.DataFrame,
+    kept: np.ndarray | None,
+    extra: dict[str, np.ndarray],
+    categorical: tuple[str, ...],
+) -> None:
+    """Write ``frame[kept]`` (all rows when None) with the ``extra`` columns (one value per
+    kept row) and the ``categorical`` text columns as categoricals, as an uncompressed Arrow
+    IPC file: what ``frame[kept].assign(...).to_feather(path)`` writes, one slice of rows at
+    a time."""
+    import pyarrow as pa
+
+    coded = {c: _coded_text(frame[c], kept) for c in categorical}
+    template = frame.iloc[:0].assign(
+        **{c: pd.Categorical.from_codes([], dtype=dtype) for c, (_, dtype) in coded.items()},
+        **{c: v[:0] for c, v in extra.items()},
+    )
+    schema = pa.Schema.from_pandas(template, preserve_index=False)
+    source = pa.Table.from_pandas(frame.drop(columns=list(coded)), preserve_index=False)
+    index_types = {c: schema.field(c).type for c in coded}
+    categories = {
+        c: pa.array(dtype.categories, type=index_types[c].value_type)
+        for c, (_, dtype) in coded.items()
+    }
+    out_lo = 0
+    with pa.ipc.new_file(path, schema) as writer:
+        for lo in range(0, max(len(frame), 1), WRITE_SLICE_ROWS):
+            part = source.slice(lo, WRITE_SLICE_ROWS)
+            sel = None if kept is None else kept[lo : lo + part.num_rows]
+            if sel is not None:
+                part = part.filter(pa.array(sel))
+            part = part.combine_chunks()  # record batches of 64 Ki rows, as to_feather writes
+            n = part.num_rows
+            columns = {name: part.column(name) for name in part.column_names}
+            for c, (codes, _) in coded.items():
+                taken = codes[lo : lo + len(sel)][sel] if sel is not None else codes[lo : lo + n]
+                indices = taken.astype(index_types[c].index_type.to_pandas_dtype())
+                columns[c] = pa.DictionaryArray.from_arrays(
+                    pa.array(indices, mask=taken < 0), categories[c]
+                )
+            for c, values in extra.items():
+                columns[c] = pa.array(values[out_lo : out_lo + n])
+            writer.write_table(
+                pa.table([columns[f.name] for f in schema], schema=schema), max_chunksize=1 << 16
+            )
+            out_lo += n
+
+
 def write_working_copy(result: ValidationResult, validated_dir: str | Path) -> None:
     """Write the valid tables as uncompressed Arrow IPC files (``<table>.arrow``), with the
     row references of :data:`ROW_REFS` as extra columns and code columns as categoricals: a
-    temporary file read once, memory-mapped, so speed and footprint matter, not its size."""
+    temporary file read once, memory-mapped, so speed and footprint matter, not its size.
+    Excluded records are left out while writing (no filtered copy of a table is made)."""
     validated_dir = Path(validated_dir)
     validated_dir.mkdir(parents=True, exist_ok=True)
 
@@ -714,13 +870,16 @@ def write_working_copy(result: ValidationResult, validated_dir: str | Path) -> N
             for key, (_, column) in ROW_REFS.items()
             if key[0] == table and key in result.row_refs
         }
-        refs |= {c: frame[c].astype("category") for c in _CATEGORICAL.get(table, ())}
-        if refs:
-            frame = frame.assign(**refs)
-        frame.to_feather(validated_dir / f"{table}.arrow", compression="uncompressed")
+        _write_valid_table(
+            validated_dir / f"{table}.arrow",
+            frame,
+            result.kept(table),
+            refs,
+            _CATEGORICAL.get(table, ()),
+        )
 
-    with ThreadPoolExecutor(2) as pool:  # Arrow encodes and compresses without the GIL
-        for done in [pool.submit(write, t, f) for t, f in result.export.tables().items()]:
+    with ThreadPoolExecutor(2) as pool:  # Arrow filters and writes without the GIL
+        for done in [pool.submit(write, t, f) for t, f in result.checked.tables().items()]:
             done.result()
 
 

@@ -195,14 +195,15 @@ def identified_columns(
     top = np.abs(X).max(axis=0) if X.shape[0] else np.ones(X.shape[1])
     scaled = X / np.where(top > 0, top, 1.0)
     keep: list[str] = []
-    basis = np.zeros((X.shape[0], 0))
+    space = np.empty((X.shape[0], len(order)))  # the orthonormal basis in its first columns
     for col in order:
+        basis = space[:, : len(keep)]
         v = scaled[:, names.index(col)]
         if basis.shape[1]:
             v = v - basis @ (basis.T @ v)
         norm = float(np.linalg.norm(v))
         if norm > 1e-9 * np.sqrt(max(X.shape[0], 1)):
-            basis = np.column_stack([basis, v / norm])
+            space[:, len(keep)] = v / norm
             keep.append(col)
         elif col in reported:
             raise ModelError(

@@ -51,13 +51,14 @@ def _models_config(config: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 def condition_dummies(condition: pd.Series) -> pd.DataFrame:
     """Dummies ``partial`` and ``full`` (control = reference); missing condition gives NaN."""
-    values = condition.astype("object")
-    unknown = sorted(set(values.dropna()) - set(CONDITIONS))
+    codes, levels = pd.factorize(condition)  # on the distinct values: 10 M-row exports
+    unknown = sorted(set(levels) - set(CONDITIONS))
     if unknown:
         raise ModelError(f"unknown condition value(s) {unknown}; expected {CONDITIONS}")
-    known = values.notna().to_numpy()
+    known = codes >= 0
+    level = {value: k for k, value in enumerate(levels)}
     return pd.DataFrame(
-        {d: np.where(known, (values == d).to_numpy(float), np.nan) for d in DUMMIES},
+        {d: np.where(known, (codes == level.get(d, -2)).astype(float), np.nan) for d in DUMMIES},
         index=condition.index,
     )
 
