@@ -258,7 +258,7 @@ def clean_arrow_text(text):
 
     text = text.cast(pa.large_string())
     if _nothing_to_trim(text):  # the common case: skip making two trimmed copies
-        return pd.Series(pd.array(text, dtype="str"))
+        return text
     trimmed = pc.utf8_trim_whitespace(text)
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
 

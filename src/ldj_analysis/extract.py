@@ -613,12 +613,12 @@ def run_extraction(
     from ldj_analysis.publish.provenance import fingerprint_of
     from ldj_analysis.validation import validate_export, write_working_copy
 
-    export, provenance = extract(source, config, key)
+    export, provenance, lookups = _extract(source, config, key)
     pa.default_memory_pool().release_unused()  # the fetched Arrow tables' memory, to the OS
     with ThreadPoolExecutor(1) as pool:  # hashing large buffers releases the GIL
         fingerprints = pool.submit(table_fingerprints, export)
-        result = validate_export(export, dict(config))
-        del export
+        result = validate_export(export, dict(config), known=lookups)
+        del export, lookups
         write_working_copy(result, validated_dir)
         write_exclusions(result.exclusions, exclusions_path)
     files = fingerprints.result()
@@ -628,7 +628,7 @@ def run_extraction(
         # per table, so that the report and the RO-Crate identify what was analysed
         "fingerprint_sha256": fingerprint_of(files),
         "files": [{"name": n, "sha256": h, "bytes": b} for n, h, b in files],
-        "rows": {t: int(len(f)) for t, f in result.export.tables().items()},
+        "rows": result.rows(),
         "excluded": {str(t): int(n) for t, n in result.exclusions.groupby("table").size().items()},
     }
     for path, content in ((summary_path, summary), (provenance_path, provenance)):

@@ -11,6 +11,7 @@ depend on it) is dropped and logged as an exclusion, never silently.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -373,20 +374,34 @@ _REFERRED: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
 }
 
 
+def _done(value: Any) -> Future:
+    future: Future = Future()
+    future.set_result(value)
+    return future
+
+
 def _lookups(
-    tables: dict[str, pd.DataFrame], pool: ThreadPoolExecutor
+    tables: dict[str, pd.DataFrame],
+    pool: ThreadPoolExecutor,
+    known: Mapping[str, Any] | None = None,
 ) -> dict[str, Future | _Part]:
     """The large hash lookups of the key and foreign-key checks, started side by side on
     ``pool`` (Arrow releases the GIL): whether each single-column key is distinct, and the
     positions of the record tables' foreign keys in the tables they refer to. Client and
-    treatment ids are hashed once, for their own key check and every lookup into them."""
+    treatment ids are hashed once, for their own key check and every lookup into them.
+    A referred table whose results are all ``known`` (found by the extraction) is skipped."""
     t = tables
+    known = known or {}
     jobs: dict[str, Future | _Part] = {
         f"distinct:{table}": pool.submit(_all_distinct, t[table][KEYS[table][0]])
         for table in t
         if len(KEYS[table]) == 1 and table not in _REFERRED
     }
     for table, (key, lookups) in _REFERRED.items():
+        names = [f"distinct:{table}", *(name for name, _, _ in lookups)]
+        if all(name in known for name in names):
+            jobs.update({name: _done(known[name]) for name in names})
+            continue
         own = t[table][key]
         job = pool.submit(_positions_each, [own, *(t[f][c] for _, f, c in lookups)], own)
         jobs[f"distinct:{table}"] = _Part(job, lambda found: _distinct_by_positions(found[0]))
@@ -669,17 +684,19 @@ def validate_export(
     config: dict[str, Any],
     parse_problems: list[Problem] | None = None,
     bad_cells: BadCells | None = None,
+    known: Mapping[str, Any] | None = None,
 ) -> ValidationResult:
     """Check every contract rule; return the valid export and its exclusion log.
 
     Raises :class:`ExportError` listing every problem that cannot be excluded (and every
     record-level one when ``validation.record_problems`` is ``error``), together with the
     ``parse_problems`` found while typing the export (their cells, ``bad_cells``, are not
-    reported a second time as missing).
+    reported a second time as missing). ``known``: lookups the caller already found (see
+    :func:`_lookups`; the extraction finds the client rows of the lists and treatments).
     """
     collector = _Collector(export)
     with ThreadPoolExecutor(2) as pool:
-        lookups = _lookups(collector.tables, pool)
+        lookups = _lookups(collector.tables, pool, known)
         for table, schema in table_schemas(config).items():
             _pandera_problems(schema, table, collector.tables[table], collector)
         _birth_dates_from_source(collector, config)

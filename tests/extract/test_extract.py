@@ -406,3 +406,62 @@ def test_implausible_birth_date_is_judged_in_the_database(tmp_path, duck_uri, co
     assert len(excluded) == 1
     assert excluded["reason"].iloc[0].startswith("birth_date: implausible date: outside")
     assert excluded["key"].iloc[0] == export.clients["client_id"].iloc[0]  # a pseudonym
+
+
+@pytest.mark.parametrize("padded_client", [False, True])
+def test_lookups_found_while_extracting_equal_validations_own(
+    tmp_path, export_dir, config, padded_client
+):
+    """The client rows the extraction hands to validation (``known``) are validation's own
+    lookups, with stray, missing and padded ids; when a client id needs trimming (its
+    cleaned ids are then out of the order read) the extraction hands none and validation
+    looks them up itself."""
+    import duckdb
+
+    from ldj_analysis.dbload import load_database
+    from ldj_analysis.extract import _extract
+    from ldj_analysis.validation import _lookups, validate_export
+
+    path = tmp_path / "ldj.duckdb"
+    load_database(export_dir, f"duckdb://{path}", keys=False)
+    con = duckdb.connect(str(path))
+    con.execute(
+        "UPDATE questionnaires SET client_id = 'NOBODY' WHERE record_id IN "
+        "(SELECT record_id FROM questionnaires ORDER BY record_id LIMIT 3)"
+    )
+    con.execute(
+        "UPDATE questionnaires SET client_id = NULL WHERE record_id IN "
+        "(SELECT record_id FROM questionnaires ORDER BY record_id DESC LIMIT 2)"
+    )
+    con.execute(
+        "UPDATE treatments SET client_id = ' ' || client_id || ' ' WHERE treatment_id IN "
+        "(SELECT treatment_id FROM treatments ORDER BY treatment_id LIMIT 2)"
+    )
+    con.execute(
+        "UPDATE treatments SET client_id = 'NOBODY2' WHERE treatment_id IN "
+        "(SELECT treatment_id FROM treatments ORDER BY treatment_id DESC LIMIT 1)"
+    )
+    if padded_client:
+        con.execute(
+            "UPDATE clients SET client_id = ' ' || client_id WHERE client_id = "
+            "(SELECT max(client_id) FROM clients)"
+        )
+    con.close()
+    export, _, known = _extract(parse_source(f"duckdb://{path}"), config, KEY)
+    assert bool(known) is not padded_client
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        own = {name: job.result() for name, job in _lookups(export.tables(), pool).items()}
+    for name, value in known.items():
+        np.testing.assert_array_equal(value, own[name], err_msg=name)
+    if known:
+        assert (known["q_client"] < 0).sum() == 5 and (known["tr_client"] < 0).sum() == 1
+    with_known = validate_export(export, config, known=known)
+    plain = validate_export(export, config)
+    pd.testing.assert_frame_equal(with_known.exclusions, plain.exclusions)
+    assert with_known.excluded.keys() == plain.excluded.keys()
+    for table, mask in plain.excluded.items():
+        np.testing.assert_array_equal(with_known.excluded[table], mask)
+    for ref, rows in plain.row_refs.items():
+        np.testing.assert_array_equal(with_known.row_refs[ref], rows)
