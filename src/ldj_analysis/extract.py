@@ -279,11 +279,12 @@ def _empty(kind: Kind) -> pd.Series:
     return pd.Series([], dtype=DTYPES[kind])
 
 
-def _strictly_increasing(values: pa.Array) -> bool:
+def _strictly_increasing(values: pa.Array | pa.ChunkedArray) -> bool:
     """No missing value and each value above the one before (byte order)."""
     if values.null_count or len(values) < 2:
         return values.null_count == 0
-    return bool(pc.all(pc.less(values.slice(0, len(values) - 1), values.slice(1))).as_py())
+    n = len(values)
+    return bool(pc.all(pc.less(values.slice(0, n - 1), values.slice(1))).as_py())
 
 
 @dataclass(frozen=True)
@@ -449,7 +450,11 @@ def _extract(
         for table, table_ids in ids.items():  # the pseudonyms, in the column's place
             place = list(COLUMNS[table]).index("client_id")
             frames[table].insert(place, "client_id", pseudonyms.resolve(table_ids))
-        lookups: dict[str, Any] = {}
+        lookups: dict[str, Any] = {
+            f"distinct:{table}": True  # read in key order: distinct when strictly increasing
+            for table in ORDERED_HERE
+            if _strictly_increasing(pa.array(frames[table][ORDERED_HERE[table]]))
+        }
         if pseudonyms.rows_are_ids and set(_CLIENT_LOOKUPS) <= set(ids):
             lookups["distinct:clients"] = True
             for table, name in _CLIENT_LOOKUPS.items():

@@ -393,7 +393,11 @@ def _lookups(
     t = tables
     known = known or {}
     jobs: dict[str, Future | _Part] = {
-        f"distinct:{table}": pool.submit(_all_distinct, t[table][KEYS[table][0]])
+        f"distinct:{table}": (
+            _done(known[f"distinct:{table}"])
+            if f"distinct:{table}" in known
+            else pool.submit(_all_distinct, t[table][KEYS[table][0]])
+        )
         for table in t
         if len(KEYS[table]) == 1 and table not in _REFERRED
     }
