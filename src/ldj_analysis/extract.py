@@ -58,6 +58,10 @@ AGE_COLUMNS: dict[str, tuple[str, ...]] = {
     "clients": ("_birth_date_implausible",),
 }
 
+#: Column the treatments and lists queries add: the position of the row's client id among
+#: the distinct client ids the clients query reads (NULL when no client has exactly that id).
+CLIENT_POSITION = "_client_pos"
+
 #: Database column types accepted per contract kind (lower case; prefixes for sized types).
 _TYPES: dict[Kind, tuple[str, ...]] = {
     "str": (
@@ -205,7 +209,15 @@ def build_queries(
         if selected_teams
         else None
     )
-    birth = f"(SELECT client_id, MIN(birth_date) AS birth_date FROM {t('clients')} GROUP BY 1)"
+    # per client: the birth date (for the ages) and the position of the id among the
+    # distinct ids the clients query reads, in its order (see Pseudonyms.of)
+    birth = (
+        "(SELECT client_id, MIN(birth_date) AS birth_date, CAST(ROW_NUMBER() OVER "
+        f"(ORDER BY client_id{text_order}) - 1 AS INTEGER) AS {CLIENT_POSITION} "
+        f"FROM {t('clients')}"
+        + where(f"client_id IN ({clients_in})" if clients_in else "")
+        + " GROUP BY 1)"
+    )
     lo, hi = quote_literal(val["earliest_date"]), quote_literal(val["latest_date"])
     on = "CAST(q.filled_on AS DATE)"
     born = "b.birth_date"
@@ -238,12 +250,14 @@ def build_queries(
         + where(f"c.client_id IN ({clients_in})" if clients_in else "")
         + order(f"c.client_id{text_order}"),
         "treatments": f"SELECT {cols('treatments', 'r')}, "
-        f"CAST(CAST(r.start_date AS DATE) - {born} AS INTEGER) AS _age_days_at_start "
+        f"CAST(CAST(r.start_date AS DATE) - {born} AS INTEGER) AS _age_days_at_start, "
+        f"b.{CLIENT_POSITION} "
         f"FROM {t('treatments')} r LEFT JOIN {birth} b ON b.client_id = r.client_id"
         + where(f"r.client_id IN ({clients_in})" if clients_in else "")
         + order(f"r.treatment_id{text_order}"),
         "questionnaires": f"SELECT {cols('questionnaires', 'q')}, "
-        f"CAST({on} - {born} AS INTEGER) AS _age_days, {years} AS _age_years "
+        f"CAST({on} - {born} AS INTEGER) AS _age_days, {years} AS _age_years, "
+        f"b.{CLIENT_POSITION} "
         f"FROM {t('questionnaires')} q LEFT JOIN {birth} b ON b.client_id = q.client_id"
         + where(f"q.client_id IN ({clients_in})" if clients_in else ""),
     }
@@ -310,12 +324,18 @@ class Pseudonyms:
         #: Whether the clients' rows hold distinct ids in order (then a position among the
         #: distinct ids is a row of the clients table).
         self.rows_are_ids = False
+        #: Whether, besides, no client id needed cleaning: the database's positions of the
+        #: ids as read (CLIENT_POSITION) are then positions among the cleaned ids.
+        self.positions_match = False
 
-    def of_clients(self, ids: pa.Array | pa.ChunkedArray) -> _Ids:
+    def of_clients(self, ids: pa.Array | pa.ChunkedArray, as_read: pa.ChunkedArray) -> _Ids:
         """The clients table's (cleaned) ids; starts hashing their distinct values."""
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
         self.rows_are_ids = _strictly_increasing(ids)
+        self.positions_match = self.rows_are_ids and bool(
+            pc.all(pc.equal(as_read.cast(pa.large_string()), ids)).as_py()
+        )
         if self.rows_are_ids:  # as read (ORDER BY client_id): distinct already
             self.raw, where = ids, pa.array(np.arange(len(ids), dtype=np.int32))
         else:
@@ -324,11 +344,22 @@ class Pseudonyms:
         self.hashed = self.hasher.submit(self.raw, self.key)
         return _Ids(where)
 
-    def of(self, ids: pa.Array | pa.ChunkedArray) -> _Ids:
+    def of(self, ids: pa.Array | pa.ChunkedArray, positions: pa.ChunkedArray | None = None) -> _Ids:
         """(Cleaned) ids in another table; those missing from clients are kept to be hashed
-        on their own (validation then reports them)."""
+        on their own (validation then reports them). ``positions``: the database's
+        positions of the ids as read (:data:`CLIENT_POSITION`), used when the clients' ids
+        came distinct, in order and needing no cleaning; the ids it did not find exactly
+        (none, or padded ones) are looked up here."""
         assert self.raw is not None
-        where = pc.index_in(ids, value_set=self.raw)
+        if positions is None or not self.positions_match:
+            where = pc.index_in(ids, value_set=self.raw)
+        else:
+            found = pc.fill_null(positions, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+            missing = np.flatnonzero((found < 0) & pc.is_valid(ids).to_numpy(zero_copy_only=False))
+            if len(missing):
+                looked_up = pc.index_in(ids.take(pa.array(missing)), value_set=self.raw)
+                found[missing] = pc.fill_null(looked_up, -1).to_numpy(zero_copy_only=False)
+            where = pa.array(found, mask=found < 0)
         stray = pc.and_(pc.is_null(where), pc.is_valid(ids)).to_numpy(zero_copy_only=False)
         if not stray.any():
             return _Ids(where)
@@ -362,8 +393,10 @@ def _frame(
         array = values.pop(column, None)
         if column == "client_id" and array is not None:
             ids = clean_arrow_text(array)
+            if table == "clients":
+                return pseudonyms.of_clients(ids, array)
             del array
-            return pseudonyms.of_clients(ids) if table == "clients" else pseudonyms.of(ids)
+            return pseudonyms.of(ids, values.pop(CLIENT_POSITION, None))
         if column == "_birth_date_implausible":
             return pd.Series(pc.fill_null(array, False).to_numpy(zero_copy_only=False))
         if column in AGE_COLUMNS.get(table, ()):

@@ -136,7 +136,9 @@ def test_pseudonyms_of_clients_in_any_order(ids):
     key = b"sleutel"
     with HashingProcess() as hasher:
         pseudonyms = Pseudonyms(key, hasher)
-        got = pseudonyms.resolve(pseudonyms.of_clients(pa.array(ids)))
+        got = pseudonyms.resolve(
+            pseudonyms.of_clients(pa.array(ids), pa.chunked_array([pa.array(ids)]))
+        )
         other = pseudonyms.resolve(pseudonyms.of(pa.array(["C3", "X9", None, "C1"])))
     want = pseudonymise(pd.Series(ids, dtype="str"), key)
     assert got.isna().tolist() == want.isna().tolist()
