@@ -132,18 +132,12 @@ class HashingProcess:
         batch = pa.record_batch([values.cast(pa.large_binary())], names=["id"])
         with pa.ipc.new_stream(sink, batch.schema) as writer:
             writer.write_batch(batch)
-        proc = self._proc
-        assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-        try:
-            proc.stdin.write(struct.pack("<II", len(key), nbytes) + key)
-            proc.stdin.write(sink.getvalue())
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass  # the child failed; its message follows
-        joined = proc.stdout.read()
-        error = proc.stderr.read().decode("utf-8", "replace").strip()
-        if proc.wait() != 0 or len(joined) != len(values) * nbytes:
-            raise RuntimeError(f"the pseudonym hashing process failed: {error[-2000:]}")
+        header = struct.pack("<II", len(key), nbytes) + key
+        # communicate() reads the child's stdout and stderr side by side: no pipe fills up
+        joined, error = self._proc.communicate(header + sink.getvalue().to_pybytes())
+        if self._proc.returncode != 0 or len(joined) != len(values) * nbytes:
+            message = error.decode("utf-8", "replace").strip()[-2000:]
+            raise RuntimeError(f"the pseudonym hashing process failed: {message}")
         return _as_pseudonyms(joined, length)
 
     def close(self) -> None:
