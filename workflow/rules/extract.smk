@@ -23,8 +23,8 @@ rule extract:
         pseudonym_key_file=config["pseudonym_key_file"],
     threads: 2  # Arrow reading and hash lookups run in two threads
     resources:
-        # measured: 4-5 GB at 10 M questionnaire rows (benchmarks/README.md), 0.7 GB at 0.8 M
-        mem_mb=6000,
+        # measured: 3.5-3.7 GB at 10 M questionnaire rows with the hashing child (benchmarks/README.md)
+        mem_mb=5000,
     benchmark:
         f"{LOGS}/benchmarks/extract.tsv"
     log:
