@@ -1,6 +1,7 @@
 """Extraction of the six contract tables from an LDJ database, anonymised at the source.
 
-One SQL query per table, read as Arrow (ADBC for PostgreSQL, DuckDB's own Arrow output):
+One SQL query per table (:mod:`ldj_analysis.dbqueries`), read as Arrow (ADBC for
+PostgreSQL, DuckDB's own Arrow output):
 
 - the selection (``selection.institutions``/``teams``; the window for the team-level
   tables) is pushed into the SQL, so only what is analysed leaves the database;
@@ -10,7 +11,7 @@ One SQL query per table, read as Arrow (ADBC for PostgreSQL, DuckDB's own Arrow 
 - client ids are pseudonymised with the pipeline's keyed hash before anything is written;
   the key never reaches the server. The clients' distinct ids are hashed in a child process
   (:class:`~ldj_analysis.pseudonym.HashingProcess`) while the other tables are read; the
-  other tables' ids are looked up among them in Arrow;
+  other tables' ids get their positions among them from the database (or in Arrow);
 - the questionnaires are read without ORDER BY and put in ``record_id`` order here
   (:func:`in_key_order`): a database returns them in runs of that order, cheap to check.
 
@@ -36,232 +37,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ldj_analysis.codes import TABLES
+from ldj_analysis.dbqueries import (
+    AGE_COLUMNS,
+    CLIENT_POSITION,
+    ORDERED_HERE,
+    build_queries,
+    check_columns,
+    table_columns,
+)
 from ldj_analysis.dbsource import (
     Connection,
     Source,
     SourceError,
     connect,
-    quote_ident,
-    quote_literal,
 )
-from ldj_analysis.export import COLUMNS, DTYPES, OPTIONAL_COLUMNS, Export, Kind, clean_arrow_text
+from ldj_analysis.export import COLUMNS, DTYPES, Export, Kind, clean_arrow_text
 from ldj_analysis.pseudonym import HashingProcess
 
 log = logging.getLogger(__name__)
-
-#: Columns the queries compute in the database in place of ``clients.birth_date``: days
-#: and completed years from birth to each list (negative when the list predates the birth),
-#: days from birth to each treatment's start, and the birth date's plausibility.
-AGE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "questionnaires": ("_age_days", "_age_years"),
-    "treatments": ("_age_days_at_start",),
-    "clients": ("_birth_date_implausible",),
-}
-
-#: Column the treatments and lists queries add: the position of the row's client id among
-#: the distinct client ids the clients query reads (NULL when no client has exactly that id).
-CLIENT_POSITION = "_client_pos"
-
-#: Database column types accepted per contract kind (lower case; prefixes for sized types).
-_TYPES: dict[Kind, tuple[str, ...]] = {
-    "str": (
-        "text",
-        "character",
-        "varchar",
-        "char",
-        "bpchar",
-        "string",
-        "uuid",
-        "user-defined",
-        "enum",
-    ),
-    "date": ("date", "timestamp"),
-    "int": ("smallint", "integer", "bigint", "int", "tinyint", "hugeint", "uinteger", "ubigint"),
-    "float": (
-        "smallint",
-        "integer",
-        "bigint",
-        "int",
-        "tinyint",
-        "hugeint",
-        "numeric",
-        "decimal",
-        "double",
-        "real",
-        "float",
-    ),
-}
-
-
-def _type_ok(kind: Kind, db_type: str) -> bool:
-    db_type = db_type.lower().strip()
-    return any(db_type == t or db_type.startswith((t + "(", t + " ")) for t in _TYPES[kind])
-
-
-# -- introspection --------------------------------------------------------------------------
-
-
-def table_columns(conn: Connection) -> dict[str, dict[str, str]]:
-    """Column name -> database type of every contract table found (by its site name)."""
-    source = conn.source
-    schema = source.schema or ("main" if source.engine == "duckdb" else "public")
-    names = {source.tables.get(t, t): t for t in TABLES}
-    sql = (
-        "SELECT table_name, column_name, data_type FROM information_schema.columns "
-        f"WHERE table_schema = {quote_literal(schema)} AND table_name IN ("
-        + ", ".join(quote_literal(n) for n in names)
-        + ")"
-    )
-    found: dict[str, dict[str, str]] = {}
-    for row in conn.arrow(sql).to_pylist():
-        found.setdefault(names[row["table_name"]], {})[row["column_name"]] = row["data_type"]
-    return found
-
-
-def check_columns(source: Source, found: Mapping[str, Mapping[str, str]]) -> None:
-    """Raise one SourceError listing every missing table, missing column and wrong type."""
-    problems = []
-    for table in TABLES:
-        if table not in found:
-            problems.append(f"table {source.label(table)}: missing")
-            continue
-        for column, kind in COLUMNS[table].items():
-            db_type = found[table].get(column)
-            if db_type is None:
-                if column not in OPTIONAL_COLUMNS.get(table, set()):
-                    problems.append(f"table {source.label(table)}, column {column}: missing")
-            elif not _type_ok(kind, db_type):
-                want = {"str": "text", "date": "date", "int": "integer", "float": "numeric"}
-                problems.append(
-                    f"table {source.label(table)}, column {column}: type {db_type}, "
-                    f"expected {want[kind]}"
-                )
-    if problems:
-        raise SourceError(
-            f"the LDJ database {source.uri} does not hold the export's tables as the "
-            "contract (DATA_CONTRACT.md) says:\n  - " + "\n  - ".join(problems)
-        )
-
-
-# -- queries --------------------------------------------------------------------------------
-
-
-def _in_list(values: list[str]) -> str:
-    return "(" + ", ".join(quote_literal(v) for v in values) + ")"
-
-
-def build_queries(
-    source: Source, columns: Mapping[str, Mapping[str, str]], config: Mapping[str, Any]
-) -> dict[str, str]:
-    """The SELECT of every contract table, the selection pushed down (module docstring).
-
-    Teams are read whole (small; the selection itself is applied afterwards as for an
-    export folder, so it logs what it leaves out). Implementation and checklist rows are
-    read for the selected teams and the window. Clients, treatments and questionnaires are
-    read for the clients with a treatment in a selected team, every date included: pairing
-    looks beyond a period (the start list, the latest of several lists, grace days).
-    """
-    sel = config.get("selection", {})
-    val = config["validation"]
-    t = source.table
-    text_order = ' COLLATE "C"' if source.engine == "postgresql" else ""
-
-    def cols(table: str, alias: str) -> str:
-        present = [c for c in COLUMNS[table] if c in columns[table] and c != "birth_date"]
-        return ", ".join(
-            f"CAST({alias}.{quote_ident(c)} AS VARCHAR) AS {quote_ident(c)}"  # enums as text
-            if COLUMNS[table][c] == "str"
-            else f"{alias}.{quote_ident(c)}"
-            for c in present
-        )
-
-    team_filter = []
-    if sel.get("institutions"):
-        team_filter.append(f"institution_id IN {_in_list(sel['institutions'])}")
-    if sel.get("teams"):
-        team_filter.append(f"team_id IN {_in_list(sel['teams'])}")
-    selected_teams = (
-        f"SELECT team_id FROM {t('teams')} WHERE " + " AND ".join(team_filter)
-        if team_filter
-        else None
-    )
-    impl_where = []
-    if selected_teams:
-        impl_where.append(f"i.team_id IN ({selected_teams})")
-    # Rows with a missing period date still come, so that validation reports them.
-    if sel.get("window_start"):
-        ws = quote_literal(str(sel["window_start"]))
-        impl_where.append(f"(i.period_start >= DATE {ws} OR i.period_start IS NULL)")
-    if sel.get("window_end"):
-        we = quote_literal(str(sel["window_end"]))
-        impl_where.append(f"(i.period_end <= DATE {we} OR i.period_end IS NULL)")
-    impl_cond = " AND ".join(impl_where)
-
-    def where(*conds: str) -> str:
-        conds = tuple(c for c in conds if c)
-        return " WHERE " + " AND ".join(conds) if conds else ""
-
-    def order(*keys: str) -> str:
-        return " ORDER BY " + ", ".join(keys)
-
-    clients_in = (
-        f"SELECT client_id FROM {t('treatments')} WHERE team_id IN ({selected_teams})"
-        if selected_teams
-        else None
-    )
-    # per client: the birth date (for the ages) and the position of the id among the
-    # distinct ids the clients query reads, in its order (see Pseudonyms.of)
-    birth = (
-        "(SELECT client_id, MIN(birth_date) AS birth_date, CAST(ROW_NUMBER() OVER "
-        f"(ORDER BY client_id{text_order}) - 1 AS INTEGER) AS {CLIENT_POSITION} "
-        f"FROM {t('clients')}"
-        + where(f"client_id IN ({clients_in})" if clients_in else "")
-        + " GROUP BY 1)"
-    )
-    lo, hi = quote_literal(val["earliest_date"]), quote_literal(val["latest_date"])
-    on = "CAST(q.filled_on AS DATE)"
-    born = "b.birth_date"
-    later = (
-        f"(EXTRACT(MONTH FROM {on}) < EXTRACT(MONTH FROM {born}) OR "
-        f"(EXTRACT(MONTH FROM {on}) = EXTRACT(MONTH FROM {born}) AND "
-        f"EXTRACT(DAY FROM {on}) < EXTRACT(DAY FROM {born})))"
-    )
-    years = (
-        f"CAST(EXTRACT(YEAR FROM {on}) - EXTRACT(YEAR FROM {born}) "
-        f"- CASE WHEN {later} THEN 1 ELSE 0 END AS INTEGER)"
-    )
-    return {
-        "teams": f"SELECT {cols('teams', 'x')} FROM {t('teams')} x"
-        + order(f"x.team_id{text_order}"),
-        "implementation": f"SELECT {cols('implementation', 'i')} FROM {t('implementation')} i"
-        + where(impl_cond)
-        + order(f"i.team_id{text_order}", "i.moment"),
-        "checklist": f"SELECT {cols('checklist', 'c')} FROM {t('checklist')} c"
-        + where(
-            f"EXISTS (SELECT 1 FROM {t('implementation')} i WHERE i.team_id = c.team_id "
-            f"AND i.moment = c.moment AND {impl_cond})"
-            if impl_cond
-            else ""
-        )
-        + order(f"c.team_id{text_order}", "c.moment"),
-        "clients": f"SELECT {cols('clients', 'c')}, "
-        f"(c.birth_date < DATE {lo} OR c.birth_date > DATE {hi}) AS _birth_date_implausible "
-        f"FROM {t('clients')} c"
-        + where(f"c.client_id IN ({clients_in})" if clients_in else "")
-        + order(f"c.client_id{text_order}"),
-        "treatments": f"SELECT {cols('treatments', 'r')}, "
-        f"CAST(CAST(r.start_date AS DATE) - {born} AS INTEGER) AS _age_days_at_start, "
-        f"b.{CLIENT_POSITION} "
-        f"FROM {t('treatments')} r LEFT JOIN {birth} b ON b.client_id = r.client_id"
-        + where(f"r.client_id IN ({clients_in})" if clients_in else "")
-        + order(f"r.treatment_id{text_order}"),
-        "questionnaires": f"SELECT {cols('questionnaires', 'q')}, "
-        f"CAST({on} - {born} AS INTEGER) AS _age_days, {years} AS _age_years, "
-        f"b.{CLIENT_POSITION} "
-        f"FROM {t('questionnaires')} q LEFT JOIN {birth} b ON b.client_id = q.client_id"
-        + where(f"q.client_id IN ({clients_in})" if clients_in else ""),
-    }
-
 
 # -- typing and pseudonyms ------------------------------------------------------------------
 
@@ -516,11 +309,6 @@ def _check_selection(teams: pd.DataFrame, selection: Mapping[str, Any]) -> None:
                 f"config key 'selection.{key}': not in the export's teams table: "
                 + ", ".join(unknown)
             )
-
-
-#: Tables read without ORDER BY and put in key order here (:func:`in_key_order`): the
-#: questionnaires, whose sort in the database costs more than the check here.
-ORDERED_HERE = {"questionnaires": "record_id"}
 
 
 def _fetch(conn: Connection, table: str, sql: str) -> pa.Table:
