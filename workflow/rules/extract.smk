@@ -21,7 +21,7 @@ rule extract:
         validation=config["validation"],
         selection=config["selection"],
         pseudonym_key_file=config["pseudonym_key_file"],
-    threads: 2  # Arrow reading and hash lookups run in two threads
+    threads: 2  # the database read and the ids hashed in a child process run side by side
     resources:
         # measured: 3.5-3.7 GB at 10 M questionnaire rows with the hashing child (benchmarks/README.md)
         mem_mb=5000,
