@@ -17,6 +17,7 @@ import pandas as pd
 
 from ldj_analysis.checklist import SCORE_COLUMNS
 from ldj_analysis.codes import CONDITIONS, DOMAINS
+from ldj_analysis.lookup import index_in, sort_order
 from ldj_analysis.pairing import STEPS
 
 
@@ -86,9 +87,15 @@ def table4(pairs: pd.DataFrame) -> pd.DataFrame:
 
 def first_pair_per_client(pairs: pd.DataFrame) -> pd.DataFrame:
     """Each client's first pair (earliest end list, start list, then domain order)."""
-    order = pairs.assign(_d=pairs["domain"].map({d: i for i, d in enumerate(DOMAINS)}))
-    order = order.sort_values(["client_key", "post_date", "pre_date", "_d"], kind="stable")
-    return order.drop_duplicates("client_key").drop(columns="_d")
+    rows = np.arange(len(pairs))
+    domain = index_in(pairs["domain"], DOMAINS)  # -1: not a domain, sorts last
+    order = sort_order(
+        (pairs["client_key"], rows),
+        (pairs["post_date"], rows),
+        (pairs["pre_date"], rows),
+        (pd.Series([*range(len(DOMAINS)), None], dtype="Int64"), domain),
+    )
+    return pairs.iloc[order].drop_duplicates("client_key")
 
 
 def sample(pairs: pd.DataFrame) -> pd.DataFrame:
