@@ -17,7 +17,7 @@ import pandas as pd
 
 from ldj_analysis.checklist import SCORE_COLUMNS
 from ldj_analysis.codes import CONDITIONS, DOMAINS
-from ldj_analysis.lookup import index_in, sort_order
+from ldj_analysis.lookup import index_in
 from ldj_analysis.pairing import STEPS
 
 
@@ -86,16 +86,28 @@ def table4(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def first_pair_per_client(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Each client's first pair (earliest end list, start list, then domain order)."""
-    rows = np.arange(len(pairs))
-    domain = index_in(pairs["domain"], DOMAINS)  # -1: not a domain, sorts last
-    order = sort_order(
-        (pairs["client_key"], rows),
-        (pairs["post_date"], rows),
-        (pairs["pre_date"], rows),
-        (pd.Series([*range(len(DOMAINS)), None], dtype="Int64"), domain),
+    """Each client's first pair (earliest end list, start list, then domain order), clients
+    in the order they first appear. Sorted on integer codes: no text sort (the order of
+    the clients does not matter to :func:`sample`, which sorts the values it sums)."""
+    client = pd.factorize(pairs["client_key"], use_na_sentinel=False)[0]
+    domain = index_in(pairs["domain"], DOMAINS)
+    order = np.lexsort(
+        (
+            np.where(domain >= 0, domain, len(DOMAINS)),  # not a domain: last
+            _date_key(pairs["pre_date"]),
+            _date_key(pairs["post_date"]),
+            client,
+        )
     )
-    return pairs.iloc[order].drop_duplicates("client_key")
+    first = np.ones(len(order), bool)
+    first[1:] = client[order][1:] != client[order][:-1]
+    return pairs.iloc[order[first]]
+
+
+def _date_key(dates: pd.Series) -> np.ndarray:
+    """Dates as integers that sort ascending, missing last."""
+    values = dates.to_numpy("datetime64[ns]")
+    return np.where(np.isnat(values), np.iinfo(np.int64).max, values.view(np.int64))
 
 
 def sample(pairs: pd.DataFrame) -> pd.DataFrame:

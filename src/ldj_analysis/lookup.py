@@ -67,6 +67,9 @@ def sort_order(*keys: tuple[pd.Series, np.ndarray]) -> np.ndarray:
     ranks = []
     for values, positions in keys:
         array = pa.array(pd.Series(values).reset_index(drop=True))
-        rank = pc.rank(array, sort_keys="ascending", tiebreaker="dense")  # missing: last
-        ranks.append(rank.to_numpy(zero_copy_only=False)[positions])
+        if pa.types.is_null(array.type):  # nothing but missing values: all tie
+            rank = np.zeros(len(array), np.uint64)
+        else:  # missing values rank last
+            rank = pc.rank(array, sort_keys="ascending", tiebreaker="dense").to_numpy()
+        ranks.append(rank[positions])
     return np.lexsort(ranks[::-1])
