@@ -784,20 +784,16 @@ def resolve_treatments(
     start_date <= date <= end_date (open end allowed); of several, the latest started, then
     the smallest treatment id. Integer-coded inputs (clients and treatments as codes)."""
     out = np.full(len(rows), -1, np.int64)
-    if not len(rows):
-        return out
-    lists = pd.DataFrame({"i": np.arange(len(rows)), "client": client[rows], "date": date[rows]})
-    trs = pd.DataFrame(
-        {"tr": np.arange(len(tr_client)), "client": tr_client, "start": tr_start, "end": tr_end}
-    )
-    cand = lists.merge(trs[trs["client"] >= 0], on="client")
-    cover = (cand["start"] <= cand["date"]) & (cand["end"].isna() | (cand["date"] <= cand["end"]))
-    cand = cand[cover.to_numpy(bool)]
-    cand = cand.assign(rank=tr_rank[cand["tr"].to_numpy()]).sort_values(
-        ["i", "start", "rank"], ascending=[True, False, True]
-    )
-    cand = cand.drop_duplicates("i")
-    out[cand["i"].to_numpy()] = cand["tr"].to_numpy()
+    # every list (i) with each treatment (j) of its client, found by positions: no merge
+    known = np.flatnonzero(tr_client >= 0)
+    i, j = _join(client[rows], tr_client[known])
+    j = known[j]
+    on = date[rows][i]
+    cover = (tr_start[j] <= on) & (np.isnat(tr_end[j]) | (on <= tr_end[j]))
+    i, j = i[cover], j[cover]
+    order = np.lexsort((tr_rank[j], _date_key(tr_start[j], descending=True), i))
+    first = order[_run_starts(i[order])]
+    out[i[first]] = j[first]
     return out
 
 

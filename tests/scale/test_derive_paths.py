@@ -1,7 +1,8 @@
 """The derive step's faster paths for national scale against the plain pandas versions they
 replaced: the norm group found by one pass per norm row (not a merge of every list with
-every norm row of its instrument), each client's first pair found on integer codes, and
-sorts on Arrow ranks instead of text (``sort_values``)."""
+every norm row of its instrument), the treatment covering a list found by positions (not a
+merge), each client's first pair found on integer codes, and sorts on Arrow ranks instead
+of text (``sort_values``)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from ldj_analysis.config import validate_config
 from ldj_analysis.descriptives import first_pair_per_client
 from ldj_analysis.lookup import sort_order
 from ldj_analysis.norms import norm_scores
-from ldj_analysis.pairing import select_pairs
+from ldj_analysis.pairing import resolve_treatments, select_pairs
 from ldj_analysis.validation import read_validated, validate_export, write_working_copy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -188,3 +189,57 @@ def test_pairs_come_in_the_order_sort_values_gives(path, tmp_path):
     assert len(pairs) > 50
     plain = pairs.sort_values(["team_id", "moment", "client_id", "domain"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(pairs, plain)
+
+
+def _resolve_treatments_merged(rows, client, date, tr_client, tr_start, tr_end, tr_rank):
+    """resolve_treatments as first written: a merge of the lists with their clients'
+    treatments, sorted by list, start (latest first) and treatment id."""
+    out = np.full(len(rows), -1, np.int64)
+    if not len(rows):
+        return out
+    lists = pd.DataFrame({"i": np.arange(len(rows)), "client": client[rows], "date": date[rows]})
+    trs = pd.DataFrame(
+        {"tr": np.arange(len(tr_client)), "client": tr_client, "start": tr_start, "end": tr_end}
+    )
+    cand = lists.merge(trs[trs["client"] >= 0], on="client")
+    cover = (cand["start"] <= cand["date"]) & (cand["end"].isna() | (cand["date"] <= cand["end"]))
+    cand = cand[cover.to_numpy(bool)]
+    cand = cand.assign(rank=tr_rank[cand["tr"].to_numpy()]).sort_values(
+        ["i", "start", "rank"], ascending=[True, False, True]
+    )
+    cand = cand.drop_duplicates("i")
+    out[cand["i"].to_numpy()] = cand["tr"].to_numpy()
+    return out
+
+
+DAY = st.one_of(st.none(), st.integers(0, 30))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lists=st.lists(st.tuples(st.integers(-1, 4), DAY), max_size=30),
+    treatments=st.lists(st.tuples(st.integers(-1, 4), DAY, DAY), max_size=12),
+    data=st.data(),
+)
+def test_resolve_treatments_as_merged(lists, treatments, data):
+    def dates(days):
+        base = np.datetime64("2018-01-01", "ns")
+        return np.array(
+            [
+                base + np.timedelta64(d, "D") if d is not None else np.datetime64("NaT")
+                for d in days
+            ],
+            dtype="datetime64[ns]",
+        )
+
+    client = np.array([c for c, _ in lists], dtype=np.int32)
+    date = dates([d for _, d in lists])
+    tr_client = np.array([c for c, _, _ in treatments], dtype=np.int64)
+    tr_start, tr_end = dates([s for _, s, _ in treatments]), dates([e for _, _, e in treatments])
+    tr_rank = np.asarray(data.draw(st.permutations(range(len(treatments)))), dtype=np.int64)
+    rows = np.asarray(
+        data.draw(st.lists(st.integers(0, max(len(lists) - 1, 0)), max_size=len(lists))),
+        dtype=np.int64,
+    )
+    args = (rows, client, date, tr_client, tr_start, tr_end, tr_rank)
+    np.testing.assert_array_equal(resolve_treatments(*args), _resolve_treatments_merged(*args))
