@@ -823,8 +823,9 @@ def _combined(
 
 def _join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Inner join of two integer key arrays: positions (i, j) of every pair with
-    ``left[i] == right[j]``, by sorting ``right`` and binary search."""
-    order = np.argsort(right, kind="stable")
+    ``left[i] == right[j]``, by sorting ``right`` and binary search. Pairs come in order
+    of i; the j of one i in no set order (an unstable sort is several times faster)."""
+    order = np.argsort(right)
     keys = right[order]
     lo = np.searchsorted(keys, left, "left")
     count = np.searchsorted(keys, left, "right") - lo
