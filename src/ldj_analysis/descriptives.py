@@ -17,6 +17,7 @@ import pandas as pd
 
 from ldj_analysis.checklist import SCORE_COLUMNS
 from ldj_analysis.codes import CONDITIONS, DOMAINS
+from ldj_analysis.lookup import index_in
 from ldj_analysis.pairing import STEPS
 
 
@@ -85,10 +86,28 @@ def table4(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def first_pair_per_client(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Each client's first pair (earliest end list, start list, then domain order)."""
-    order = pairs.assign(_d=pairs["domain"].map({d: i for i, d in enumerate(DOMAINS)}))
-    order = order.sort_values(["client_key", "post_date", "pre_date", "_d"], kind="stable")
-    return order.drop_duplicates("client_key").drop(columns="_d")
+    """Each client's first pair (earliest end list, start list, then domain order), clients
+    in the order they first appear. Sorted on integer codes: no text sort (the order of
+    the clients does not matter to :func:`sample`, which sorts the values it sums)."""
+    client = pd.factorize(pairs["client_key"], use_na_sentinel=False)[0]
+    domain = index_in(pairs["domain"], DOMAINS)
+    order = np.lexsort(
+        (
+            np.where(domain >= 0, domain, len(DOMAINS)),  # not a domain: last
+            _date_key(pairs["pre_date"]),
+            _date_key(pairs["post_date"]),
+            client,
+        )
+    )
+    first = np.ones(len(order), bool)
+    first[1:] = client[order][1:] != client[order][:-1]
+    return pairs.iloc[order[first]]
+
+
+def _date_key(dates: pd.Series) -> np.ndarray:
+    """Dates as integers that sort ascending, missing last."""
+    values = dates.to_numpy("datetime64[ns]")
+    return np.where(np.isnat(values), np.iinfo(np.int64).max, values.view(np.int64))
 
 
 def sample(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -1,7 +1,8 @@
-"""Membership and position lookups of text columns, computed in Arrow.
+"""Membership and position lookups of text columns, and sort orders, computed in Arrow.
 
 pandas answers ``Series.isin`` and ``Index.get_indexer`` on Arrow-backed strings through
-Python objects; at millions of rows these are the pipeline's hot spots.
+Python objects, and sorts text by factorizing it; at millions of rows these are the
+pipeline's hot spots.
 """
 
 from __future__ import annotations
@@ -54,3 +55,21 @@ def index_in_each(columns: list[pd.Series], pool: pd.Series | pd.Index) -> list[
     found = found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     bounds = np.cumsum([0, *(len(text) for text in texts)])
     return [found[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def sort_order(*keys: tuple[pd.Series, np.ndarray]) -> np.ndarray:
+    """The row order ``DataFrame.sort_values`` gives on several columns (stable, missing
+    last), each given as values and every row's position in them: the values are ranked
+    once in Arrow and the rows sorted on those integers, not on text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ranks = []
+    for values, positions in keys:
+        array = pa.array(pd.Series(values).reset_index(drop=True))
+        if pa.types.is_null(array.type):  # nothing but missing values: all tie
+            rank = np.zeros(len(array), np.uint64)
+        else:  # missing values rank last
+            rank = pc.rank(array, sort_keys="ascending", tiebreaker="dense").to_numpy()
+        ranks.append(rank[positions])
+    return np.lexsort(ranks[::-1])

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ldj_analysis.lookup import index_in
+
 NORM_COLUMNS = [
     "instrument",
     "sex",
@@ -145,36 +147,19 @@ def norm_scores(lists: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:
     the same index with ``z`` (NaN when no norm group), ``no_norm_reason`` (NaN when a
     group was found) and ``norm_row``, the index label of the norm row used (-1 when none).
     """
-    work = pd.DataFrame(
-        {
-            "row": np.arange(len(lists)),
-            "instrument": lists["instrument"].to_numpy(),
-            "sex": lists["sex"].to_numpy(),
-            "age": lists["age_years"].to_numpy(dtype="float64"),
-        }
-    )
-    columns = ["instrument", "sex", "age_min", "age_max", "mean", "sd", "higher_is_worse"]
-    cand = work.merge(
-        norms[columns].assign(norm_row=norms.index).rename(columns={"sex": "norm_sex"}),
-        on="instrument",
-        how="inner",
-    )
-    fits = (
-        (cand["age"] >= cand["age_min"])
-        & (cand["age"] <= cand["age_max"])
-        & ((cand["norm_sex"] == cand["sex"]).fillna(False) | (cand["norm_sex"] == "all"))
-    )
-    cand = cand[fits.to_numpy(bool)]
-    cand = cand.assign(pref=(cand["norm_sex"] == "all").astype(int)).sort_values(["row", "pref"])
-    best = cand.drop_duplicates("row").set_index("row")
-    mean = best["mean"].reindex(work["row"]).to_numpy()
-    sd = best["sd"].reindex(work["row"]).to_numpy()
-    sign = np.where(
-        best["higher_is_worse"].reindex(work["row"]).fillna(True).to_numpy(bool), 1.0, -1.0
-    )
+    best = norm_groups(lists, norms)  # -1 (none) takes the value appended to each column
+
+    def of_group(column: np.ndarray, none: Any) -> np.ndarray:
+        return np.append(column, none)[best]
+
+    mean = of_group(norms["mean"].to_numpy("float64"), np.nan)
+    sd = of_group(norms["sd"].to_numpy("float64"), np.nan)
+    higher_is_worse = of_group(norms["higher_is_worse"].fillna(True).to_numpy(bool), True)
+    sign = np.where(higher_is_worse, 1.0, -1.0)
     raw = lists["raw"].to_numpy(dtype="float64")
     z = sign * (raw - mean) / sd
-    has_instr = work["instrument"].isin(norms["instrument"]).to_numpy()
+    has_instr = index_in(lists["instrument"], norms["instrument"]) >= 0
+    age = lists["age_years"].to_numpy(dtype="float64")
     reason = np.where(
         ~np.isnan(mean),
         None,
@@ -182,11 +167,32 @@ def norm_scores(lists: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:
             ~has_instr,
             "no norm group: instrument not in the norm table",
             np.where(
-                np.isnan(work["age"].to_numpy()),
+                np.isnan(age),
                 "no norm group: age unknown (birth date missing)",
                 "no norm group for this instrument, sex and age",
             ),
         ),
     )
-    norm_row = best["norm_row"].reindex(work["row"]).fillna(-1).to_numpy("int64")
+    norm_row = of_group(norms.index.to_numpy("int64"), -1)
     return pd.DataFrame({"z": z, "no_norm_reason": reason, "norm_row": norm_row}, index=lists.index)
+
+
+def norm_groups(lists: pd.DataFrame, norms: pd.DataFrame) -> np.ndarray:
+    """Position in ``norms`` of each list's norm row (-1: none): of the rows of its
+    instrument whose age band holds its age, the first with its sex, else the first with
+    sex ``all``. One pass over the lists per norm row (norm tables are small)."""
+    instrument = index_in(lists["instrument"], norms["instrument"])  # first row of it
+    norm_instrument = index_in(norms["instrument"], norms["instrument"])
+    sexes = norms["sex"].dropna().unique()
+    sex, norm_sex = index_in(lists["sex"], sexes), index_in(norms["sex"], sexes)
+    age = lists["age_years"].to_numpy(dtype="float64")
+    age_min, age_max = norms["age_min"].to_numpy(), norms["age_max"].to_numpy()
+    for_all = (norms["sex"] == "all").to_numpy(bool)
+    best = np.full(len(lists), -1, np.int64)
+    for k in [*np.flatnonzero(~for_all), *np.flatnonzero(for_all)]:  # own sex before 'all'
+        fits = (best < 0) & (instrument == norm_instrument[k])
+        fits &= (age >= age_min[k]) & (age <= age_max[k])
+        if not for_all[k]:
+            fits &= (sex == norm_sex[k]) & (norm_sex[k] >= 0)
+        best[fits] = k
+    return best

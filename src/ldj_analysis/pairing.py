@@ -69,7 +69,7 @@ import pandas as pd
 from ldj_analysis.codes import INFORMANTS, INSTRUMENTS
 from ldj_analysis.exclusion_log import coded_exclusions
 from ldj_analysis.export import ROW_REFS, take_text
-from ldj_analysis.lookup import index_in
+from ldj_analysis.lookup import index_in, sort_order
 
 #: Exclusion steps of questionnaire records, in order, with their flow labels.
 STEPS: dict[str, str] = {
@@ -192,9 +192,9 @@ def select_pairs(
     del group, position
     usable_posts = usable_end_lists(coded, ends)
     ends = drop_duplicate_end_lists(ends, cfg["duplicate_end_lists"], log)  # step 8
-    ends, fitting = match_start_lists(ends, coded, treatment, cfg, log)  # steps 8-9
+    ends, fitted = match_start_lists(ends, coded, treatment, cfg, log)  # steps 8-9
     winners = apply_informant_priority(ends, cfg, log)  # step 10
-    drop_unused_start_lists(coded, winners, fitting, cfg["duplicate_start_lists"], log)  # 8, 11
+    drop_unused_start_lists(coded, winners, fitted, cfg["duplicate_start_lists"], log)  # 8, 11
     pairs = pair_table(coded, winners, team_periods)
     _check_every_record_accounted_for(log, winners)
     exclusions = log.exclusions(coded.questionnaires["record_id"])
@@ -480,8 +480,8 @@ def match_start_lists(
     cfg: dict[str, Any],
     log: ExclusionStatus,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Step 9: the start list of each end list (``b_row``, -1 none; ``has_pair``) and the
-    rows of every start list that fits some end list. A start list fits when it is of the
+    """Step 9: the start list of each end list (``b_row``, -1 none; ``has_pair``) and
+    whether each row is a start list that fits some end list. A start list fits when it is of the
     same client, instrument and informant, filled strictly before the end list and (with
     ``same_treatment``) of the same treatment or none. Of several, the
     ``duplicate_start_lists`` one (then the export order); a start list chosen by several
@@ -521,7 +521,9 @@ def match_start_lists(
             + (" in the same treatment" if cfg["same_treatment"] else ""),
         ),
     )
-    return ends, np.unique(m_b)
+    fitted = np.zeros(coded.n, bool)
+    fitted[m_b] = True
+    return ends, fitted
 
 
 def apply_informant_priority(
@@ -578,14 +580,14 @@ def apply_informant_priority(
 
 
 def drop_unused_start_lists(
-    coded: CodedExport, winners: pd.DataFrame, fitting: np.ndarray, rule: str, log: ExclusionStatus
+    coded: CodedExport, winners: pd.DataFrame, fitted: np.ndarray, rule: str, log: ExclusionStatus
 ) -> None:
     """Steps 8 and 11 for start lists: a start list that fitted an end list but was not
     chosen is a duplicate (``duplicate_start_lists`` preferred another); one that fitted
-    none is unused."""
+    none is unused (``fitted``: per row, from :func:`match_start_lists`)."""
     alive = np.flatnonzero(log.alive & coded.is_start)
-    fitted, used = np.zeros(coded.n, bool), np.zeros(coded.n, bool)
-    fitted[fitting], used[winners["b_row"].to_numpy()] = True, True
+    used = np.zeros(coded.n, bool)
+    used[winners["b_row"].to_numpy()] = True
     duplicate = fitted[alive] & ~used[alive]
     log.drop_rows(
         alive[duplicate],
@@ -604,13 +606,22 @@ def pair_table(
 ) -> pd.DataFrame:
     """The selected pairs in :data:`PAIR_COLUMNS` (plus the row references of a working
     copy), sorted by team, moment, client and domain."""
+    client_id = take_text(coded.client_ids, winners["client"].to_numpy())
+    domains = pd.Series([coded.domains[name] for name in coded.instruments], dtype="str")
+    order = sort_order(
+        (team_periods["team_id"].astype("str"), winners["tp"].to_numpy()),
+        (team_periods["moment"], winners["tp"].to_numpy()),
+        (client_id, np.arange(len(client_id))),
+        (domains, winners["instr"].to_numpy()),
+    )
+    winners, client_id = winners.iloc[order], client_id.take(order).reset_index(drop=True)
     post, pre = winners["row"].to_numpy(), winners["b_row"].to_numpy()
     tp_rows = team_periods.iloc[winners["tp"].to_numpy()]
     q = coded.questionnaires
-    record, raw = q["record_id"], q["raw_total"].to_numpy("float64")
+    record = q["record_id"]
     pairs = pd.DataFrame(
         {
-            "client_id": take_text(coded.client_ids, winners["client"].to_numpy()),
+            "client_id": client_id,
             "team_id": tp_rows["team_id"].to_numpy(),
             "moment": tp_rows["moment"].to_numpy(),
             "condition": tp_rows["condition"].to_numpy(),
@@ -621,8 +632,8 @@ def pair_table(
             "post_record": take_text(record, post),
             "pre_date": coded.date[pre],
             "post_date": coded.date[post],
-            "pre_raw": raw[pre],
-            "post_raw": raw[post],
+            "pre_raw": _float_at(q["raw_total"], pre),
+            "post_raw": _float_at(q["raw_total"], post),
         }
     )
     if coded.has_row_refs:
@@ -630,13 +641,18 @@ def pair_table(
         pairs["_treatment_row"] = winners["tr"].to_numpy()
     for column in ("_age_days", "_age_years"):  # ages from a database (ldj_analysis.extract)
         if column in q.columns:
-            ages = q[column].to_numpy("float64", na_value=np.nan)
-            pairs[f"pre{column}"], pairs[f"post{column}"] = ages[pre], ages[post]
+            pairs[f"pre{column}"] = _float_at(q[column], pre)
+            pairs[f"post{column}"] = _float_at(q[column], post)
     pairs.insert(4, "domain", pairs["instrument"].map(coded.domains))
     text = ["client_id", "team_id", "condition", "domain", "instrument", "informant"]
     text += ["treatment_id", "pre_record", "post_record"]
-    pairs = pairs.astype(dict.fromkeys(text, "str")).astype({"moment": "Int64"})
-    return pairs.sort_values(["team_id", "moment", "client_id", "domain"]).reset_index(drop=True)
+    return pairs.astype(dict.fromkeys(text, "str")).astype({"moment": "Int64"})
+
+
+def _float_at(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """A numeric column at the given rows as float64 (NaN for missing), converting only
+    those rows."""
+    return values.take(rows).to_numpy("float64", na_value=np.nan)
 
 
 def _check_every_record_accounted_for(log: ExclusionStatus, winners: pd.DataFrame) -> None:
@@ -768,20 +784,16 @@ def resolve_treatments(
     start_date <= date <= end_date (open end allowed); of several, the latest started, then
     the smallest treatment id. Integer-coded inputs (clients and treatments as codes)."""
     out = np.full(len(rows), -1, np.int64)
-    if not len(rows):
-        return out
-    lists = pd.DataFrame({"i": np.arange(len(rows)), "client": client[rows], "date": date[rows]})
-    trs = pd.DataFrame(
-        {"tr": np.arange(len(tr_client)), "client": tr_client, "start": tr_start, "end": tr_end}
-    )
-    cand = lists.merge(trs[trs["client"] >= 0], on="client")
-    cover = (cand["start"] <= cand["date"]) & (cand["end"].isna() | (cand["date"] <= cand["end"]))
-    cand = cand[cover.to_numpy(bool)]
-    cand = cand.assign(rank=tr_rank[cand["tr"].to_numpy()]).sort_values(
-        ["i", "start", "rank"], ascending=[True, False, True]
-    )
-    cand = cand.drop_duplicates("i")
-    out[cand["i"].to_numpy()] = cand["tr"].to_numpy()
+    # every list (i) with each treatment (j) of its client, found by positions: no merge
+    known = np.flatnonzero(tr_client >= 0)
+    i, j = _join(client[rows], tr_client[known])
+    j = known[j]
+    on = date[rows][i]
+    cover = (tr_start[j] <= on) & (np.isnat(tr_end[j]) | (on <= tr_end[j]))
+    i, j = i[cover], j[cover]
+    order = np.lexsort((tr_rank[j], _date_key(tr_start[j], descending=True), i))
+    first = order[_run_starts(i[order])]
+    out[i[first]] = j[first]
     return out
 
 
@@ -811,8 +823,9 @@ def _combined(
 
 def _join(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Inner join of two integer key arrays: positions (i, j) of every pair with
-    ``left[i] == right[j]``, by sorting ``right`` and binary search."""
-    order = np.argsort(right, kind="stable")
+    ``left[i] == right[j]``, by sorting ``right`` and binary search. Pairs come in order
+    of i; the j of one i in no set order (an unstable sort is several times faster)."""
+    order = np.argsort(right)
     keys = right[order]
     lo = np.searchsorted(keys, left, "left")
     count = np.searchsorted(keys, left, "right") - lo
