@@ -8,6 +8,7 @@ Suppression follows the tables: points or summaries that rest on fewer than
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from ldj_analysis.publish.display import (  # noqa: E402
     Privacy,
     suppressed_terms,
 )
-from ldj_analysis.publish.labels import check_language, label  # noqa: E402
+from ldj_analysis.publish.labels import label, text  # noqa: E402
 from ldj_analysis.publish.numbers import format_number  # noqa: E402
 
 #: The report's "three shades of blue" of Table 1.
@@ -82,8 +83,7 @@ _TEXT = {
 }
 
 
-def _t(key: str, language: str, **fields: object) -> str:
-    return _TEXT[check_language(language)][key].format(**fields)
+_t = partial(text, _TEXT)
 
 
 def _new_figure(width: float, height: float) -> Figure:

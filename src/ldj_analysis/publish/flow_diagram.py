@@ -12,6 +12,8 @@ counted over all conditions: a record has no condition until it is paired.
 
 from __future__ import annotations
 
+from functools import partial
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -21,7 +23,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from ldj_analysis.codes import CONDITIONS, DOMAINS  # noqa: E402
 from ldj_analysis.publish import privacy  # noqa: E402
-from ldj_analysis.publish.labels import check_language, flow_step, label  # noqa: E402
+from ldj_analysis.publish.labels import flow_step, label, text  # noqa: E402
 
 _TEXT = {
     "nl": {
@@ -75,8 +77,7 @@ BOX = {"boxstyle": "square,pad=0.5", "facecolor": "white", "edgecolor": "#333333
 STAGE = {"boxstyle": "round,pad=0.4", "facecolor": "#c6dbef", "edgecolor": "#4a6f91", "lw": 0.8}
 
 
-def _t(key: str, language: str, **fields: object) -> str:
-    return _TEXT[check_language(language)][key].format(**fields)
+_t = partial(text, _TEXT)
 
 
 def _arm(arm: str, language: str) -> str:

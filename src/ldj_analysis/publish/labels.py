@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 LANGUAGES: tuple[str, ...] = ("nl", "en")
 
 _LABELS: dict[str, dict[str, str]] = {
@@ -279,6 +281,12 @@ def check_language(language: str) -> str:
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
     return language
+
+
+def text(texts: Mapping[str, Mapping[str, str]], key: str, language: str, **fields: object) -> str:
+    """The text ``key`` of a module's NL/EN ``texts`` in ``language``, its fields filled in
+    (each module binds its own: ``_t = partial(text, _TEXT)``)."""
+    return texts[check_language(language)][key].format(**fields)
 
 
 def label(key: object, language: str) -> str:

@@ -9,6 +9,7 @@ import html
 import io
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import yaml
 
 from ldj_analysis.catalog import DESCRIPTIVE_TABLES, FIGURES, MODEL_TABLES
 from ldj_analysis.publish.display import Display
-from ldj_analysis.publish.labels import check_language, title
+from ldj_analysis.publish.labels import check_language, text, title
 from ldj_analysis.publish.privacy import marker, refuse_all
 from ldj_analysis.publish.provenance import export_files, fingerprint_of, software_versions
 from ldj_analysis.publish.render import TABLE_CSS, to_html
@@ -117,8 +118,7 @@ table.meta th,table.meta td{padding:.15rem .6rem;text-align:left;border-bottom:1
 """
 
 
-def _t(key: str, language: str, **fields: object) -> str:
-    return _TEXT[check_language(language)][key].format(**fields)
+_t = partial(text, _TEXT)
 
 
 def _figure_pngs(

@@ -4,6 +4,7 @@ Drawn with the report's settings (publish.figures: byte-stable PNG and SVG)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ldj_analysis.publish.figures import RC, save_figure
-from ldj_analysis.publish.labels import check_language, label
+from ldj_analysis.publish.labels import label, text
 from ldj_analysis.simulation.reading import SPEC_LABELS
 
 #: The simulation's figures, in the order of the report.
@@ -44,8 +45,7 @@ _TEXT = {
 }
 
 
-def _t(key: str, language: str, **fields: object) -> str:
-    return _TEXT[check_language(language)][key].format(**fields)
+_t = partial(text, _TEXT)
 
 
 def figure_size(rates: pd.DataFrame, sim: Mapping[str, Any], alpha: float, language: str) -> Figure:

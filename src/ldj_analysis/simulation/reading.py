@@ -4,12 +4,13 @@ for this design, what time alone does to each model, and how many teams a follow
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ldj_analysis.publish.labels import check_language, label
+from ldj_analysis.publish.labels import check_language, label, text
 from ldj_analysis.simulation.design import Design
 
 SPEC_LABELS: dict[str, dict[str, str]] = {
@@ -85,8 +86,7 @@ _TEXT: dict[str, dict[str, str]] = {
 }
 
 
-def _t(key: str, language: str, **fields: object) -> str:
-    return _TEXT[check_language(language)][key].format(**fields)
+_t = partial(text, _TEXT)
 
 
 def _pct(rate: float) -> str:
