@@ -16,13 +16,13 @@ import pandas as pd
 
 from ldj_analysis import conditions, descriptives
 from ldj_analysis.checklist import checklist_scores
-from ldj_analysis.codes import CHECKLIST_ITEMS
 from ldj_analysis.config import validate_config
 from ldj_analysis.derive import _norm_pairs, derive
 from ldj_analysis.export import Export
 from ldj_analysis.norms import DEFAULT_NORMS_FILE, load_norms
 from ldj_analysis.pairing import add_covariates, select_pairs
 from ldj_analysis.pseudonym import pseudonymise
+from ldj_analysis.vocabulary import CHECKLIST_ITEMS
 
 INFORMANTS = np.array(["moeder", "vader", "stiefmoeder", "groepsleider", "jeugdige", "leerkracht"])
 INFORMANT_P = [0.45, 0.25, 0.05, 0.1, 0.1, 0.05]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ldj_analysis.codes import CHECKLIST_DOMAINS, CHECKLIST_ITEM_MAX
+from ldj_analysis.vocabulary import CHECKLIST_DOMAINS, CHECKLIST_ITEM_MAX
 
 SCORE_COLUMNS = [*CHECKLIST_DOMAINS, "total"]
 _EPS = 1e-9

@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ldj_analysis.codes import CONDITIONS
 from ldj_analysis.export import Export
 from ldj_analysis.response import log_capped
+from ldj_analysis.vocabulary import CONDITIONS
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ldj_analysis.codes import TABLES
 from ldj_analysis.dbsource import Connection, Source, SourceError, parse_source, quote_ident
 from ldj_analysis.export import COLUMNS, KEYS, ExportError, Kind, load_export
+from ldj_analysis.vocabulary import EXPORT_TABLES
 
 _SQL_TYPES: dict[Kind, str] = {
     "str": "TEXT",
@@ -102,7 +102,7 @@ def _load_duckdb(source: Source, export, replace: bool, keys: bool) -> dict[str,
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(source.schema)}")
         rows = {}
         # DuckDB adds no keys to filled tables: create them with their keys, then insert.
-        for table in TABLES:
+        for table in EXPORT_TABLES:
             fks = [
                 f"FOREIGN KEY ({_names(c)}) REFERENCES {source.table(ref)} ({_names(rc)})"
                 for t, c, ref, rc in FOREIGN_KEYS
@@ -136,17 +136,17 @@ def _load_postgresql(source: Source, export, replace: bool, keys: bool) -> dict[
         with pg.cursor() as cur:
             cur.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
             if replace:
-                for table in reversed(TABLES):
+                for table in reversed(EXPORT_TABLES):
                     cur.execute(f"DROP TABLE IF EXISTS {source.table(table)} CASCADE")
-            for table in TABLES:
+            for table in EXPORT_TABLES:
                 cur.execute(_ddl(source, table))
-            for table in TABLES:
+            for table in EXPORT_TABLES:
                 data = _arrow(table, getattr(export, table))
                 cur.adbc_ingest(table, data, mode="append", db_schema_name=schema)
                 rows[table] = data.num_rows
             for statement in _constraints(source) if keys else []:
                 cur.execute(statement)
-            for table in TABLES:
+            for table in EXPORT_TABLES:
                 cur.execute(f"ANALYZE {source.table(table)}")
         pg.commit()
     except Exception as err:

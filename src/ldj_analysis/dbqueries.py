@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ldj_analysis.codes import TABLES
 from ldj_analysis.dbsource import Connection, Source, SourceError, quote_ident, quote_literal
 from ldj_analysis.export import COLUMNS, OPTIONAL_COLUMNS, Kind
+from ldj_analysis.vocabulary import EXPORT_TABLES
 
 #: Columns the queries compute in the database in place of ``clients.birth_date``: days
 #: and completed years from birth to each list (negative when the list predates the birth),
@@ -70,7 +70,7 @@ def table_columns(conn: Connection) -> dict[str, dict[str, str]]:
     """Column name -> database type of every contract table found (by its site name)."""
     source = conn.source
     schema = source.schema or ("main" if source.engine == "duckdb" else "public")
-    names = {source.tables.get(t, t): t for t in TABLES}
+    names = {source.tables.get(t, t): t for t in EXPORT_TABLES}
     sql = (
         "SELECT table_name, column_name, data_type FROM information_schema.columns "
         f"WHERE table_schema = {quote_literal(schema)} AND table_name IN ("
@@ -86,7 +86,7 @@ def table_columns(conn: Connection) -> dict[str, dict[str, str]]:
 def check_columns(source: Source, found: Mapping[str, Mapping[str, str]]) -> None:
     """Raise one SourceError listing every missing table, missing column and wrong type."""
     problems = []
-    for table in TABLES:
+    for table in EXPORT_TABLES:
         if table not in found:
             problems.append(f"table {source.label(table)}: missing")
             continue

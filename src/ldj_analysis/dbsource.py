@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from ldj_analysis.codes import TABLES
+from ldj_analysis.vocabulary import EXPORT_TABLES
 
 
 class SourceError(ValueError):
@@ -71,11 +71,11 @@ def parse_source(
     """Parse ``export_uri`` (``postgresql://user@host:port/db?schema=ldj`` or
     ``duckdb:///path/to/ldj.duckdb``); raise SourceError for a password or an unknown kind."""
     tables = dict(tables or {})
-    unknown = sorted(set(tables) - set(TABLES))
+    unknown = sorted(set(tables) - set(EXPORT_TABLES))
     if unknown:
         raise SourceError(
             f"config key 'export_tables': unknown contract table(s) {', '.join(unknown)} "
-            f"(the tables are {', '.join(TABLES)})"
+            f"(the tables are {', '.join(EXPORT_TABLES)})"
         )
     parts = urlsplit(uri)
     scheme = parts.scheme.lower()

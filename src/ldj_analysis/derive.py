@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from ldj_analysis import conditions, descriptives
-from ldj_analysis.catalog import DESCRIPTIVE_TABLES
 from ldj_analysis.checklist import SCORE_COLUMNS, checklist_scores, unscored_log
 from ldj_analysis.exclusion_log import (
     concat_exclusions,
@@ -38,6 +37,7 @@ from ldj_analysis.pairing import add_covariates, select_pairs
 from ldj_analysis.pseudonym import KEY_FILE, load_key, pseudonymise
 from ldj_analysis.response import add_response, numerator_counts, undefined_log
 from ldj_analysis.selection import instrument_domains
+from ldj_analysis.vocabulary import DESCRIPTIVE_TABLES
 
 log = logging.getLogger(__name__)
 

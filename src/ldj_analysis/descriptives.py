@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from ldj_analysis.checklist import SCORE_COLUMNS
-from ldj_analysis.codes import CONDITIONS, DOMAINS
 from ldj_analysis.lookup import index_in
 from ldj_analysis.pairing import STEPS
+from ldj_analysis.vocabulary import CONDITIONS, OUTCOME_DOMAINS
 
 
 def _describe(values: pd.Series) -> dict[str, float]:
@@ -63,7 +63,7 @@ def table4(pairs: pd.DataFrame) -> pd.DataFrame:
     """``condition, domain, n, pre_mean, pre_sd, post_mean, post_sd, es`` of the z-scores."""
     rows = []
     for cond in CONDITIONS:
-        for domain in DOMAINS:
+        for domain in OUTCOME_DOMAINS:
             sel = pairs[(pairs["condition"] == cond) & (pairs["domain"] == domain)]
             sel = sel.dropna(subset=["pre_z", "post_z"])
             pre_m, post_m = sel["pre_z"].mean(), sel["post_z"].mean()
@@ -90,10 +90,10 @@ def first_pair_per_client(pairs: pd.DataFrame) -> pd.DataFrame:
     in the order they first appear. Sorted on integer codes: no text sort (the order of
     the clients does not matter to :func:`sample`, which sorts the values it sums)."""
     client = pd.factorize(pairs["client_key"], use_na_sentinel=False)[0]
-    domain = index_in(pairs["domain"], DOMAINS)
+    domain = index_in(pairs["domain"], OUTCOME_DOMAINS)
     order = np.lexsort(
         (
-            np.where(domain >= 0, domain, len(DOMAINS)),  # not a domain: last
+            np.where(domain >= 0, domain, len(OUTCOME_DOMAINS)),  # not a domain: last
             _date_key(pairs["pre_date"]),
             _date_key(pairs["post_date"]),
             client,
@@ -155,7 +155,7 @@ def flow(
     rows.append(("pairs selected", pairs_selected))
     rows.append(("pairs without a norm group (excluded)", pairs_selected - len(pairs)))
     rows.append(("pairs analysed", len(pairs)))
-    for domain in DOMAINS:
+    for domain in OUTCOME_DOMAINS:
         rows.append((f"pairs analysed: {domain}", int((pairs["domain"] == domain).sum())))
     rows.append(("clients in analysed pairs", int(pairs["client_key"].nunique())))
     return pd.DataFrame(rows, columns=["step", "count"]).astype({"count": "int64"})

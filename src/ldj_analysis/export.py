@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ldj_analysis.codes import CHECKLIST_ITEMS, TABLES
+from ldj_analysis.vocabulary import CHECKLIST_ITEMS, EXPORT_TABLES
 
 Kind = Literal["str", "date", "int", "float"]
 
@@ -156,7 +156,7 @@ def read_raw(export_dir: str | Path) -> dict[str, pd.DataFrame]:
             [Problem("(export)", "", str(export_dir), "export folder does not exist")],
             header="Cannot read the LDJ export",
         )
-    missing = [t for t in TABLES if table_path(export_dir, t) is None]
+    missing = [t for t in EXPORT_TABLES if table_path(export_dir, t) is None]
     if missing:
         raise ExportError(
             [
@@ -168,7 +168,7 @@ def read_raw(export_dir: str | Path) -> dict[str, pd.DataFrame]:
             header="Cannot read the LDJ export",
         )
     raw: dict[str, pd.DataFrame] = {}
-    for table in TABLES:
+    for table in EXPORT_TABLES:
         path = table_path(export_dir, table)
         assert path is not None
         if path.suffix == ".parquet":
@@ -348,7 +348,7 @@ def coerce_export(
     """Type every table; return the Export (None if a table lacks columns) and problems."""
     typed: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
-    for table in TABLES:
+    for table in EXPORT_TABLES:
         frame, table_problems = coerce_table(table, raw[table], bad_cells)
         typed[table] = frame
         problems += table_problems
@@ -420,13 +420,13 @@ def load_tables(
     text path that lists every unparseable value (see :func:`coerce_export`)."""
     export_dir = Path(export_dir)
     typed: dict[str, pd.DataFrame] = {}
-    for table in TABLES:
+    for table in EXPORT_TABLES:
         path = table_path(export_dir, table)
         if path is not None and path.suffix == ".csv":
             frame = read_typed_csv(path, table)
             if frame is not None:
                 typed[table] = frame
-    if len(typed) == len(TABLES):
+    if len(typed) == len(EXPORT_TABLES):
         return Export(**typed), []
     raw = read_raw(export_dir)
     export, problems = coerce_export({t: raw[t] for t in raw}, bad_cells)
@@ -476,10 +476,10 @@ def export_files(export_dir: str | Path) -> list[str]:
             f"config key 'export_dir': folder '{export_dir}' does not exist "
             "(give the folder of an LDJ export, see README.md)"
         )
-    missing = [t for t in TABLES if table_path(export_dir, t) is None]
+    missing = [t for t in EXPORT_TABLES if table_path(export_dir, t) is None]
     if missing:
         raise ValueError(
             f"config key 'export_dir': '{export_dir}' lacks table(s) "
             + ", ".join(f"{t} ({t}.csv or {t}.parquet)" for t in missing)
         )
-    return [str(table_path(export_dir, table)) for table in TABLES]
+    return [str(table_path(export_dir, table)) for table in EXPORT_TABLES]

@@ -36,7 +36,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ldj_analysis.codes import TABLES
 from ldj_analysis.dbqueries import (
     AGE_COLUMNS,
     CLIENT_POSITION,
@@ -53,6 +52,7 @@ from ldj_analysis.dbsource import (
 )
 from ldj_analysis.export import COLUMNS, DTYPES, Export, Kind, clean_arrow_text
 from ldj_analysis.pseudonym import HashingProcess
+from ldj_analysis.vocabulary import EXPORT_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -296,7 +296,7 @@ def _extract(
         "client_id pseudonymised in this process (HMAC-SHA256, key never sent to the server)"
     )
     provenance["birth_date"] = "not read: ages computed in the database (_age_* columns)"
-    return Export(**{t: frames[t] for t in TABLES}), provenance, lookups
+    return Export(**{t: frames[t] for t in EXPORT_TABLES}), provenance, lookups
 
 
 def _check_selection(teams: pd.DataFrame, selection: Mapping[str, Any]) -> None:

@@ -66,10 +66,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ldj_analysis.codes import INFORMANTS, INSTRUMENTS
 from ldj_analysis.exclusion_log import coded_exclusions
 from ldj_analysis.export import ROW_REFS, take_text
 from ldj_analysis.lookup import index_in, sort_order
+from ldj_analysis.vocabulary import INFORMANTS, INSTRUMENTS
 
 #: Exclusion steps of questionnaire records, in order, with their flow labels.
 STEPS: dict[str, str] = {

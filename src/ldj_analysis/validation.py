@@ -22,7 +22,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from ldj_analysis.codes import (
+from ldj_analysis.exclusion_log import EXCLUSION_COLUMNS, write_exclusions
+from ldj_analysis.export import KEYS, ROW_REFS, BadCells, Export, ExportError, Problem, take_text
+from ldj_analysis.lookup import index_in_each, isin
+from ldj_analysis.vocabulary import (
     ARMS,
     CARE_TYPES,
     CHECKLIST_ITEMS,
@@ -31,9 +34,6 @@ from ldj_analysis.codes import (
     OCCASIONS,
     SEXES,
 )
-from ldj_analysis.exclusion_log import EXCLUSION_COLUMNS, write_exclusions
-from ldj_analysis.export import KEYS, ROW_REFS, BadCells, Export, ExportError, Problem, take_text
-from ldj_analysis.lookup import index_in_each, isin
 
 log = logging.getLogger(__name__)
 
@@ -763,10 +763,10 @@ def run_validation(
     """
     import json
 
-    from ldj_analysis.publish.provenance import export_files, fingerprint_of
+    from ldj_analysis.publish.provenance import fingerprint_of, hashed_export_files
 
     with ThreadPoolExecutor(1) as pool:  # hashing the files releases the GIL
-        hashed = pool.submit(export_files, export_dir)
+        hashed = pool.submit(hashed_export_files, export_dir)
         result = validate_dir(str(export_dir), config)
         validated_dir = Path(validated_dir)
         validated_dir.mkdir(parents=True, exist_ok=True)
@@ -908,12 +908,12 @@ def read_validated(validated_dir: str | Path) -> Export:
     """Read the valid tables written by :func:`run_validation` (with their row references)."""
     import pyarrow.feather as feather
 
-    from ldj_analysis.codes import TABLES
+    from ldj_analysis.vocabulary import EXPORT_TABLES
 
     validated_dir = Path(validated_dir)
     return Export(
         **{
             t: feather.read_table(validated_dir / f"{t}.arrow", memory_map=True).to_pandas()
-            for t in TABLES
+            for t in EXPORT_TABLES
         }
     )

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ldj_analysis.codes import TABLES
 from ldj_analysis.dbsource import SourceError, parse_source
 from ldj_analysis.derive import derive
 from ldj_analysis.export import ROW_REFS, Export, load_export
@@ -20,6 +19,7 @@ from ldj_analysis.norms import whole_years
 from ldj_analysis.pseudonym import pseudonymise
 from ldj_analysis.selection import select
 from ldj_analysis.validation import ValidationResult, validate_dir, validate_export
+from ldj_analysis.vocabulary import EXPORT_TABLES
 
 KEY = b"test-key-for-extraction"
 
@@ -223,7 +223,7 @@ def test_missing_duckdb_file(tmp_path, config):
         extract(parse_source(f"duckdb://{tmp_path}/none.duckdb"), config, KEY)
 
 
-@pytest.mark.parametrize("table", TABLES)
+@pytest.mark.parametrize("table", EXPORT_TABLES)
 def test_configured_table_names(tmp_path, duck_uri, config, table):
     """Each export_tables.<table> key names the site's table."""
     uri = _copy_duck(

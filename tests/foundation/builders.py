@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ldj_analysis.codes import CHECKLIST_ITEMS
+from ldj_analysis.vocabulary import CHECKLIST_ITEMS
 
 
 def small_export_tables() -> dict[str, pd.DataFrame]:

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from ldj_analysis.models.regression import ModelError
 from ldj_analysis.models.robustness import identified_columns
-from ldj_analysis.models.study import DUMMIES, condition_dummies
+from ldj_analysis.models.study import condition_dummies
+from ldj_analysis.vocabulary import CONDITION_DUMMIES
 
 
 def _identified_columns_stacked(X, names, reported, name):
@@ -67,7 +68,7 @@ def _condition_dummies_objects(condition):
     values = condition.astype("object")
     known = values.notna().to_numpy()
     return pd.DataFrame(
-        {d: np.where(known, (values == d).to_numpy(float), np.nan) for d in DUMMIES},
+        {d: np.where(known, (values == d).to_numpy(float), np.nan) for d in CONDITION_DUMMIES},
         index=condition.index,
     )
 

@@ -9,9 +9,9 @@ import pytest
 from docutils.core import publish_parts
 from jinja2 import Environment, StrictUndefined
 
-from ldj_analysis.catalog import FIGURES
 from ldj_analysis.config import validate_config
 from ldj_analysis.publish.display import BUILDERS
+from ldj_analysis.vocabulary import FIGURES
 
 REPORT_DIR = Path(__file__).resolve().parents[2] / "workflow" / "report"
 CAPTIONS = sorted(REPORT_DIR.glob("*.rst"))

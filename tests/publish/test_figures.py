@@ -7,10 +7,10 @@ import hashlib
 import numpy as np
 import pytest
 
-from ldj_analysis.catalog import FIGURES
 from ldj_analysis.config import validate_config
 from ldj_analysis.publish import figures as fg
-from ldj_analysis.publish.display import Privacy
+from ldj_analysis.publish.privacy import Privacy
+from ldj_analysis.vocabulary import FIGURES
 from tests.publish import frames as F
 
 

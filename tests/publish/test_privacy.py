@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 
 from ldj_analysis.publish import privacy, render_table
-from ldj_analysis.publish.display import Privacy, suppressed_terms
+from ldj_analysis.publish.display import suppressed_terms
+from ldj_analysis.publish.privacy import Privacy
 from tests.publish import frames as F
 from tests.publish.test_tables import _md_rows
 

@@ -17,12 +17,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from ldj_analysis.catalog import FIGURES
 from ldj_analysis.config import validate_config
 from ldj_analysis.publish import figures as fg
 from ldj_analysis.publish.privacy import PrivacyError
 from ldj_analysis.publish.provenance import export_fingerprint, fingerprint_of, software_versions
 from ldj_analysis.publish.report import build_report
+from ldj_analysis.vocabulary import FIGURES
 from tests.publish import frames as F
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -252,7 +252,7 @@ def test_report_with_figure_files_does_not_import_matplotlib(tmp_path):
 import sys
 from pathlib import Path
 from ldj_analysis.config import validate_config
-from ldj_analysis.catalog import FIGURES
+from ldj_analysis.vocabulary import FIGURES
 from ldj_analysis.publish.report import build_report
 from tests.publish import frames as F
 root = Path({str(tmp_path)!r})

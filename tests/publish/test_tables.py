@@ -233,7 +233,8 @@ def test_read_csvs_round_trip_and_refusal(tmp_path):
 
 def test_table1_cells_per_team_and_period_from_any_column_type():
     """Codes are labelled once per distinct value; each cell still gets its own text."""
-    from ldj_analysis.publish.display import Privacy, build_display
+    from ldj_analysis.publish.display import build_display
+    from ldj_analysis.publish.privacy import Privacy
 
     frame = pd.DataFrame(
         {

@@ -10,7 +10,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ldj_analysis.catalog import FIGURES
 from ldj_analysis.config import validate_config
 from ldj_analysis.derive import derive, write_derived
 from ldj_analysis.norms import check_norms
@@ -18,6 +17,7 @@ from ldj_analysis.publish import write_tables
 from ldj_analysis.publish.figures import write_figures
 from ldj_analysis.publish.numbers import format_number
 from ldj_analysis.publish.report import build_report
+from ldj_analysis.vocabulary import FIGURES
 from tests.study.builders import config as study_config
 from tests.study.test_checklist_response import TEST_KEY, _response_export
 

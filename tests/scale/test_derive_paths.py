@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ldj_analysis.codes import DOMAINS
 from ldj_analysis.conditions import team_periods_base
 from ldj_analysis.config import validate_config
 from ldj_analysis.descriptives import first_pair_per_client
@@ -23,6 +22,7 @@ from ldj_analysis.lookup import sort_order
 from ldj_analysis.norms import norm_scores
 from ldj_analysis.pairing import resolve_treatments, select_pairs
 from ldj_analysis.validation import read_validated, validate_export, write_working_copy
+from ldj_analysis.vocabulary import OUTCOME_DOMAINS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -122,7 +122,7 @@ def test_norm_scores_as_merged(norm_rows, list_rows, labels):
 
 def _first_pair_sorted(pairs: pd.DataFrame) -> pd.DataFrame:
     """first_pair_per_client as first written: a stable sort on the pseudonyms (text)."""
-    order = pairs.assign(_d=pairs["domain"].map({d: i for i, d in enumerate(DOMAINS)}))
+    order = pairs.assign(_d=pairs["domain"].map({d: i for i, d in enumerate(OUTCOME_DOMAINS)}))
     order = order.sort_values(["client_key", "post_date", "pre_date", "_d"], kind="stable")
     return order.drop_duplicates("client_key").drop(columns="_d")
 
@@ -130,7 +130,9 @@ def _first_pair_sorted(pairs: pd.DataFrame) -> pd.DataFrame:
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(
-        st.tuples(TEXT, DATES, DATES, st.one_of(st.none(), st.sampled_from([*DOMAINS, "x"]))),
+        st.tuples(
+            TEXT, DATES, DATES, st.one_of(st.none(), st.sampled_from([*OUTCOME_DOMAINS, "x"]))
+        ),
         max_size=40,
     )
 )

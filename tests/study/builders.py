@@ -6,9 +6,9 @@ from typing import Any
 
 import pandas as pd
 
-from ldj_analysis.codes import CHECKLIST_ITEMS
 from ldj_analysis.config import validate_config
 from ldj_analysis.export import COLUMNS, Export, coerce_export
+from ldj_analysis.vocabulary import CHECKLIST_ITEMS
 
 TEST_KEY = b"test-key"
 

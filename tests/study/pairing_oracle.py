@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from ldj_analysis.codes import INFORMANTS, INSTRUMENTS
+from ldj_analysis.vocabulary import INFORMANTS, INSTRUMENTS
 
 
 @dataclass

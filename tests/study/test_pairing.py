@@ -400,8 +400,8 @@ def test_instrument_in_both_domains_is_refused():
 def test_instruments_given_to_pairing_are_the_ones_used():
     """``select_pairs(instruments=...)`` is the one place pairing learns the instruments:
     one added there is paired (with its domain); without it, it is excluded."""
-    from ldj_analysis.codes import INSTRUMENTS
     from ldj_analysis.conditions import team_periods_base
+    from ldj_analysis.vocabulary import INSTRUMENTS
 
     ex = one_client(
         [

@@ -3,7 +3,7 @@
 
 from pathlib import Path
 
-from ldj_analysis.codes import TABLES
+from ldj_analysis.vocabulary import EXPORT_TABLES
 from ldj_analysis.config import validate_config
 from ldj_analysis.dbsource import source_from_config
 from ldj_analysis.export import export_files
@@ -23,7 +23,7 @@ IS_SYNTHETIC = (
 EXPORT_FILES = (
     []
     if SOURCE is not None
-    else [f"{SYNTHETIC_DIR}/{table}.csv" for table in TABLES]
+    else [f"{SYNTHETIC_DIR}/{table}.csv" for table in EXPORT_TABLES]
     if IS_SYNTHETIC
     else export_files(EXPORT_DIR)
 )
@@ -32,7 +32,7 @@ DERIVED = "data/derived"
 VALIDATED_DIR = "data/interim/validated"
 VALIDATED_SUMMARY = f"{DERIVED}/validation.json"
 VALIDATION_EXCLUSIONS = f"{DERIVED}/exclusions_validation.csv"
-VALIDATED_TABLES = expand("{dir}/{table}.arrow", dir=VALIDATED_DIR, table=TABLES)
+VALIDATED_TABLES = expand("{dir}/{table}.arrow", dir=VALIDATED_DIR, table=EXPORT_TABLES)
 EXTRACTION = f"{DERIVED}/extraction.json"
 TABLES_DIR = "results/tables"
 MODELS_DIR = "results/models"

@@ -4,7 +4,7 @@
 rule synthetic_export:
     """Generate the synthetic LDJ export (raw records only) that reproduces the study."""
     output:
-        expand("{dir}/{table}.csv", dir=SYNTHETIC_DIR, table=TABLES),
+        expand("{dir}/{table}.csv", dir=SYNTHETIC_DIR, table=EXPORT_TABLES),
     params:
         seed=config["synthetic"]["seed"],
         scale=config["synthetic"]["scale"],
@@ -27,7 +27,7 @@ rule validate:
     input:
         EXPORT_FILES,
     output:
-        validated=temp(expand("{dir}/{table}.arrow", dir=VALIDATED_DIR, table=TABLES)),
+        validated=temp(expand("{dir}/{table}.arrow", dir=VALIDATED_DIR, table=EXPORT_TABLES)),
         exclusions=VALIDATION_EXCLUSIONS,
         summary=VALIDATED_SUMMARY,
     params:

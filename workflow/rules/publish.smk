@@ -2,7 +2,7 @@
 
 from snakemake.io import report as in_report  # `report` at a line start is a keyword
 
-from ldj_analysis.catalog import FIGURES, MODEL_FIGURES, MODEL_FILES, MODEL_TABLES, STUDY_FIGURES
+from ldj_analysis.vocabulary import FIGURES, MODEL_FIGURES, MODEL_FILES, MODEL_TABLES, STUDY_FIGURES
 
 ALL_TABLES = DESCRIPTIVE_TABLES + MODEL_TABLES
 FIGURES_DIR = "results/figures"

@@ -1,7 +1,7 @@
 # Study logic: selection, conditions, checklist scores, response, pairing, z-scores and the
 # descriptive tables (Tables 1-4, sample, record flow).
 
-from ldj_analysis.catalog import DESCRIPTIVE_TABLES
+from ldj_analysis.vocabulary import DESCRIPTIVE_TABLES
 
 TEAM_PERIODS = f"{DERIVED}/team_periods.parquet"
 PAIRS = f"{DERIVED}/pairs.parquet"

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ldj_analysis.catalog import MODEL_TABLES
 from ldj_analysis.publish.figures import write_figures
 from ldj_analysis.publish.tables import read_csvs
 from ldj_analysis.runlog import logged_step
+from ldj_analysis.vocabulary import MODEL_TABLES
 
 with logged_step(snakemake.log[0], "figures"):
     frames = read_csvs({k: v for k, v in snakemake.input.items() if k != "team_periods"})

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ldj_analysis.catalog import MODEL_TABLES
 from ldj_analysis.publish.report import build_report
 from ldj_analysis.publish.tables import read_csvs
 from ldj_analysis.runlog import logged_step
 from ldj_analysis.simulation.report import simulation_section_inputs
+from ldj_analysis.vocabulary import MODEL_TABLES
 
 SIMULATION = {"sim_summary", "sim_mdes", "sim_reading", "sim_figures"}
 NOT_TABLES = {"team_periods", "figures", "validation", "norms_used", *SIMULATION}

@@ -36,29 +36,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import special
+from statsmodels.stats.multitest import multipletests
 
+from ldj_analysis.models.clustered_ols import WildOptions
 from ldj_analysis.models.icc import variance_components
 from ldj_analysis.models.regression import ModelError, fit_regression
-from ldj_analysis.models.small_sample import METHODS, WildOptions, cluster_tests
-from ldj_analysis.models.study import (
-    CHECKLIST_OUTCOMES,
-    DOMAINS,
-    DUMMIES,
-    OUTCOME_COVARIATES,
-    condition_dummies,
-    outcome_model_data,
+from ldj_analysis.models.small_sample import cluster_tests
+from ldj_analysis.models.study import OUTCOME_COVARIATES, condition_dummies, outcome_model_data
+from ldj_analysis.vocabulary import (
+    CONDITION_DUMMIES,
+    JACKKNIFE,
+    MODEL_FAMILIES,
+    OUTCOME_DOMAINS,
+    ROBUSTNESS_METHODS,
+    SMALL_SAMPLE_METHODS,
+    SPECS,
+    TEAM_FE_SPEC,
+    TEAM_PERIOD_OUTCOMES,
 )
 
 log = logging.getLogger(__name__)
 
-MODELS: tuple[str, ...] = ("team_periods", "outcomes")
-SPECS: tuple[str, ...] = ("study", "half_year", "team_fe_half_year")
-TEAM_FE = "team_fe_half_year"  # the spec with a dummy per team
-JACKKNIFE = "JK-FIML"
-ALL_METHODS: tuple[str, ...] = (*METHODS, JACKKNIFE)
 DEFAULT_FAMILIES: dict[str, tuple[str, ...]] = {
-    "team_periods": tuple(CHECKLIST_OUTCOMES),
-    "outcomes": tuple(DOMAINS),
+    "team_periods": tuple(TEAM_PERIOD_OUTCOMES),
+    "outcomes": tuple(OUTCOME_DOMAINS),
 }
 COLUMNS: list[str] = [
     "model",
@@ -101,7 +102,7 @@ _STAT_COLUMNS = ["estimate", "se", "df", "statistic", "p", "ci_low", "ci_high"]
 class RobustnessOptions:
     """What ``small_sample_frame`` computes (config ``models`` and ``models.small_sample``)."""
 
-    methods: tuple[str, ...] = ALL_METHODS
+    methods: tuple[str, ...] = ROBUSTNESS_METHODS
     specs: tuple[str, ...] = SPECS
     families: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_FAMILIES)
     alpha: float = 0.05
@@ -126,7 +127,7 @@ def options_from_config(config: Mapping[str, Any] | None) -> RobustnessOptions:
         str(k): tuple(map(str, v)) for k, v in (models.get("families") or DEFAULT_FAMILIES).items()
     }
     opts = RobustnessOptions(
-        methods=tuple(small.get("methods", ALL_METHODS)),
+        methods=tuple(small.get("methods", ROBUSTNESS_METHODS)),
         specs=tuple(small.get("specs", SPECS)),
         families=families,
         alpha=alpha,
@@ -140,13 +141,13 @@ def options_from_config(config: Mapping[str, Any] | None) -> RobustnessOptions:
 
 def check_options(opts: RobustnessOptions) -> None:
     """Raise ValueError on an unknown method or spec, or an outcome in two families."""
-    unknown = [m for m in opts.methods if m not in ALL_METHODS]
+    unknown = [m for m in opts.methods if m not in ROBUSTNESS_METHODS]
     unknown += [s for s in opts.specs if s not in SPECS]
     if unknown:
         raise ValueError(f"unknown small-sample method(s) or spec(s) {unknown}")
     if "study" not in opts.specs:
         raise ValueError("models.small_sample.specs must include 'study'")
-    outcomes = [*CHECKLIST_OUTCOMES, *DOMAINS]
+    outcomes = [*TEAM_PERIOD_OUTCOMES, *OUTCOME_DOMAINS]
     seen: dict[str, str] = {}
     for family, members in opts.families.items():
         for out in members:
@@ -261,7 +262,7 @@ def _model_data(
 
 def many_clusters(model: str, spec: str, outcome: str, g: int, max_clusters: int) -> str:
     """Why a model with more than ``max_clusters`` teams gets only the Mplus-style test."""
-    what = "team fixed effects are" if spec == TEAM_FE else "the few-cluster methods are"
+    what = "team fixed effects are" if spec == TEAM_FE_SPEC else "the few-cluster methods are"
     return (
         f"model '{model}:{spec}:{outcome}': {g} teams > models.small_sample.max_clusters "
         f"({max_clusters}): {what} not computed (with this many clusters the cluster-robust "
@@ -282,7 +283,7 @@ def team_period_models(
     periods = half_year(team_periods).to_numpy(dtype=object)
     dummies = condition_dummies(team_periods["condition"])
     out = []
-    for outcome in CHECKLIST_OUTCOMES:
+    for outcome in TEAM_PERIOD_OUTCOMES:
         if outcome not in team_periods.columns:
             continue
         y = pd.to_numeric(team_periods[outcome])
@@ -290,13 +291,15 @@ def team_period_models(
         study = pd.concat([team_periods[["team_id"]], y, dummies], axis=1)[used]
         g = study["team_id"].nunique()
         for spec in specs:
-            if spec == TEAM_FE and max_clusters is not None and g > max_clusters:
+            if spec == TEAM_FE_SPEC and max_clusters is not None and g > max_clusters:
                 model = "team_periods"
                 failures[f"{model}:{spec}:{outcome}"] = many_clusters(
                     model, spec, outcome, g, max_clusters
                 )
                 continue
-            reported = ["intercept", *DUMMIES] if spec == "study" else list(DUMMIES)
+            reported = (
+                ["intercept", *CONDITION_DUMMIES] if spec == "study" else list(CONDITION_DUMMIES)
+            )
             out.append(
                 _model_data("team_periods", spec, outcome, outcome, study, periods[used], reported)
             )
@@ -317,7 +320,7 @@ def outcome_models(
     periods = team_periods[["team_id", "moment"]].assign(**{HALF_YEAR: half_year(team_periods)})
     periods = periods.astype({"team_id": str, "moment": "int64"})
     out = []
-    for domain in DOMAINS:
+    for domain in OUTCOME_DOMAINS:
         rows = pairs[pairs["domain"] == domain]
         study = outcome_model_data(rows)[["team_id", "post_z", *OUTCOME_COVARIATES]]
         keys = pd.DataFrame(
@@ -326,7 +329,7 @@ def outcome_models(
         period = keys.merge(periods, on=["team_id", "moment"], how="left")[HALF_YEAR]
         g = study["team_id"].nunique()
         for spec in specs:
-            if spec == TEAM_FE and max_clusters is not None and g > max_clusters:
+            if spec == TEAM_FE_SPEC and max_clusters is not None and g > max_clusters:
                 failures[f"outcomes:{spec}:{domain}"] = many_clusters(
                     "outcomes", spec, domain, g, max_clusters
                 )
@@ -339,7 +342,7 @@ def outcome_models(
                         "have no team-period to date their half-year"
                     )
                     continue
-                reported = list(DUMMIES)
+                reported = list(CONDITION_DUMMIES)
             out.append(
                 _model_data(
                     "outcomes",
@@ -468,7 +471,7 @@ def model_rows(md: ModelData, opts: RobustnessOptions) -> tuple[pd.DataFrame, di
             methods.remove(method)
             if method != JACKKNIFE:
                 fail(method, reason, expected=True)
-    ols = [m for m in methods if m in METHODS and not (m == "mplus" and incomplete)]
+    ols = [m for m in methods if m in SMALL_SAMPLE_METHODS and not (m == "mplus" and incomplete)]
     if md.spec == "team_fe_half_year" and "CR3" in ols:
         ols.remove("CR3")
         fail("CR3", f"model '{md.name}': {CR3_WITH_TEAM_FE}", expected=True)
@@ -509,43 +512,20 @@ def model_rows(md: ModelData, opts: RobustnessOptions) -> tuple[pd.DataFrame, di
     return pd.concat(parts, ignore_index=True), failures
 
 
-def holm(p: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values (as statsmodels ``multipletests(method="holm")``)."""
-    p = np.asarray(p, dtype=float)
-    order = np.argsort(p, kind="stable")
-    m = p.size
-    stepped = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(stepped, 1.0)
-    return out
-
-
-def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (statsmodels ``method="fdr_bh"``)."""
-    p = np.asarray(p, dtype=float)
-    order = np.argsort(p, kind="stable")
-    m = p.size
-    scaled = p[order] * m / np.arange(1, m + 1)
-    stepped = np.minimum.accumulate(scaled[::-1])[::-1]
-    out = np.empty(m)
-    out[order] = np.minimum(stepped, 1.0)
-    return out
-
-
 def adjust(frame: pd.DataFrame, families: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """``family``, ``p_holm`` and ``p_bh``: Holm and Benjamini-Hochberg adjusted p over the
-    condition effects of each family's outcomes, per model, spec and method."""
+    condition effects of each family's outcomes, per model, spec and method (statsmodels)."""
     member = {out: fam for fam, outs in families.items() for out in outs}
     frame = frame.assign(
-        family=frame["outcome"].map(member).where(frame["term"].isin(DUMMIES)),
+        family=frame["outcome"].map(member).where(frame["term"].isin(CONDITION_DUMMIES)),
         p_holm=np.nan,
         p_bh=np.nan,
     )
     testable = frame["family"].notna() & frame["p"].notna()
     for _, idx in frame[testable].groupby(["model", "spec", "method", "family"]).groups.items():
         p = frame.loc[idx, "p"].to_numpy(float)
-        frame.loc[idx, "p_holm"] = holm(p)
-        frame.loc[idx, "p_bh"] = benjamini_hochberg(p)
+        frame.loc[idx, "p_holm"] = multipletests(p, method="holm")[1]
+        frame.loc[idx, "p_bh"] = multipletests(p, method="fdr_bh")[1]
     return frame
 
 
@@ -568,7 +548,9 @@ def small_sample_frame(
         models += outcome_models(pairs, team_periods, opts.specs, failures, opts.max_clusters)
     for reason in failures.values():
         log.warning("%s", reason)
-        models.sort(key=lambda md: (MODELS.index(md.model), md.outcome, SPECS.index(md.spec)))
+        models.sort(
+            key=lambda md: (MODEL_FAMILIES.index(md.model), md.outcome, SPECS.index(md.spec))
+        )
     for md in models:
         rows, failed = model_rows(md, opts)
         failures.update(failed)
@@ -588,13 +570,13 @@ def small_sample_frame(
 
 def _ordered(frame: pd.DataFrame, opts: RobustnessOptions) -> pd.DataFrame:
     terms = ["intercept", *OUTCOME_COVARIATES]
-    outcomes = [*CHECKLIST_OUTCOMES, *DOMAINS]
+    outcomes = [*TEAM_PERIOD_OUTCOMES, *OUTCOME_DOMAINS]
     keys = {
-        "model": list(MODELS),
+        "model": list(MODEL_FAMILIES),
         "spec": list(SPECS),
         "outcome": outcomes,
         "term": terms,
-        "method": list(ALL_METHODS),
+        "method": list(ROBUSTNESS_METHODS),
     }
     ranks = pd.DataFrame(
         {k: frame[k].map({v: i for i, v in enumerate(vs)}) for k, vs in keys.items()}
@@ -609,11 +591,11 @@ def icc_frame(team_periods: pd.DataFrame, pairs: pd.DataFrame | None) -> pd.Data
     variance components of a random-intercept model (``models.icc``)."""
     targets = [
         ("team_periods", out, team_periods[out], team_periods["team_id"])
-        for out in CHECKLIST_OUTCOMES
+        for out in TEAM_PERIOD_OUTCOMES
         if out in team_periods.columns
     ]
     if pairs is not None:
-        for domain in DOMAINS:
+        for domain in OUTCOME_DOMAINS:
             rows = pairs[pairs["domain"] == domain]
             targets.append(("outcomes", domain, rows["post_z"], rows["team_id"]))
     out = []

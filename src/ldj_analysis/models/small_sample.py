@@ -16,63 +16,20 @@ chosen coefficients four ways:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
+from ldj_analysis.models.clustered_ols import ClusteredOLS, WildOptions
 from ldj_analysis.models.regression import ModelError
 from ldj_analysis.models.wild import wild_cluster_test
+from ldj_analysis.vocabulary import SMALL_SAMPLE_METHODS
 
-METHODS: tuple[str, ...] = ("mplus", "CR2", "CR3", "WCR")
 COLUMNS = ["term", "method", "estimate", "se", "df", "statistic", "p", "ci_low", "ci_high"]
 
 # clubSandwich's matrix_power(): eigenvalues at or below 10^-12 count as zero.
 EIGEN_TOL = 1e-12
-
-
-@dataclass(frozen=True)
-class WildOptions:
-    """Settings of the wild cluster restricted bootstrap."""
-
-    max_enumeration: int = 65536  # enumerate all 2**G Rademacher sign vectors when 2**G <= this
-    draws: int = 9999  # else Webb six-point weights, this many seeded draws
-    seed: int = 20180101
-    ci: bool = True  # bootstrap CI by test inversion (costly; the simulation sets False)
-    level: float = 0.95
-
-
-@dataclass(frozen=True)
-class ClusteredOLS:
-    """OLS fit with the per-cluster pieces every method needs (rows sorted by cluster)."""
-
-    X: np.ndarray  # n x k, rows grouped by cluster
-    y: np.ndarray
-    bounds: np.ndarray  # G + 1 row offsets of the clusters in X and y
-    bread: np.ndarray  # (X'X)^-1
-    beta: np.ndarray
-    resid: np.ndarray
-
-    @property
-    def n_clusters(self) -> int:
-        return self.bounds.size - 1
-
-    @cached_property
-    def leverage_eigen(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per cluster (W, 1 - s^2) from the thin SVD W S V' of X_g L, L L' = (X'X)^-1:
-        the eigenvectors and eigenvalues of I - H_gg other than 1 (shared by CR2 and CR3)."""
-        root = np.linalg.cholesky(self.bread)
-        out = []
-        for xg in self.blocks(self.X):
-            w, sv, _ = np.linalg.svd(xg @ root, full_matrices=False)
-            out.append((w, 1.0 - sv**2))
-        return out
-
-    def blocks(self, a: np.ndarray) -> list[np.ndarray]:
-        """The rows of ``a`` (aligned with X) of each cluster."""
-        return [a[lo:hi] for lo, hi in zip(self.bounds[:-1], self.bounds[1:], strict=True)]
 
 
 def cluster_tests(
@@ -81,7 +38,7 @@ def cluster_tests(
     cluster: np.ndarray,
     names: Sequence[str],
     test: Sequence[str],
-    methods: Sequence[str] = METHODS,
+    methods: Sequence[str] = SMALL_SAMPLE_METHODS,
     wild: WildOptions = WildOptions(),
     alpha: float = 0.05,
     name: str = "model",
@@ -146,9 +103,11 @@ def _prepare(
         )
     if len(names) != k or len(set(names)) != k:
         raise ModelError(f"model '{name}': names must be {k} distinct column names of X")
-    unknown_methods = [m for m in methods if m not in METHODS]
+    unknown_methods = [m for m in methods if m not in SMALL_SAMPLE_METHODS]
     if unknown_methods or not methods:
-        raise ModelError(f"model '{name}': unknown method(s) {unknown_methods}; use {METHODS}")
+        raise ModelError(
+            f"model '{name}': unknown method(s) {unknown_methods}; use {SMALL_SAMPLE_METHODS}"
+        )
     missing = [t for t in test if t not in names]
     if missing or not test:
         raise ModelError(f"model '{name}': term(s) {missing} to test are not in {names}")

@@ -21,14 +21,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ldj_analysis.codes import CONDITIONS, DOMAINS
 from ldj_analysis.models.regression import ModelError, RegressionFit, fit_regression
+from ldj_analysis.vocabulary import (
+    CONDITION_DUMMIES,
+    CONDITIONS,
+    OUTCOME_DOMAINS,
+    TEAM_PERIOD_OUTCOMES,
+)
 
 log = logging.getLogger(__name__)
 
-DUMMIES = [c for c in CONDITIONS if c != "control"]
-CHECKLIST_OUTCOMES = ["collection", "use", "preconditions", "total", "response"]
-OUTCOME_COVARIATES = [*DUMMIES, "pre_z", "sex", "age", "duration_days"]
+OUTCOME_COVARIATES = [*CONDITION_DUMMIES, "pre_z", "sex", "age", "duration_days"]
 SEX_CODES = {"f": 1.0, "m": 0.0}
 MODEL_COLUMNS = [
     "outcome",
@@ -58,7 +61,10 @@ def condition_dummies(condition: pd.Series) -> pd.DataFrame:
     known = codes >= 0
     level = {value: k for k, value in enumerate(levels)}
     return pd.DataFrame(
-        {d: np.where(known, (codes == level.get(d, -2)).astype(float), np.nan) for d in DUMMIES},
+        {
+            d: np.where(known, (codes == level.get(d, -2)).astype(float), np.nan)
+            for d in CONDITION_DUMMIES
+        },
         index=condition.index,
     )
 
@@ -114,7 +120,7 @@ def fit_checklist_response(
         [team_periods[["team_id"]], condition_dummies(team_periods["condition"])], axis=1
     )
     frames, failures, dropped = [], {}, {}
-    for outcome in CHECKLIST_OUTCOMES:
+    for outcome in TEAM_PERIOD_OUTCOMES:
         name = f"checklist_response:{outcome}"
         try:
             if outcome not in team_periods.columns:
@@ -123,7 +129,7 @@ def fit_checklist_response(
             _check_conditions(name, team_periods.loc[used, "condition"])
             data = base.assign(**{outcome: pd.to_numeric(team_periods[outcome])})[used]
             fit = fit_regression(
-                data, outcome, DUMMIES, cluster="team_id", missing="listwise", name=name
+                data, outcome, CONDITION_DUMMIES, cluster="team_id", missing="listwise", name=name
             )
         except ModelError as exc:
             log.warning("%s", exc)
@@ -165,7 +171,7 @@ def fit_outcome_models(
     """
     missing = _models_config(config).get("missing", "fiml")
     frames, failures, dropped = [], {}, {}
-    for domain in DOMAINS:
+    for domain in OUTCOME_DOMAINS:
         name = f"outcomes:{domain}"
         try:
             rows = pairs[pairs["domain"] == domain]

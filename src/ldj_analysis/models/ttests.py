@@ -20,8 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ldj_analysis.codes import CONDITIONS, DOMAINS
-from ldj_analysis.models.study import CHECKLIST_OUTCOMES
+from ldj_analysis.vocabulary import CONDITIONS, OUTCOME_DOMAINS, TEAM_PERIOD_OUTCOMES
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ def baseline_ttests(
     first = team_periods[moment == 1]
     arm = first["arm"].astype("object")
     rows, failures = [], {}
-    for outcome in CHECKLIST_OUTCOMES:
+    for outcome in TEAM_PERIOD_OUTCOMES:
         values = pd.to_numeric(first[outcome]).astype(float)
         control = values[(arm == "control") & values.notna()].to_numpy()
         experimental = values[(arm == "experimental") & values.notna()].to_numpy()
@@ -99,7 +98,7 @@ def prepost_tests(pairs: pd.DataFrame, config: Mapping[str, Any] | None = None) 
     post_all = pd.to_numeric(pairs["post_z"]).astype(float)
     complete = pre_all.notna() & post_all.notna()
     for condition in CONDITIONS:
-        for domain in DOMAINS:
+        for domain in OUTCOME_DOMAINS:
             cell = complete & (pairs["condition"] == condition) & (pairs["domain"] == domain)
             pre = pre_all[cell].to_numpy()
             post = post_all[cell].to_numpy()

@@ -29,14 +29,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ldj_analysis.models.clustered_ols import ClusteredOLS, WildOptions
 from ldj_analysis.models.regression import ModelError
-
-if TYPE_CHECKING:
-    from ldj_analysis.models.small_sample import ClusteredOLS, WildOptions
 
 TIE_TOL = 1e-10
 WEBB = np.sqrt(np.array([3.0, 2.0, 1.0, 1.0, 2.0, 3.0]) / 2) * np.array([-1, -1, -1, 1, 1, 1])

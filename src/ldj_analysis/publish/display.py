@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ldj_analysis.codes import CONDITIONS, DOMAINS
 from ldj_analysis.publish import privacy
 from ldj_analysis.publish.labels import check_language, flow_step, label, note, title
 from ldj_analysis.publish.numbers import (
@@ -24,8 +23,15 @@ from ldj_analysis.publish.numbers import (
     format_p,
     is_missing,
 )
+from ldj_analysis.publish.privacy import Privacy
+from ldj_analysis.vocabulary import (
+    CHECKLIST_SCORES,
+    CONDITIONS,
+    OUTCOME_DOMAINS,
+    ROBUSTNESS_METHODS,
+    SPECS,
+)
 
-CHECKLIST_OUTCOMES: tuple[str, ...] = ("collection", "use", "preconditions", "total")
 MODEL_TERMS: tuple[str, ...] = (
     "intercept",
     "partial",
@@ -56,16 +62,6 @@ class Display:
     notes: tuple[str, ...] = ()
     label_columns: int = 1  # leading text columns (left-aligned)
     suppressed: int = field(default=0)  # number of suppressed cells
-
-
-@dataclass(frozen=True)
-class Privacy:
-    """What the suppression rules need besides the table itself."""
-
-    min_cell_size: int = 7
-    team_periods: pd.DataFrame | None = None
-    table4: pd.DataFrame | None = None
-    show_client_extremes: bool = False
 
 
 def _order(frame: pd.DataFrame, column: str, codes: tuple[str, ...]) -> pd.Series:
@@ -138,7 +134,7 @@ def table1(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
 
 
 def table2(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
-    f = _sorted(frame, [("domain", CHECKLIST_OUTCOMES), ("condition", CONDITIONS)])
+    f = _sorted(frame, [("domain", CHECKLIST_SCORES), ("condition", CONDITIONS)])
     domains = _first_only([label(d, language) for d in f["domain"]])
     rows = tuple(
         (d, label(r.condition, language), Num(r.n, 0), Num(r.mean, 1), Num(r.sd, 1),
@@ -201,7 +197,7 @@ def _condition_domain_rows(
 ) -> tuple[list[tuple[Cell, ...]], int]:
     """Rows of a condition x domain table of client counts: condition (first row only),
     domain, n, then ``stats(row)``, all suppressed when n < k; and the cells suppressed."""
-    f = _sorted(frame, [("condition", CONDITIONS), ("domain", DOMAINS)])
+    f = _sorted(frame, [("condition", CONDITIONS), ("domain", OUTCOME_DOMAINS)])
     conditions = _first_only([label(c, language) for c in f["condition"]])
     rows, hidden = [], 0
     for c, r in zip(conditions, f.itertuples(index=False), strict=True):
@@ -338,7 +334,7 @@ def coefficient_decimals(se: float, decimals: int = 2) -> int:
 def _model(name: str, frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     k = priv.min_cell_size
     status = model_suppression(name, frame, priv)
-    order = CHECKLIST_OUTCOMES + ("response",) if name == "checklist_response" else DOMAINS
+    order = CHECKLIST_SCORES + ("response",) if name == "checklist_response" else OUTCOME_DOMAINS
     f = _sorted(frame, [("outcome", order), ("term", MODEL_TERMS)])
     f["suppress"] = suppressed_terms(name, f, priv)
     rows, hidden, extra = [], 0, []
@@ -406,7 +402,7 @@ def outcomes(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
 
 def baseline_ttests(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     k = priv.min_cell_size
-    f = _sorted(frame, [("outcome", CHECKLIST_OUTCOMES + ("response",))])
+    f = _sorted(frame, [("outcome", CHECKLIST_SCORES + ("response",))])
     basis = None
     if (f["outcome"] == "response").any():
         if priv.team_periods is None:
@@ -486,8 +482,6 @@ def prepost_tests(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
 
 
 #: Small-sample robustness table (issue 13): methods as in small_sample.csv, specs in order.
-ROBUSTNESS_METHODS: tuple[str, ...] = ("mplus", "CR2", "CR3", "WCR", "JK-FIML")
-ROBUSTNESS_SPECS: tuple[str, ...] = ("study", "half_year", "team_fe_half_year")
 ROBUSTNESS_MODELS: dict[str, str] = {"team_periods": "checklist_response", "outcomes": "outcomes"}
 
 
@@ -520,9 +514,9 @@ def robustness(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     f = _sorted(
         f,
         [
-            ("spec", ROBUSTNESS_SPECS),
+            ("spec", SPECS),
             ("model", tuple(ROBUSTNESS_MODELS)),
-            ("outcome", (*CHECKLIST_OUTCOMES, "response", *DOMAINS)),
+            ("outcome", (*CHECKLIST_SCORES, "response", *OUTCOME_DOMAINS)),
             ("term", MODEL_TERMS),
         ],
     )
@@ -584,7 +578,7 @@ def icc(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     """Team-level ICC of each outcome (CONSORT for cluster trials); client-based outcomes
     with fewer than k clients are suppressed, as is response when its basis is."""
     k = priv.min_cell_size
-    f = _sorted(frame, [("outcome", (*CHECKLIST_OUTCOMES, "response", *DOMAINS))])
+    f = _sorted(frame, [("outcome", (*CHECKLIST_SCORES, "response", *OUTCOME_DOMAINS))])
     basis = None
     if (f["outcome"] == "response").any():
         if priv.team_periods is None:

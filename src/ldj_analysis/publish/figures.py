@@ -20,16 +20,19 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ldj_analysis.catalog import FIGURES  # noqa: E402
-from ldj_analysis.codes import CONDITIONS, DOMAINS  # noqa: E402
 from ldj_analysis.publish import privacy  # noqa: E402
-from ldj_analysis.publish.display import (  # noqa: E402
-    CHECKLIST_OUTCOMES,
-    Privacy,
-    suppressed_terms,
-)
+from ldj_analysis.publish.display import suppressed_terms  # noqa: E402
+from ldj_analysis.publish.figure_style import RC, new_figure, save_figure  # noqa: E402
+from ldj_analysis.publish.flow_diagram import figure_flow  # noqa: E402
 from ldj_analysis.publish.labels import label, text  # noqa: E402
 from ldj_analysis.publish.numbers import format_number  # noqa: E402
+from ldj_analysis.publish.privacy import Privacy  # noqa: E402
+from ldj_analysis.vocabulary import (  # noqa: E402
+    CHECKLIST_SCORES,
+    CONDITIONS,
+    FIGURES,  # noqa: E402
+    OUTCOME_DOMAINS,
+)
 
 #: The report's "three shades of blue" of Table 1.
 COLOURS: dict[str, str] = {"control": "#c6dbef", "partial": "#6baed6", "full": "#08519c"}
@@ -38,20 +41,6 @@ EDGES: dict[str, str] = {"control": "#4a6f91", "partial": "#2b5f86", "full": "#0
 #: Above this many points per condition a scatter is drawn as an image inside the SVG: tens
 #: of thousands of vector markers (national scale) make a file of tens of MB, slow to write.
 RASTER_POINTS = 2000
-#: Settings that make the files identical on reruns (no dates, fixed SVG ids).
-RC = {
-    "svg.hashsalt": "ldj-analysis",
-    "svg.fonttype": "path",
-    "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
-_METADATA = {
-    "png": {"Software": None},
-    "svg": {"Date": None, "Creator": None},
-    "pdf": {"CreationDate": None, "Producer": None, "Creator": None},
-}
 _TEXT = {
     "nl": {
         "hidden_points": "{n} team-perioden met minder dan {k} afgesloten behandelingen "
@@ -86,11 +75,6 @@ _TEXT = {
 _t = partial(text, _TEXT)
 
 
-def _new_figure(width: float, height: float) -> Figure:
-    with matplotlib.rc_context(RC):
-        return Figure(figsize=(width, height), layout="constrained")
-
-
 #: Above this many teams Table 1 is drawn as counts per period, not one row per team.
 MAX_GRID_TEAMS = 60
 
@@ -99,7 +83,7 @@ def _figure_table1_counts(grid: pd.DataFrame, periods: list[str], language: str)
     """Table 1 for many teams: per period, the number of teams in each condition."""
     counts = np.array([[(grid[p] == c).sum() for p in periods] for c in CONDITIONS], dtype=float)
     with matplotlib.rc_context(RC):
-        fig = _new_figure(2.6 + 0.9 * len(periods), 3.2)
+        fig = new_figure(2.6 + 0.9 * len(periods), 3.2)
         ax = fig.add_subplot()
         bottom = np.zeros(len(periods))
         for condition, row in zip(CONDITIONS, counts, strict=True):
@@ -133,7 +117,7 @@ def figure_table1(table1: pd.DataFrame, language: str) -> Figure:
     codes = grid.apply(lambda col: col.map({c: i for i, c in enumerate(CONDITIONS)}))
     values = codes.to_numpy(dtype="float64", na_value=np.nan)
     with matplotlib.rc_context(RC):
-        fig = _new_figure(1.4 + 1.25 * n_periods, 0.8 + 0.28 * n_teams)
+        fig = new_figure(1.4 + 1.25 * n_periods, 0.8 + 0.28 * n_teams)
         ax = fig.add_subplot()
         from matplotlib.colors import ListedColormap
 
@@ -193,10 +177,10 @@ def figure_checklist_response(
     ``min_cell_size`` closed treatments, and response means whose basis is that small, are
     left out (scores concern teams and are all shown)."""
     tp = privacy.refuse_client_rows(team_periods, "team_periods")
-    outcomes = (*CHECKLIST_OUTCOMES, "response")
+    outcomes = (*CHECKLIST_SCORES, "response")
     basis = privacy.response_basis(tp)
     with matplotlib.rc_context(RC):
-        fig = _new_figure(12.5, 3.8)
+        fig = new_figure(12.5, 3.8)
         axes = fig.subplots(1, len(outcomes), sharey=False)
         notes = []
         for k_ax, (ax, outcome) in enumerate(zip(axes, outcomes, strict=True)):
@@ -262,9 +246,9 @@ def figure_table4(table4: pd.DataFrame, language: str, min_cell_size: int = 7) -
     """Mean z at start and end of care per condition and domain (Table 4)."""
     privacy.refuse_client_rows(table4, "table4")
     with matplotlib.rc_context(RC):
-        fig = _new_figure(7.5, 3.4)
-        axes = fig.subplots(1, len(DOMAINS), sharey=True)
-        for ax, domain in zip(axes, DOMAINS, strict=True):
+        fig = new_figure(7.5, 3.4)
+        axes = fig.subplots(1, len(OUTCOME_DOMAINS), sharey=True)
+        for ax, domain in zip(axes, OUTCOME_DOMAINS, strict=True):
             for bound in (1.00, 1.28, 1.64, 1.96):
                 ax.axhline(bound, color="#dddddd", linewidth=0.7, zorder=0)
             for cond in CONDITIONS:
@@ -311,10 +295,10 @@ def figure_forest(models: Mapping[str, pd.DataFrame], language: str, priv: Priva
         part = frame.assign(suppressed=suppressed_terms(name, frame, priv).to_numpy())
         rows.append(part[part["term"].isin(("partial", "full"))])
     data = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-    order = [*CHECKLIST_OUTCOMES, "response", *DOMAINS]
+    order = [*CHECKLIST_SCORES, "response", *OUTCOME_DOMAINS]
     outcomes = [o for o in order if not data.empty and (data["outcome"] == o).any()]
     with matplotlib.rc_context(RC):
-        fig = _new_figure(6.8, 0.9 + 0.5 * max(len(outcomes), 1))
+        fig = new_figure(6.8, 0.9 + 0.5 * max(len(outcomes), 1))
         ax = fig.add_subplot()
         ax.axvline(0, color="#888888", linewidth=0.8)
         offsets = {"partial": -0.15, "full": 0.15}
@@ -359,30 +343,6 @@ def figure_forest(models: Mapping[str, pd.DataFrame], language: str, priv: Priva
     return fig
 
 
-def save_figure(
-    fig: Figure,
-    stem: str | Path,
-    formats: tuple[str, ...] | list[str] = ("png", "svg"),
-    dpi: int = 150,
-) -> list[Path]:
-    """Save ``fig`` as ``<stem>.<fmt>`` for each format, without dates or tool versions."""
-    paths = []
-    with matplotlib.rc_context(RC):
-        for fmt in formats:
-            path = Path(f"{stem}.{fmt}")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fig.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA.get(fmt))
-            paths.append(path)
-    return paths
-
-
-def figure_flow(*args: Any, **kwargs: Any) -> Figure:
-    """The CONSORT-style flow diagram (:func:`ldj_analysis.publish.flow_diagram.figure_flow`)."""
-    from ldj_analysis.publish.flow_diagram import figure_flow as draw
-
-    return draw(*args, **kwargs)
-
-
 def make_figures(
     tables: Mapping[str, pd.DataFrame],
     models: Mapping[str, pd.DataFrame],
@@ -391,7 +351,7 @@ def make_figures(
     priv: Privacy,
     names: Sequence[str] = FIGURES,
 ) -> dict[str, Figure]:
-    """The report figures ``names`` (default all, :data:`ldj_analysis.catalog.FIGURES`)."""
+    """The report figures ``names`` (default all, :data:`ldj_analysis.vocabulary.FIGURES`)."""
     if priv.table4 is None and "table4" in tables:
         priv = Privacy(
             priv.min_cell_size, team_periods, tables["table4"], priv.show_client_extremes

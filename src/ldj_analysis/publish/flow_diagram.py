@@ -21,9 +21,10 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from ldj_analysis.codes import CONDITIONS, DOMAINS  # noqa: E402
 from ldj_analysis.publish import privacy  # noqa: E402
+from ldj_analysis.publish.figure_style import RC, new_figure  # noqa: E402
 from ldj_analysis.publish.labels import flow_step, label, text  # noqa: E402
+from ldj_analysis.vocabulary import CONDITIONS, OUTCOME_DOMAINS  # noqa: E402
 
 _TEXT = {
     "nl": {
@@ -160,12 +161,10 @@ def figure_flow(
     min_cell_size: int = 7,
 ) -> Figure:
     """The CONSORT-style flow diagram (boxes and arrows) in ``language``."""
-    from ldj_analysis.publish.figures import RC, _new_figure
-
     k = min_cell_size
     counts = diagram_counts(flow, team_periods, table4)
     with matplotlib.rc_context(RC):
-        fig = _new_figure(10.5, 10.0)
+        fig = new_figure(10.5, 10.0)
         ax = fig.add_subplot()
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
@@ -278,7 +277,7 @@ def figure_flow(
         # Analysis: pairs (= clients) per condition and domain
         for cond, x in cond_x.items():
             rows = [_t("analysed", language, cond=label(cond, language))]
-            for domain in DOMAINS:
+            for domain in OUTCOME_DOMAINS:
                 n = counts["pairs_by_condition"].get((cond, domain), 0)
                 rows.append(
                     _t("domain_line", language, domain=label(domain, language), n=_clients(n, k))

@@ -23,6 +23,7 @@ clients. What a cell rests on, per output:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,16 @@ CLIENT_COLUMNS: tuple[str, ...] = (
     "treatment_id",
     "birth_date",
 )
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """What the suppression rules need besides the table itself."""
+
+    min_cell_size: int = 7
+    team_periods: pd.DataFrame | None = None
+    table4: pd.DataFrame | None = None
+    show_client_extremes: bool = False
 
 
 class PrivacyError(ValueError):

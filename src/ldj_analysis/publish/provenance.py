@@ -20,7 +20,7 @@ SOFTWARE: tuple[str, ...] = (
 )
 
 
-def export_files(export_dir: str | Path) -> list[tuple[str, str, int]]:
+def hashed_export_files(export_dir: str | Path) -> list[tuple[str, str, int]]:
     """Every regular file under ``export_dir`` as (relative POSIX path, SHA-256, bytes),
     sorted by path."""
     root = Path(export_dir)
@@ -42,11 +42,11 @@ def export_fingerprint(export_dir: str | Path) -> str:
     """SHA-256 over the export's files, sorted by relative path: for each file, its UTF-8
     path, a NUL byte and the 32-byte SHA-256 of its content. Renaming, adding, removing or
     changing any file changes the fingerprint; timestamps do not."""
-    return fingerprint_of(export_files(export_dir))
+    return fingerprint_of(hashed_export_files(export_dir))
 
 
 def fingerprint_of(files: list[tuple[str, str, int]]) -> str:
-    """:func:`export_fingerprint` from an :func:`export_files` list already made (the report
+    """:func:`export_fingerprint` from an :func:`hashed_export_files` list already made (the report
     lists the files too, so the export is read once)."""
     digest = hashlib.sha256()
     for name, file_hash, _size in files:

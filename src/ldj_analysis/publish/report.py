@@ -16,14 +16,14 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ldj_analysis.catalog import DESCRIPTIVE_TABLES, FIGURES, MODEL_TABLES
 from ldj_analysis.publish.display import Display
 from ldj_analysis.publish.labels import check_language, text, title
 from ldj_analysis.publish.privacy import marker, refuse_all
-from ldj_analysis.publish.provenance import export_files, fingerprint_of, software_versions
+from ldj_analysis.publish.provenance import fingerprint_of, hashed_export_files, software_versions
 from ldj_analysis.publish.render import TABLE_CSS, to_html
 from ldj_analysis.publish.tables import display_all, privacy_from_config
 from ldj_analysis.simulation.report import SimulationSection, simulation_body
+from ldj_analysis.vocabulary import DESCRIPTIVE_TABLES, FIGURES, MODEL_TABLES
 
 _TEXT: dict[str, dict[str, str]] = {
     "nl": {
@@ -222,7 +222,7 @@ def report_html(
             f"<figcaption>{e(caption)}</figcaption></figure>"
         )
     if files is None:  # a database has no export files
-        files = [] if "://" in str(export_dir) else export_files(export_dir)
+        files = [] if "://" in str(export_dir) else hashed_export_files(export_dir)
     fingerprint = fingerprint_of(files)
     config_yaml = yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True)
     versions = software_versions()

@@ -8,9 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from ldj_analysis.publish.display import Display, Privacy, build_display
+from ldj_analysis.publish.display import Display, build_display
 from ldj_analysis.publish.options import publication_options
-from ldj_analysis.publish.privacy import refuse_all
+from ldj_analysis.publish.privacy import Privacy, refuse_all
 from ldj_analysis.publish.render import FORMATS, render_display
 
 

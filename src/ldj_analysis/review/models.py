@@ -15,14 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ldj_analysis.models.study import (
-    CHECKLIST_OUTCOMES,
-    DOMAINS,
-    DUMMIES,
-    OUTCOME_COVARIATES,
-    condition_dummies,
-    outcome_model_data,
-)
+from ldj_analysis.models.study import OUTCOME_COVARIATES, condition_dummies, outcome_model_data
+from ldj_analysis.vocabulary import CONDITION_DUMMIES, OUTCOME_DOMAINS, TEAM_PERIOD_OUTCOMES
 
 #: Pipeline variable -> name in the bundle (Mplus allows at most 8 characters).
 SHORT_NAMES: dict[str, str] = {
@@ -42,8 +36,8 @@ SHORT_NAMES: dict[str, str] = {
 }
 #: Short stems of the model files (``<stem>.inp``, ``<stem>.R``, ``<stem>.dat``).
 FILE_STEMS: dict[str, str] = {
-    **{f"checklist_response:{o}": f"cl_{SHORT_NAMES[o]}" for o in CHECKLIST_OUTCOMES},
-    **{f"outcomes:{d}": f"out_{d}" for d in DOMAINS},
+    **{f"checklist_response:{o}": f"cl_{SHORT_NAMES[o]}" for o in TEAM_PERIOD_OUTCOMES},
+    **{f"outcomes:{d}": f"out_{d}" for d in OUTCOME_DOMAINS},
 }
 CLUSTER = "team_id"
 MISSING_FLAG = -999
@@ -136,7 +130,7 @@ def review_models(
     codes = team_code_table(pd.concat([team_periods[CLUSTER], pairs[CLUSTER]]))
     out = []
     tp = pd.concat([team_periods[[CLUSTER]], condition_dummies(team_periods["condition"])], axis=1)
-    for outcome in CHECKLIST_OUTCOMES:
+    for outcome in TEAM_PERIOD_OUTCOMES:
         used = team_periods[outcome].notna() & team_periods["condition"].notna()
         frame = tp.assign(**{outcome: pd.to_numeric(team_periods[outcome])})[used]
         out.append(
@@ -146,12 +140,12 @@ def review_models(
                 outcome,
                 frame,
                 outcome,
-                DUMMIES,
+                CONDITION_DUMMIES,
                 "listwise",
                 codes,
             )
         )
-    for domain in DOMAINS:
+    for domain in OUTCOME_DOMAINS:
         rows = pairs[pairs["domain"] == domain]
         out.append(
             _model(

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ldj_analysis.publish.figures import RC, save_figure
+from ldj_analysis.publish.figure_style import RC, save_figure
 from ldj_analysis.publish.labels import label, text
 from ldj_analysis.simulation.reading import SPEC_LABELS
 

@@ -17,8 +17,8 @@ from functools import partial
 
 import numpy as np
 
-from ldj_analysis.models.robustness import SPECS, nuisance
-from ldj_analysis.models.study import DUMMIES
+from ldj_analysis.models.robustness import nuisance
+from ldj_analysis.vocabulary import CONDITION_DUMMIES, SPECS
 
 SpecMatrix = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, list[str], list[str]]]
 
@@ -28,7 +28,7 @@ def spec_matrix(
 ) -> tuple[np.ndarray, list[str], list[str]]:
     """[intercept, partial, full, the spec's added columns]; returns X, column names and the
     terms to test."""
-    present = [d for d in DUMMIES if (condition == d).any()]
+    present = [d for d in CONDITION_DUMMIES if (condition == d).any()]
     cond = np.column_stack([(condition == d).astype(float) for d in present])
     extra, extra_names = nuisance(spec, team, halfyear)
     X = np.column_stack([np.ones(condition.size), cond, extra])

@@ -52,10 +52,9 @@ from pathlib import Path
 import numpy as np
 
 from ldj_analysis.synthetic import design
+from ldj_analysis.vocabulary import CHECKLIST_DOMAINS, CHECKLIST_SCORES, CONDITIONS
 
-CONDS = ("control", "partial", "full")
-DOMAINS = ("collection", "use", "preconditions")
-N_ITEMS = np.array([8, 7, 10])
+N_ITEMS = np.array([len(items) for items in CHECKLIST_DOMAINS.values()])
 
 #: Table 2: domain -> condition -> (mean, sd, min, max); Table 3 likewise for response.
 TABLE2 = {
@@ -104,7 +103,7 @@ def layout() -> Layout:
     return Layout(
         team=team,
         moment=np.array([m for _, m, _ in tps]),
-        cond=np.array([CONDS.index(c) for _, _, c in tps]),
+        cond=np.array([CONDITIONS.index(c) for _, _, c in tps]),
         arm_control=np.array([design.TEAMS[t][2] == "control" for t in team]),
         institution=np.array([design.TEAMS[t][0] for t in team]),
     )
@@ -214,7 +213,7 @@ def outcome_loss(fs: FastStats, y: np.ndarray, name: str, table: dict, digits: i
     """Loss of one outcome (a Table 2 domain or response) against all its targets."""
     loss = 0.0
     h = 0.5 * 10.0**-digits
-    for k, cond in enumerate(CONDS):
+    for k, cond in enumerate(CONDITIONS):
         v = y[fs.groups[k]]
         mean, sd, lo, hi = table[cond]
         loss += _interval_loss(v.mean(), mean - 0.9 * h, mean + 0.9 * h, h)
@@ -240,15 +239,15 @@ def outcome_loss(fs: FastStats, y: np.ndarray, name: str, table: dict, digits: i
 
 
 def checklist_scores(points: np.ndarray, answered: np.ndarray) -> dict[str, np.ndarray]:
-    out = {d: points[:, i] / (2 * answered[:, i]) * 100 for i, d in enumerate(DOMAINS)}
+    out = {d: points[:, i] / (2 * answered[:, i]) * 100 for i, d in enumerate(CHECKLIST_DOMAINS)}
     out["total"] = points.sum(1) / (2 * answered.sum(1)) * 100
     return out
 
 
 def checklist_loss(fs: FastStats, points: np.ndarray, answered: np.ndarray) -> float:
     scores = checklist_scores(points, answered)
-    loss = sum(outcome_loss(fs, scores[d], d, TABLE2[d], 1) for d in (*DOMAINS, "total"))
-    for k, cond in enumerate(CONDS):
+    loss = sum(outcome_loss(fs, scores[d], d, TABLE2[d], 1) for d in CHECKLIST_SCORES)
+    for k, cond in enumerate(CONDITIONS):
         _, _, lo, hi = TABLE2["total"][cond]
         v = scores["total"][fs.groups[k]]
         loss += 4.0 * float(np.sum(round_half_up(v) < lo) + np.sum(round_half_up(v) > hi))
@@ -263,8 +262,8 @@ def checklist_loss(fs: FastStats, points: np.ndarray, answered: np.ndarray) -> f
 def _bounds(lay: Layout, answered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     lo = np.zeros(answered.shape, int)
     hi = np.zeros(answered.shape, int)
-    for i, d in enumerate(DOMAINS):
-        for k, cond in enumerate(CONDS):
+    for i, d in enumerate(CHECKLIST_DOMAINS):
+        for k, cond in enumerate(CONDITIONS):
             _, _, pl, ph = TABLE2[d][cond]
             rows = lay.cond == k
             mx = 2 * answered[rows, i]
@@ -298,9 +297,9 @@ def calibrate_checklist(lay: Layout, rng: np.random.Generator, iterations: int):
         answered[(lay.team == t) & (lay.moment == m), d] -= 1
     lo, hi = _bounds(lay, answered)
     points = np.zeros(answered.shape, int)
-    for k, cond in enumerate(CONDS):
+    for k, cond in enumerate(CONDITIONS):
         rows = lay.cond == k
-        for i, d in enumerate(DOMAINS):
+        for i, d in enumerate(CHECKLIST_DOMAINS):
             mean, sd, _, _ = TABLE2[d][cond]
             draw = rng.normal(mean, sd, rows.sum()) / 100 * 2 * answered[rows, i]
             points[rows, i] = np.clip(np.round(draw), lo[rows, i], hi[rows, i])
@@ -381,7 +380,7 @@ def response_loss(fs: FastStats, n: np.ndarray, c: np.ndarray, lay: Layout) -> f
     r = 100.0 * n / c
     loss = outcome_loss(fs, r, "response", TABLE3, 1)
     i4 = lay.institution == design.GROUP_WORKER_INSTITUTION
-    for k, cond in enumerate(CONDS):
+    for k, cond in enumerate(CONDITIONS):
         extra = n[i4 & (lay.cond == k)].sum() - I4_LIMITS[cond]
         loss += max(0, extra) ** 2
     return loss
@@ -394,7 +393,7 @@ def calibrate_response(lay: Layout, rng: np.random.Generator, iterations: int):
     locked = np.zeros(len(lay.team), bool)
     tops = {"control": (17, 35), "partial": (35, 38), "full": (11, 13)}
     by_cond = [np.flatnonzero(lay.cond == k) for k in range(3)]
-    for k, cond in enumerate(CONDS):
+    for k, cond in enumerate(CONDITIONS):
         rows = rng.permutation(by_cond[k])
         n[rows[0]], c[rows[0]] = tops[cond]
         n[rows[1]], c[rows[1]] = 0, int(rng.integers(20, 120))
@@ -406,7 +405,7 @@ def calibrate_response(lay: Layout, rng: np.random.Generator, iterations: int):
         n[rest[: left - n[rest].sum()]] += 1
         mean = TABLE3[cond][0] / 100
         c[rest] = np.maximum(np.round(n[rest] / max(mean, 0.05)), np.maximum(n[rest], 5))
-    cap = {k: TABLE3[cond][3] for k, cond in enumerate(CONDS)}
+    cap = {k: TABLE3[cond][3] for k, cond in enumerate(CONDITIONS)}
 
     def propose(state, rng):
         n, c, locked = state[0].copy(), state[1].copy(), state[2].copy()
@@ -449,7 +448,7 @@ def report(lay: Layout, points: np.ndarray, answered: np.ndarray, n: np.ndarray,
     for name, y in scores.items():
         betas, ps = fs.regression(y)
         parts = []
-        for k, cond in enumerate(CONDS):
+        for k, cond in enumerate(CONDITIONS):
             v = y[fs.groups[k]]
             parts.append(f"{cond} {v.mean():.2f}/{v.std(ddof=1):.2f} [{v.min():.1f}-{v.max():.1f}]")
         print(

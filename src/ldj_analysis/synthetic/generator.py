@@ -60,9 +60,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ldj_analysis.codes import CHECKLIST_ITEMS
 from ldj_analysis.export import COLUMNS, DTYPES, Export, write_export
 from ldj_analysis.synthetic import _calibrated, design
+from ldj_analysis.vocabulary import CHECKLIST_ITEMS
 
 CONDS = ("control", "partial", "full")
 #: Table 4: (condition, domain) -> (N, pre M, pre SD, post M, post SD).
