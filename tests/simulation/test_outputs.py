@@ -10,7 +10,7 @@ from ldj_analysis.config import validate_config
 from ldj_analysis.publish.report import report_html
 from ldj_analysis.simulation.design import configured_design
 from ldj_analysis.simulation.figures import SIMULATION_FIGURES, make_simulation_figures
-from ldj_analysis.simulation.reading import reading, size_verdicts
+from ldj_analysis.simulation.interpretation import reading, size_verdicts
 from ldj_analysis.simulation.replicate import run_replications
 from ldj_analysis.simulation.report import SimulationSection, simulation_body
 from ldj_analysis.simulation.summary import SUMMARY_COLUMNS, mdes_table, rejection_rates

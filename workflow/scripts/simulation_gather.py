@@ -2,7 +2,7 @@
 
 from ldj_analysis.runlog import logged_step
 from ldj_analysis.simulation.design import read_design
-from ldj_analysis.simulation.reading import reading
+from ldj_analysis.simulation.interpretation import reading
 from ldj_analysis.simulation.replicate import gather
 from ldj_analysis.simulation.summary import mdes_table, rejection_rates
 

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from ldj_analysis.publish.figures import RC, save_figure
 from ldj_analysis.publish.labels import label, text
-from ldj_analysis.simulation.reading import SPEC_LABELS
+from ldj_analysis.simulation.interpretation import SPEC_LABELS
 
 #: The simulation's figures, in the order of the report.
 SIMULATION_FIGURES: tuple[str, ...] = ("simulation_size", "simulation_power")

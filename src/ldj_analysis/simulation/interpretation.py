@@ -1,4 +1,4 @@
-"""The plain-language reading of a simulation (Dutch or English): which test keeps its size
+"""The plain-language interpretation of a simulation (Dutch or English): which test keeps its size
 for this design, what time alone does to each model, and how many teams a follow-up needs."""
 
 from __future__ import annotations
