@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from ldj_analysis.config import load_config  # noqa: E402
 from ldj_analysis.simulation.design import selected_design  # noqa: E402
 from ldj_analysis.simulation.generate import estimate_components  # noqa: E402
-from ldj_analysis.simulation.replicate import run_replications  # noqa: E402
+from ldj_analysis.simulation.replicate import client_set, run_replications  # noqa: E402
 from tests.workflow_copy import copy_workflow, run_snakemake  # noqa: E402
 
 #: Scenario sets measured: name -> changes to the default simulation.* config.
@@ -43,9 +43,9 @@ VARIANTS: dict[str, dict] = {
 
 def per_replication(sim: dict, design, icc: float, reps: int) -> float:
     """Seconds per replication in this process (after a warm-up replication)."""
-    run_replications(design, icc, sim, 0, 1)
+    run_replications([client_set(design, icc)], sim, 0, 1)
     start = time.perf_counter()
-    run_replications(design, icc, sim, 1, 1 + reps)
+    run_replications([client_set(design, icc)], sim, 1, 1 + reps)
     return (time.perf_counter() - start) / reps
 
 

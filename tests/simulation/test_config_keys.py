@@ -17,7 +17,7 @@ import pytest
 from ldj_analysis.config import validate_config
 from ldj_analysis.simulation.design import NO_PERIOD, DesignError, design_from_config
 from ldj_analysis.simulation.generate import components_from_config, draw
-from ldj_analysis.simulation.replicate import run_replications
+from ldj_analysis.simulation.replicate import client_set, run_replications
 from ldj_analysis.simulation.specs import SPEC_MATRICES
 from ldj_analysis.simulation.summary import crossing, mdes_table, rejection_rates
 
@@ -25,7 +25,13 @@ ALPHA = 0.05
 ICC = 0.1
 SCHEDULES = [["control", "control", "control"], ["control", "partial", "full"]]
 #: Scenarios off unless a test turns them on: only the size scenario, mplus only.
-QUIET: dict[str, Any] = {"effects": [], "trend": 0, "specs": ["study"], "methods": ["mplus"]}
+QUIET: dict[str, Any] = {
+    "effects": [],
+    "trend": 0,
+    "specs": ["study"],
+    "methods": ["mplus"],
+    "icc_sensitivity": {"values": []},
+}
 
 
 def sim_config(**keys: Any) -> dict[str, Any]:
@@ -36,7 +42,7 @@ def sim_config(**keys: Any) -> dict[str, Any]:
 
 def results(sim: dict[str, Any], reps: int = 3, icc: float = ICC) -> pd.DataFrame:
     """Replications 0 .. reps - 1 of the configured design of ``sim``."""
-    return run_replications(design_from_config(sim), icc, sim, 0, reps)
+    return run_replications([client_set(design_from_config(sim), icc)], sim, 0, reps)
 
 
 def pick(frame: pd.DataFrame, **where: Any) -> pd.DataFrame:

@@ -10,8 +10,8 @@ from ldj_analysis.config import validate_config
 from ldj_analysis.publish.report import report_html
 from ldj_analysis.simulation.design import configured_design
 from ldj_analysis.simulation.figures import SIMULATION_FIGURES, make_simulation_figures
-from ldj_analysis.simulation.interpretation import reading, size_verdicts
-from ldj_analysis.simulation.replicate import run_replications
+from ldj_analysis.simulation.interpretation import interpretation, size_verdicts
+from ldj_analysis.simulation.replicate import KEYS, client_set, run_replications
 from ldj_analysis.simulation.report import SimulationSection, simulation_body
 from ldj_analysis.simulation.summary import SUMMARY_COLUMNS, mdes_table, rejection_rates
 from tests.publish import frames as F
@@ -26,7 +26,7 @@ def small():
         8, 4, [["control", "control", "control"], ["control", "partial", "full"]]
     )
     sim = simulation_config(teams=[16], effects=[0.5, 1.0], trend=0.3)
-    results = run_replications(design, 0.1, sim, 0, 30)
+    results = run_replications([client_set(design, 0.1)], sim, 0, 30)
     rates = rejection_rates(results, ALPHA)
     mdes = mdes_table(rates, design, 0.1, sim, ALPHA)
     return design, sim, results, rates, mdes
@@ -41,12 +41,8 @@ def test_rates_count_failures_apart(small):
     ok = rates[rates["replications"] > 0]
     assert (ok["replications"] == 30).all()
     one = ok.iloc[0]
-    rows = results[
-        (
-            results[["kind", "teams", "effect", "trend", "spec", "term", "method"]]
-            == one[["kind", "teams", "effect", "trend", "spec", "term", "method"]]
-        ).all(axis=1)
-    ]
+    rows = results[(results[KEYS] == one[KEYS]).all(axis=1)]
+    assert len(rows) == 30
     assert one["rejections"] == (rows["p"] < ALPHA).sum()
     assert (ok["mc_low"] <= ok["rate"]).all() and (ok["rate"] <= ok["mc_high"]).all()
 
@@ -71,8 +67,7 @@ def test_verdicts():
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_reading_figures_and_report_section(small, language):
     design, sim, _, rates, mdes = small
-    components = {"icc": 0.1, "source": "config"}
-    text = reading(rates, mdes, design, components, sim, ALPHA, language)
+    text = interpretation(rates, mdes, [client_set(design, 0.1)], sim, ALPHA, language)
     assert ("Ontwerpsimulatie" if language == "nl" else "Design simulation") in text
     assert ("vraagt" if language == "nl" else "needs") in text
     assert "CR3" in text
@@ -93,7 +88,7 @@ def test_report_shows_the_section_only_when_given(small, tmp_path):
     export.mkdir()
     (export / "teams.csv").write_text("team_id,institution_id,care_type,arm\nT1,I1,a,control\n")
     config = validate_config({"export_dir": str(export)})
-    text = reading(rates, mdes, design, {"icc": 0.1, "source": "config"}, sim, ALPHA, "en")
+    text = interpretation(rates, mdes, [client_set(design, 0.1)], sim, ALPHA, "en")
     section = SimulationSection(text, mdes, rates, {})
     args = (F.all_tables(), F.all_models(), F.team_periods(), config, export)
     without = report_html(*args, run_date="2026-01-01")
