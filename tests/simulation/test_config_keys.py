@@ -263,3 +263,73 @@ def test_wild_keys():
         drawn = wcr_p(max_enumeration=63, draws=draws)
         assert counts_of(drawn, draws)
         assert not counts_of(drawn, 64)  # some p strictly between 0 and 1
+
+
+# --- the team-period family and the ICC sensitivity ---------------------------------------
+
+
+def _with_outcomes(team_periods: pd.DataFrame) -> pd.DataFrame:
+    """The frames' team-periods with a Checklist score (a team effect) and a response score
+    that two team-periods lack."""
+    team = team_periods["team_id"].astype(int)
+    use = 3.0 * team + np.where(team_periods["moment"] == 1, -2.0, 2.0)
+    response = use.where(~team.isin([1, 2]) | (team_periods["moment"] == 1))
+    return team_periods.assign(use=use, response=response)
+
+
+def test_team_periods_keys(tmp_path):
+    """outcomes: a scenario set per team-period outcome (its own observed team-periods);
+    icc: estimate (icc.csv's value, icc_frame) or a number; [] = client level only."""
+    from ldj_analysis.models.robustness import icc_frame
+    from ldj_analysis.simulation.sets import read_sets, sets_from_config, write_sets
+
+    team_periods, pairs = _study_frames()
+    team_periods = _with_outcomes(team_periods)
+    sim = validate_config({"simulation": {"team_periods": {"outcomes": ["use", "response"]}}})
+    sets = sets_from_config(sim["simulation"], team_periods, pairs)
+    assert [(s.model, s.outcome) for s in sets] == [
+        ("outcomes", "opgroei"),
+        ("team_periods", "use"),
+        ("team_periods", "response"),
+        ("team_periods", "grid"),
+    ]
+    use, response, grid = sets[1:]
+    assert use.design.clients.tolist() == [[1, 1]] * 6
+    assert response.design.clients.tolist() == [[1, 0]] * 2 + [[1, 1]] * 4
+    assert grid.kinds == ("icc",) and grid.design.n_clients == 12
+    expected = icc_frame(team_periods, None).set_index("outcome")["icc"]
+    assert use.icc == pytest.approx(expected["use"]) and 0.1 < use.icc < 0.9
+    assert response.icc == pytest.approx(expected["response"])
+    assert [s.stream for s in sets] == [(), (2,), (5,), (6,)]
+    tp_icc = {"outcomes": ["use", "response"], "icc": 0.3}
+    fixed = validate_config({"simulation": {"team_periods": tp_icc}})["simulation"]
+    assert {s.icc for s in sets_from_config(fixed, team_periods, pairs)[1:-1]} == {0.3}
+    none = validate_config({"simulation": {"team_periods": {"outcomes": []}}})["simulation"]
+    assert [s.model for s in sets_from_config(none, team_periods, pairs)] == ["outcomes"]
+    out = run_replications(
+        sets, dict(sim_config(), icc_sensitivity={"values": [0.2], "spec": "study"}), 0, 2
+    )
+    assert set(out.loc[out["model"] == "team_periods", "outcome"]) == {"use", "response", "grid"}
+    assert set(out.loc[out["outcome"] == "use", "icc"]) == {use.icc}
+    assert set(out.loc[out["outcome"] == "grid", "kind"]) == {"icc"}
+    assert [s.outcome for s in read_sets(write_sets(sets, tmp_path / "d.json"))] == [
+        s.outcome for s in sets
+    ]
+
+
+def test_icc_sensitivity_keys():
+    """values: a size scenario at each ICC, on the same draws (at the set's own ICC it equals
+    the size scenario); spec: its model; [] = none."""
+    sim = sim_config(
+        icc_sensitivity={"values": [0.0, 0.5], "spec": "half_year"}, specs=["half_year"]
+    )
+    out = results(sim, reps=3, icc=0.0)
+    icc = out[out["kind"] == "icc"]
+    assert set(icc["icc"]) == {0.0, 0.5} and set(icc["spec"]) == {"half_year"}
+    at_zero = pick(out, kind="icc", icc=0.0, term="full")["estimate"]
+    size = pick(out, kind="size", term="full")["estimate"]
+    np.testing.assert_array_equal(at_zero, size)
+    assert not np.allclose(pick(out, kind="icc", icc=0.5, term="full")["estimate"], size)
+    other = results(sim_config(icc_sensitivity={"values": [0.1], "spec": "study"}), reps=1)
+    assert set(other.loc[other["kind"] == "icc", "spec"]) == {"study"}
+    assert "icc" not in set(results(sim_config(), reps=1)["kind"])

@@ -9,10 +9,8 @@ follow-up with 32 teams has every roll-out schedule of the study twice.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -190,21 +188,6 @@ def design_from_config(
             raise DesignError("the selected design needs team_periods and pairs")
         return selected_design(team_periods, pairs, sim["domain"])
     return configured_design(spec["teams"], spec["clients"], spec["schedules"])
-
-
-def write_design(design: Design, components: Mapping[str, Any], path: str | Path) -> Path:
-    """Write the design and the variance components the simulation uses as JSON."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"design": design.to_dict(), "components": dict(components)}
-    out.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
-    return out
-
-
-def read_design(path: str | Path) -> tuple[Design, dict[str, Any]]:
-    """The design and variance components written by :func:`write_design`."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return Design.from_dict(data["design"]), dict(data["components"])
 
 
 def _natural(text: str) -> tuple[int, str]:

@@ -385,7 +385,8 @@ def _span(rows: pd.DataFrame) -> str:
     parts = []
     for method, group in rows.groupby("method", sort=False):
         low, high = group["rate"].min(), group["rate"].max()
-        parts.append(f"{method} {_pct(low) if low == high else _pct(low)[:-1] + '-' + _pct(high)}")
+        same = low == high or not np.isfinite(low)
+        parts.append(f"{method} {_pct(low) if same else _pct(low)[:-1] + '-' + _pct(high)}")
     return "; ".join(parts)
 
 
