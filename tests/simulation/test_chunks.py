@@ -88,6 +88,10 @@ def test_scenarios_of_the_config():
     assert [s.kind for s in scenarios(quiet, client)] == ["size"]
     # a team-period outcome's set runs size and trend only, the grid set the sensitivity only
     outcome = replace(client, model="team_periods", kinds=OUTCOME_KINDS)
-    assert [s.kind for s in scenarios(sim, outcome)] == ["size", "trend"]
+    assert [(s.kind, s.effect) for s in scenarios(sim, outcome)] == [
+        ("size", 0.0),
+        ("trend", 0.0),
+        ("power", sim["team_periods"]["power_effect"]),
+    ]
     grid = replace(client, model="team_periods", kinds=GRID_KINDS)
     assert [s.kind for s in scenarios(sim, grid)] == ["icc", "icc"]

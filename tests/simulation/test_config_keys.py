@@ -333,3 +333,21 @@ def test_icc_sensitivity_keys():
     other = results(sim_config(icc_sensitivity={"values": [0.1], "spec": "study"}), reps=1)
     assert set(other.loc[other["kind"] == "icc", "spec"]) == {"study"}
     assert "icc" not in set(results(sim_config(), reps=1)["kind"])
+
+
+def test_team_periods_power_effect():
+    """power_effect: a power scenario at that effect on each team-period design (own
+    teams, power_spec), which ranks the methods that keep alpha; 0 = none."""
+    from ldj_analysis.simulation.replicate import scenarios
+    from ldj_analysis.simulation.sets import OUTCOME_KINDS, ScenarioSet
+
+    sim = sim_config(team_periods={"outcomes": ["use"], "icc": "estimate", "power_effect": 1.5})
+    design = design_from_config(sim)
+    tp = ScenarioSet("team_periods", "use", design, {"icc": ICC}, OUTCOME_KINDS, (2,))
+    out = run_replications([tp], sim, 0, 3)
+    power = out[out["kind"] == "power"]
+    assert set(power["effect"]) == {1.5} and set(power["teams"]) == {design.n_teams}
+    size = pick(out, kind="size", term="full")["estimate"]
+    np.testing.assert_allclose(pick(out, kind="power", term="full")["estimate"] - size, 1.5)
+    off = dict(sim, team_periods={**sim["team_periods"], "power_effect": 0})
+    assert [s.kind for s in scenarios(off, tp)] == ["size"]

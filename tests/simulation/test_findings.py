@@ -42,6 +42,14 @@ def rates() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def power_rows(power: dict[str, float]) -> pd.DataFrame:
+    """Power rows of the team-period sets at d = 0.8 (term full) per method."""
+    base = rates()
+    rows = base[(base["model"] == "team_periods") & (base["term"] == "full")].copy()
+    rows = rows[rows["method"].isin(power)]
+    return rows.assign(kind="power", effect=0.8, rate=rows["method"].map(power))
+
+
 def test_supported_method_per_family_and_whether_each_finding_survives():
     sim = simulation_config()
     assert recommended(rates(), sim, ALPHA, 16, "team_periods") == ["CR2", "WCR", "CR3"]
@@ -58,6 +66,14 @@ def test_supported_method_per_family_and_whether_each_finding_survives():
     assert found["survives"].tolist() == [True, True, True]
     assert found["size_mplus"].tolist() == [0.090, 0.085, 0.085]  # the finding's own set
     assert found["size_method"].tolist() == [0.052, 0.049, 0.049]
+    assert found["others"].tolist() == ["WCR .062; CR3 .041", "WCR .001; CR3 .030"] + [
+        "WCR .098; CR3 .049"
+    ]
+    assert found["survives_all"].tolist() == [False, True, False]
+    # power decides between methods that hold: here WCR has more power than CR2
+    powered = pd.concat([rates(), power_rows({"CR2": 0.40, "WCR": 0.45, "CR3": 0.30})])
+    assert recommended(powered, sim, ALPHA, 16, "team_periods") == ["WCR", "CR2", "CR3"]
+    assert findings(F.robustness(), powered, sim, ALPHA)["method"].eq("WCR").all()
     # if only WCR held, use full (WCR p .062) and response full (.098) would not survive
     only_wcr = rates()
     only_wcr.loc[only_wcr["method"] == "CR2", ["mc_low"]] = 0.06

@@ -70,7 +70,7 @@ def test_team_period_rates_equal_an_independent_r_monte_carlo():
     se_mc = np.hypot(
         both["se_std"] / np.sqrt(REPLICATIONS), both["sd_se"] / np.sqrt(both["replications_r"])
     )
-    se_z = (both["se_mean"] - both["mean_se"]) / se_mc
+    se_z = (both["se_mean"] - both["mean_se_r"]) / se_mc
     report = both.assign(rate_z=rate_z, se_z=se_z)[[*KEY, "rate", "rate_r", "rate_z", "se_z"]]
     assert (rate_z.abs() < 3).all(), report.to_string()
     assert (se_z.abs() < 3).all(), report.to_string()

@@ -103,6 +103,9 @@ TESTED_ELSEWHERE: dict[str, str] = {
     "simulation.wild.draws": "simulation/test_config_keys.py::test_wild_keys",
     "simulation.team_periods.outcomes": "simulation/test_config_keys.py::test_team_periods_keys",
     "simulation.team_periods.icc": "simulation/test_config_keys.py::test_team_periods_keys",
+    "simulation.team_periods.power_effect": (
+        "simulation/test_config_keys.py::test_team_periods_power_effect"
+    ),
     "simulation.icc_sensitivity.values": (
         "simulation/test_config_keys.py::test_icc_sensitivity_keys"
     ),

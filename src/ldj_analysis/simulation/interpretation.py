@@ -78,7 +78,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "tp_family": "Team-periodemodellen",
         "findings_head": "Significante bevindingen",
         "finding": "{outcome}, {term} ({family}): Mplus p = {p_mplus}; de simulatie steunt "
-        "{method} voor deze modellen: p = {p}, {verdict}.",
+        "{method} voor deze modellen: p = {p}, {verdict}{others}.",
+        "others": " (ook alfa houdend: {others})",
+        "tp_power": "Power bij d = {d} (term volledig, {spec}), laagste-hoogste over de "
+        "uitkomsten: {rates}.",
         "survives": "blijft significant",
         "fails": "niet meer significant",
         "unsupported": "{outcome}, {term} ({family}): Mplus p = {p_mplus}; niet gesimuleerd.",
@@ -125,7 +128,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "tp_family": "Team-period models",
         "findings_head": "Significant findings",
         "finding": "{outcome}, {term} ({family}): Mplus p = {p_mplus}; the simulation supports "
-        "{method} for these models: p = {p}, {verdict}.",
+        "{method} for these models: p = {p}, {verdict}{others}.",
+        "others": " (also keeping alpha: {others})",
+        "tp_power": "Power at d = {d} (term full, {spec}), lowest-highest over the outcomes: "
+        "{rates}.",
         "survives": "survives",
         "fails": "does not survive",
         "unsupported": "{outcome}, {term} ({family}): Mplus p = {p_mplus}; not simulated.",
@@ -148,6 +154,8 @@ FINDING_COLUMNS: list[str] = [
     "size_method",
     "p_method",
     "survives",
+    "others",
+    "survives_all",
 ]
 
 
@@ -237,7 +245,8 @@ def findings(
     """Per significant finding (a condition effect with Mplus p < alpha in the study spec of
     small_sample.csv): the method the simulation supports for its model family, the sizes
     of Mplus and of that method in the finding's set (the family's client-level set for an
-    outcome model), that method's p and whether the finding survives it (p < alpha)."""
+    outcome model), that method's p and whether the finding survives it (p < alpha); the
+    other methods that keep alpha with their p (``others``) and whether it survives all."""
     study = small_sample[(small_sample["spec"] == "study") & small_sample["term"].isin(DUMMIES)]
     p_of = study.set_index(["model", "outcome", "term", "method"])["p"]
     size = rates[(rates["kind"] == "size") & (rates["spec"] == main_spec(sim))]
@@ -246,13 +255,16 @@ def findings(
         family = size[size["model"] == r.model]
         teams = int(family["teams"].iloc[0]) if not family.empty else 0
         best = recommended(rates, sim, alpha, teams, r.model) if not family.empty else []
-        method = best[0] if best else ""
         own = family[family["outcome"] == r.outcome] if r.model == TEAM_PERIOD_MODEL else family
         rate = own[own["term"] == r.term].set_index("method")["rate"]
-        p_method = float(p_of.get((r.model, r.outcome, r.term, method), np.nan))
+        p = {m: float(p_of.get((r.model, r.outcome, r.term, m), np.nan)) for m in best}
+        method = best[0] if best else ""
+        survives = bool(p[method] < alpha) if method else pd.NA
+        others = "; ".join(f"{m} {_p(p[m])}" for m in best[1:])
+        every = all(v < alpha for v in p.values()) if method else pd.NA
         rows.append(
             (r.model, r.outcome, r.term, r.estimate, r.p, rate.get("mplus", np.nan), method)
-            + (rate.get(method, np.nan), p_method, bool(p_method < alpha) if method else pd.NA)
+            + (rate.get(method, np.nan), p.get(method, np.nan), survives, others, every)
         )
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
@@ -414,6 +426,11 @@ def _team_period_lines(
     lines += _verdict_lines(
         rates, sim, alpha, recommended(rates, sim, alpha, first.n_teams, TEAM_PERIOD_MODEL), lang
     )
+    power = rates[(rates["kind"] == "power") & (rates["term"] == "full")]
+    if not power.empty:
+        spec = SPEC_LABELS[lang][sim["power_spec"]]
+        d = f"{power['effect'].iloc[0]:g}"
+        lines.append(_t("tp_power", lang, d=d, spec=spec, rates=_span(power)))
     trend = rates[(rates["kind"] == "trend") & (rates["term"] == "full")]
     if not trend.empty:
         parts = [
@@ -473,7 +490,11 @@ def _finding_lines(found: pd.DataFrame, lang: str) -> list[str]:
             continue
         verdict = _t("survives" if r.survives else "fails", lang)
         p = _p(r.p_method)
-        lines.append(f"- {_t('finding', lang, method=r.method, p=p, verdict=verdict, **fields)}")
+        others = (
+            _t("others", lang, others=r.others) if isinstance(r.others, str) and r.others else ""
+        )
+        text_ = _t("finding", lang, method=r.method, p=p, verdict=verdict, others=others, **fields)
+        lines.append(f"- {text_}")
     return lines
 
 

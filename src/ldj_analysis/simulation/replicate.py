@@ -10,6 +10,9 @@ set's ``kinds`` allow (``simulation.sets``):
 - ``power``: the design scaled to each number of teams of ``simulation.teams`` (and its own
   number), at each standardized effect of ``simulation.effects`` (and 0), ``power_spec``;
   none when ``simulation.effects`` is empty;
+- ``power_effect`` (team-period sets): kind ``power`` at the set's own design with the effect
+  ``team_periods.power_effect``, ``power_spec``: which of the methods that keep alpha has
+  the most power;
 - ``icc``: no effect, ``icc_sensitivity.spec``, at each ICC of ``icc_sensitivity.values``
   (common random numbers: the same standard-normal draws at every ICC).
 """
@@ -87,6 +90,9 @@ def scenarios(sim: Mapping[str, Any], scenario_set: ScenarioSet) -> list[Scenari
         effects = sorted({0.0, *map(float, sim["effects"])})
         for teams in sorted({j, *map(int, sim["teams"])}):
             out += [Scenario("power", teams, d, 0.0, (sim["power_spec"],), icc) for d in effects]
+    d = float(sim["team_periods"]["power_effect"])
+    if "power_effect" in kinds and d > 0:  # power of the methods at one effect, own design
+        out.append(Scenario("power", j, d, 0.0, (sim["power_spec"],), icc))
     if "icc" in kinds:
         spec = (sim["icc_sensitivity"]["spec"],)
         out += [

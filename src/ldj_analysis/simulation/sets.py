@@ -4,7 +4,8 @@
 - ``outcomes`` (clients in team-periods, ``simulation.domain``): size, trend, power and the
   ICC sensitivity, as before the team-period family was added (same seeds);
 - ``team_periods`` (one observation per team-period, docs/study.md section 4.2): a set per
-  outcome of ``simulation.team_periods.outcomes`` with its own rows and ICC, size and trend;
+  outcome of ``simulation.team_periods.outcomes`` with its own rows and ICC, size, trend and
+  the power at ``simulation.team_periods.power_effect``;
 - ``team_periods`` / ``grid``: Table 1's grid (every team-period with a condition), only the
   ICC sensitivity, so the family's sensitivity does not repeat per outcome.
 
@@ -36,7 +37,7 @@ CLIENT_MODEL = "outcomes"
 TEAM_PERIOD_MODEL = "team_periods"
 GRID = "grid"  # the team-period family's sensitivity set: every team-period with a condition
 CLIENT_KINDS = ("size", "trend", "power", "icc")
-OUTCOME_KINDS = ("size", "trend")
+OUTCOME_KINDS = ("size", "trend", "power_effect")
 GRID_KINDS = ("icc",)
 
 

@@ -21,7 +21,7 @@ suppressPackageStartupMessages(library(sandwich))
 suppressPackageStartupMessages(library(clubSandwich))
 
 args <- commandArgs(trailingOnly = TRUE)
-reps <- if (length(args)) as.integer(args[1]) else 30000L
+reps <- if (length(args)) as.integer(args[1]) else 60000L
 seed <- 20261205L
 set.seed(seed)
 alpha <- 0.05
