@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ldj_analysis.models.study import CHECKLIST_OUTCOMES
 from ldj_analysis.publish.figures import RC, save_figure
 from ldj_analysis.publish.labels import label, text
 from ldj_analysis.simulation.interpretation import SPEC_LABELS, family_label
@@ -38,7 +39,7 @@ _TEXT = {
         "effect": "d = {d}",
         "failed": "niet te berekenen",
         "icc": "ICC",
-        "icc_title": "{family}, zonder effect ({spec}, term volledig)",
+        "icc_title": "{family}\nzonder effect ({spec}, term volledig)",
         "nothing": "Geen scenario's van dit soort geconfigureerd",
     },
     "en": {
@@ -52,7 +53,7 @@ _TEXT = {
         "effect": "d = {d}",
         "failed": "not computable",
         "icc": "ICC",
-        "icc_title": "{family}, no effect ({spec}, term full)",
+        "icc_title": "{family}\nno effect ({spec}, term full)",
         "nothing": "No scenarios of this kind configured",
     },
 }
@@ -85,7 +86,7 @@ def figure_size(
         for c, spec in enumerate(specs):
             ax = axes[r, c]
             rows = rates[(rates["kind"] == kind) & (rates["spec"] == spec)]
-            terms = list(rows["term"].drop_duplicates())
+            terms = sorted(rows["term"].drop_duplicates(), key=_term_rank)
             for k, term in enumerate(terms):
                 offset = (k - (len(terms) - 1) / 2) * 0.36 / max(len(terms), 2)
                 for m, method in enumerate(methods):
@@ -200,6 +201,12 @@ def _empty(language: str) -> Figure:
     ax.axis("off")
     ax.text(0.5, 0.5, _t("nothing", language), ha="center", va="center", fontsize=9)
     return fig
+
+
+def _term_rank(term: str) -> int:
+    """Terms as the tables order them: the client level's as they come, the team-period
+    outcomes in the order of the Checklist tables."""
+    return CHECKLIST_OUTCOMES.index(term) if term in CHECKLIST_OUTCOMES else -1
 
 
 def _colour(term: str, k: int) -> str:
