@@ -1,5 +1,6 @@
-"""Cost of the design simulation (issue 17): per replication in one process, and 1,000
-replications of the default design through `snakemake simulate` on the local cores.
+"""Cost of the design simulation (docs/simulation.md): per replication in one process (the
+client-level set and the team-period sets), and 1,000 replications of the default design
+through `snakemake simulate` on the local cores.
 
 Usage: python benchmarks/simulation.py [--replications 1000] [--cores 2] [--skip-snakemake]
 Needs data/derived/ (run `snakemake` first) for the selected design. Prints measured
@@ -22,12 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ldj_analysis.config import load_config  # noqa: E402
-from ldj_analysis.simulation.design import selected_design  # noqa: E402
-from ldj_analysis.simulation.generate import estimate_components  # noqa: E402
 from ldj_analysis.simulation.replicate import run_replications  # noqa: E402
+from ldj_analysis.simulation.sets import CLIENT_MODEL, sets_from_config  # noqa: E402
 from tests.workflow_copy import copy_workflow, run_snakemake  # noqa: E402
 
-#: Scenario sets measured: name -> changes to the default simulation.* config.
+NO_SENSITIVITY = {"icc_sensitivity": {"values": [], "spec": "study"}}
+#: Client-level scenarios measured: name -> changes to the default simulation.* config.
 VARIANTS: dict[str, dict] = {
     "size, study model": {"effects": [], "trend": 0.0, "specs": ["study"]},
     "size, 3 specs": {"effects": [], "trend": 0.0},
@@ -41,11 +42,11 @@ VARIANTS: dict[str, dict] = {
 }
 
 
-def per_replication(sim: dict, design, icc: float, reps: int) -> float:
-    """Seconds per replication in this process (after a warm-up replication)."""
-    run_replications(design, icc, sim, 0, 1)
+def per_replication(sim: dict, sets: list, reps: int) -> float:
+    """Seconds per replication of ``sets`` in this process (after a warm-up replication)."""
+    run_replications(sets, sim, 0, 1)
     start = time.perf_counter()
-    run_replications(design, icc, sim, 1, 1 + reps)
+    run_replications(sets, sim, 1, 1 + reps)
     return (time.perf_counter() - start) / reps
 
 
@@ -79,34 +80,47 @@ def main() -> None:
     if not (derived / "pairs.parquet").is_file():
         raise SystemExit("data/derived/ is missing: run `snakemake` first")
     sim = load_config(ROOT / "config.yaml")["simulation"]
-    pairs = pd.read_parquet(derived / "pairs.parquet")
-    design = selected_design(
-        pd.read_parquet(derived / "team_periods.parquet"), pairs, sim["domain"]
+    sets = sets_from_config(
+        sim,
+        pd.read_parquet(derived / "team_periods.parquet"),
+        pd.read_parquet(derived / "pairs.parquet"),
     )
-    icc = estimate_components(pairs, sim["domain"])["icc"]
+    client = [s for s in sets if s.model == CLIENT_MODEL]
+    team_periods = [s for s in sets if s.model != CLIENT_MODEL]
     print(
-        f"machine: {os.cpu_count()} cores (shared with other work); design: {design.n_teams}"
-        f" teams, {design.n_clients} clients; ICC {icc:.3f}; methods {sim['methods']}"
+        f"machine: {os.cpu_count()} cores (shared with other work); client-level design:"
+        f" {client[0].design.n_teams} teams, {client[0].design.n_clients} clients; ICC"
+        f" {client[0].icc:.3f}; {len(team_periods)} team-period sets; methods {sim['methods']}"
     )
     print("\nIn one process (one BLAS thread), time per replication:")
+    reps = args.in_process
     for name, changes in VARIANTS.items():
-        reps = args.in_process
-        cost = per_replication({**sim, **changes}, design, icc, reps)
-        print(f"  {name:<45} {cost * 1000:8.1f} ms  ({reps} replications)")
+        cost = per_replication({**sim, **NO_SENSITIVITY, **changes}, client, reps)
+        print(f"  client level, {name:<45} {cost * 1000:8.1f} ms  ({reps} replications)")
+    cost = per_replication(sim, client, reps)
+    print(f"  client level, {'default + ICC sensitivity':<45} {cost * 1000:8.1f} ms")
+    cost = per_replication(sim, team_periods, reps)
+    print(f"  {'team-period sets (5 outcomes + grid), default':<59} {cost * 1000:8.1f} ms")
 
     if args.skip_snakemake:
         return
     with tempfile.TemporaryDirectory() as tmp:
         work = copy_workflow(Path(tmp) / "wf")
         # the study's derived data first (not timed): the selected design and the ICC
-        prep = run_snakemake(work, "--cores", str(args.cores), "data/derived/pairs.parquet")
+        prep = run_snakemake(
+            work,
+            "--cores",
+            str(args.cores),
+            "data/derived/pairs.parquet",
+            "results/models/small_sample.csv",
+        )
         if prep.returncode != 0:
             raise SystemExit(prep.stderr[-3000:])
         print(f"\n`snakemake simulate`, {args.replications} replications, {args.cores} cores:")
+        client_only = ", team_periods: {outcomes: []}, icc_sensitivity: {values: []}"
         runs = [
-            ("size, 3 specs, every method", ", effects: [], trend: 0", 250),
-            ("size, 3 specs, every method", ", effects: [], trend: 0", 100),
-            ("default config (size, trend, power curves)", "", 100),
+            ("client level only (as before team periods)", client_only, 100),
+            ("default config (both families, ICC sensitivity)", "", 100),
         ]
         for name, changes, chunk in runs:
             wall, cost = snakemake_run(work, args.replications, chunk, args.cores, changes)

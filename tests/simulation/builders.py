@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def simulation_config(**changes: Any) -> dict[str, Any]:
-    """The default ``simulation.*`` config with ``changes``."""
+    """The default ``simulation.*`` config with ``changes``; the ICC sensitivity is off
+    unless ``changes`` sets it (it adds scenarios the tests of other keys do not need)."""
     sim = copy.deepcopy(load_config(ROOT / "config.yaml")["simulation"])
+    sim["icc_sensitivity"] = {"values": [], "spec": "study"}
     sim.update(changes)
     return sim

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -9,11 +11,13 @@ from ldj_analysis.simulation.design import configured_design
 from ldj_analysis.simulation.replicate import (
     RESULT_COLUMNS,
     chunk_ranges,
+    client_set,
     gather,
     run_replications,
     scenarios,
     write_chunk,
 )
+from ldj_analysis.simulation.sets import GRID_KINDS, OUTCOME_KINDS
 from ldj_analysis.simulation.summary import rejection_rates
 from tests.simulation.builders import simulation_config
 
@@ -24,7 +28,7 @@ def _run(tmp_path, chunk_size: int, replications: int, sim) -> pd.DataFrame:
     design = configured_design(6, 4, SCHEDULES)
     paths = []
     for c, (start, stop) in enumerate(chunk_ranges(replications, chunk_size)):
-        frame = run_replications(design, 0.1, sim, start, stop)
+        frame = run_replications([client_set(design, 0.1)], sim, start, stop)
         paths.append(write_chunk(frame, tmp_path / f"{chunk_size}" / f"{c}.parquet"))
     return gather(paths)
 
@@ -54,8 +58,8 @@ def test_chunk_ranges_and_gather_refuses_gaps(tmp_path):
         chunk_ranges(0, 10)
     sim = simulation_config(teams=[], effects=[], trend=0.0, methods=["mplus"])
     design = configured_design(4, 3, SCHEDULES)
-    a = write_chunk(run_replications(design, 0.1, sim, 0, 3), tmp_path / "0.parquet")
-    c = write_chunk(run_replications(design, 0.1, sim, 5, 8), tmp_path / "2.parquet")
+    a = write_chunk(run_replications([client_set(design, 0.1)], sim, 0, 3), tmp_path / "0.parquet")
+    c = write_chunk(run_replications([client_set(design, 0.1)], sim, 5, 8), tmp_path / "2.parquet")
     with pytest.raises(ValueError, match="once each"):
         gather([a, c])
     with pytest.raises(ValueError, match="once each"):
@@ -64,15 +68,30 @@ def test_chunk_ranges_and_gather_refuses_gaps(tmp_path):
 
 def test_scenarios_of_the_config():
     sim = simulation_config(teams=[32, 16], effects=[0.4], trend=0.1)
-    plan = scenarios(sim, 16)
-    kinds = [(s.kind, s.teams, s.effect) for s in plan]
+    sim["icc_sensitivity"] = {"values": [0.0, 0.3], "spec": "half_year"}
+    client = client_set(configured_design(16, 4, SCHEDULES), 0.1)
+    plan = scenarios(sim, client)
+    kinds = [(s.kind, s.teams, s.effect, s.icc) for s in plan]
     assert kinds == [
-        ("size", 16, 0.0),
-        ("trend", 16, 0.0),
-        ("power", 16, 0.0),
-        ("power", 16, 0.4),
-        ("power", 32, 0.0),
-        ("power", 32, 0.4),
+        ("size", 16, 0.0, 0.1),
+        ("trend", 16, 0.0, 0.1),
+        ("power", 16, 0.0, 0.1),
+        ("power", 16, 0.4, 0.1),
+        ("power", 32, 0.0, 0.1),
+        ("power", 32, 0.4, 0.1),
+        ("icc", 16, 0.0, 0.0),
+        ("icc", 16, 0.0, 0.3),
     ]
     assert plan[0].specs == tuple(sim["specs"]) and plan[2].specs == (sim["power_spec"],)
-    assert [s.kind for s in scenarios(dict(sim, effects=[], trend=0), 16)] == ["size"]
+    assert plan[-1].specs == ("half_year",)
+    quiet = dict(sim, effects=[], trend=0, icc_sensitivity={"values": [], "spec": "study"})
+    assert [s.kind for s in scenarios(quiet, client)] == ["size"]
+    # a team-period outcome's set runs size and trend only, the grid set the sensitivity only
+    outcome = replace(client, model="team_periods", kinds=OUTCOME_KINDS)
+    assert [(s.kind, s.effect) for s in scenarios(sim, outcome)] == [
+        ("size", 0.0),
+        ("trend", 0.0),
+        ("power", sim["team_periods"]["power_effect"]),
+    ]
+    grid = replace(client, model="team_periods", kinds=GRID_KINDS)
+    assert [s.kind for s in scenarios(sim, grid)] == ["icc", "icc"]

@@ -17,7 +17,7 @@ import pytest
 from ldj_analysis.config import validate_config
 from ldj_analysis.simulation.design import NO_PERIOD, DesignError, design_from_config
 from ldj_analysis.simulation.generate import components_from_config, draw
-from ldj_analysis.simulation.replicate import run_replications
+from ldj_analysis.simulation.replicate import client_set, run_replications
 from ldj_analysis.simulation.specs import SPEC_MATRICES
 from ldj_analysis.simulation.summary import crossing, mdes_table, rejection_rates
 
@@ -25,7 +25,13 @@ ALPHA = 0.05
 ICC = 0.1
 SCHEDULES = [["control", "control", "control"], ["control", "partial", "full"]]
 #: Scenarios off unless a test turns them on: only the size scenario, mplus only.
-QUIET: dict[str, Any] = {"effects": [], "trend": 0, "specs": ["study"], "methods": ["mplus"]}
+QUIET: dict[str, Any] = {
+    "effects": [],
+    "trend": 0,
+    "specs": ["study"],
+    "methods": ["mplus"],
+    "icc_sensitivity": {"values": []},
+}
 
 
 def sim_config(**keys: Any) -> dict[str, Any]:
@@ -36,7 +42,7 @@ def sim_config(**keys: Any) -> dict[str, Any]:
 
 def results(sim: dict[str, Any], reps: int = 3, icc: float = ICC) -> pd.DataFrame:
     """Replications 0 .. reps - 1 of the configured design of ``sim``."""
-    return run_replications(design_from_config(sim), icc, sim, 0, reps)
+    return run_replications([client_set(design_from_config(sim), icc)], sim, 0, reps)
 
 
 def pick(frame: pd.DataFrame, **where: Any) -> pd.DataFrame:
@@ -257,3 +263,91 @@ def test_wild_keys():
         drawn = wcr_p(max_enumeration=63, draws=draws)
         assert counts_of(drawn, draws)
         assert not counts_of(drawn, 64)  # some p strictly between 0 and 1
+
+
+# --- the team-period family and the ICC sensitivity ---------------------------------------
+
+
+def _with_outcomes(team_periods: pd.DataFrame) -> pd.DataFrame:
+    """The frames' team-periods with a Checklist score (a team effect) and a response score
+    that two team-periods lack."""
+    team = team_periods["team_id"].astype(int)
+    use = 3.0 * team + np.where(team_periods["moment"] == 1, -2.0, 2.0)
+    response = use.where(~team.isin([1, 2]) | (team_periods["moment"] == 1))
+    return team_periods.assign(use=use, response=response)
+
+
+def test_team_periods_keys(tmp_path):
+    """outcomes: a scenario set per team-period outcome (its own observed team-periods);
+    icc: estimate (icc.csv's value, icc_frame) or a number; [] = client level only."""
+    from ldj_analysis.models.robustness import icc_frame
+    from ldj_analysis.simulation.sets import read_sets, sets_from_config, write_sets
+
+    team_periods, pairs = _study_frames()
+    team_periods = _with_outcomes(team_periods)
+    sim = validate_config({"simulation": {"team_periods": {"outcomes": ["use", "response"]}}})
+    sets = sets_from_config(sim["simulation"], team_periods, pairs)
+    assert [(s.model, s.outcome) for s in sets] == [
+        ("outcomes", "opgroei"),
+        ("team_periods", "use"),
+        ("team_periods", "response"),
+        ("team_periods", "grid"),
+    ]
+    use, response, grid = sets[1:]
+    assert use.design.clients.tolist() == [[1, 1]] * 6
+    assert response.design.clients.tolist() == [[1, 0]] * 2 + [[1, 1]] * 4
+    assert grid.kinds == ("icc",) and grid.design.n_clients == 12
+    expected = icc_frame(team_periods, None).set_index("outcome")["icc"]
+    assert use.icc == pytest.approx(expected["use"]) and 0.1 < use.icc < 0.9
+    assert response.icc == pytest.approx(expected["response"])
+    assert [s.stream for s in sets] == [(), (2,), (5,), (6,)]
+    tp_icc = {"outcomes": ["use", "response"], "icc": 0.3}
+    fixed = validate_config({"simulation": {"team_periods": tp_icc}})["simulation"]
+    assert {s.icc for s in sets_from_config(fixed, team_periods, pairs)[1:-1]} == {0.3}
+    none = validate_config({"simulation": {"team_periods": {"outcomes": []}}})["simulation"]
+    assert [s.model for s in sets_from_config(none, team_periods, pairs)] == ["outcomes"]
+    out = run_replications(
+        sets, dict(sim_config(), icc_sensitivity={"values": [0.2], "spec": "study"}), 0, 2
+    )
+    assert set(out.loc[out["model"] == "team_periods", "outcome"]) == {"use", "response", "grid"}
+    assert set(out.loc[out["outcome"] == "use", "icc"]) == {use.icc}
+    assert set(out.loc[out["outcome"] == "grid", "kind"]) == {"icc"}
+    assert [s.outcome for s in read_sets(write_sets(sets, tmp_path / "d.json"))] == [
+        s.outcome for s in sets
+    ]
+
+
+def test_icc_sensitivity_keys():
+    """values: a size scenario at each ICC, on the same draws (at the set's own ICC it equals
+    the size scenario); spec: its model; [] = none."""
+    sim = sim_config(
+        icc_sensitivity={"values": [0.0, 0.5], "spec": "half_year"}, specs=["half_year"]
+    )
+    out = results(sim, reps=3, icc=0.0)
+    icc = out[out["kind"] == "icc"]
+    assert set(icc["icc"]) == {0.0, 0.5} and set(icc["spec"]) == {"half_year"}
+    at_zero = pick(out, kind="icc", icc=0.0, term="full")["estimate"]
+    size = pick(out, kind="size", term="full")["estimate"]
+    np.testing.assert_array_equal(at_zero, size)
+    assert not np.allclose(pick(out, kind="icc", icc=0.5, term="full")["estimate"], size)
+    other = results(sim_config(icc_sensitivity={"values": [0.1], "spec": "study"}), reps=1)
+    assert set(other.loc[other["kind"] == "icc", "spec"]) == {"study"}
+    assert "icc" not in set(results(sim_config(), reps=1)["kind"])
+
+
+def test_team_periods_power_effect():
+    """power_effect: a power scenario at that effect on each team-period design (own
+    teams, power_spec), which ranks the methods that keep alpha; 0 = none."""
+    from ldj_analysis.simulation.replicate import scenarios
+    from ldj_analysis.simulation.sets import OUTCOME_KINDS, ScenarioSet
+
+    sim = sim_config(team_periods={"outcomes": ["use"], "icc": "estimate", "power_effect": 1.5})
+    design = design_from_config(sim)
+    tp = ScenarioSet("team_periods", "use", design, {"icc": ICC}, OUTCOME_KINDS, (2,))
+    out = run_replications([tp], sim, 0, 3)
+    power = out[out["kind"] == "power"]
+    assert set(power["effect"]) == {1.5} and set(power["teams"]) == {design.n_teams}
+    size = pick(out, kind="size", term="full")["estimate"]
+    np.testing.assert_allclose(pick(out, kind="power", term="full")["estimate"] - size, 1.5)
+    off = dict(sim, team_periods={**sim["team_periods"], "power_effect": 0})
+    assert [s.kind for s in scenarios(off, tp)] == ["size"]

@@ -10,11 +10,11 @@ from ldj_analysis.simulation.design import (
     Design,
     DesignError,
     configured_design,
-    read_design,
     selected_design,
-    write_design,
+    team_period_design,
 )
 from ldj_analysis.simulation.generate import cells, draw
+from ldj_analysis.simulation.sets import ScenarioSet, read_sets, write_sets
 
 
 def _team_periods() -> pd.DataFrame:
@@ -72,8 +72,11 @@ def test_scaling_repeats_teams_and_roundtrips_through_json(tmp_path):
     big = design.scaled(5)
     assert big.teams == ("2", "10", "2#2", "10#2", "2#3")
     assert big.clients.sum() == 3 * 5 + 2 * 1  # teams 2 three times, team 10 twice
-    path = write_design(big, {"icc": 0.1, "source": "test"}, tmp_path / "d.json")
-    again, components = read_design(path)
+    written = ScenarioSet("outcomes", "opgroei", big, {"icc": 0.1, "source": "test"}, ("size",))
+    path = write_sets([written], tmp_path / "d.json")
+    (back,) = read_sets(path)
+    again, components = back.design, back.components
+    assert back == ScenarioSet(**{**written.__dict__, "design": again})
     assert again.to_dict() == big.to_dict()
     assert components["icc"] == 0.1
 
@@ -99,3 +102,16 @@ def test_draw_has_one_row_per_client_and_the_effects_where_configured():
         + 0.1 * data.halfyear
     )
     np.testing.assert_allclose(shift, expected)
+
+
+def test_team_period_design_has_one_observation_per_team_period_with_the_outcome():
+    team_periods = _team_periods().assign(use=[10.0, None, 30.0, 5.0, 6.0, None])
+    design = team_period_design(team_periods, "use")
+    assert design.teams == ("2", "10")
+    assert design.conditions.tolist() == [
+        ["control", "partial", "full"],
+        ["control", "control", ""],
+    ]
+    assert design.clients.tolist() == [[1, 0, 1], [1, 1, 0]]  # missing outcomes left out
+    with pytest.raises(DesignError, match="outcome column 'total'"):
+        team_period_design(team_periods, "total")

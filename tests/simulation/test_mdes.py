@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from ldj_analysis.simulation.design import configured_design
-from ldj_analysis.simulation.replicate import run_replications
+from ldj_analysis.simulation.replicate import client_set, run_replications
 from ldj_analysis.simulation.summary import (
     bloom_mdes,
     bloom_reference,
@@ -58,7 +58,7 @@ def test_simulation_reproduces_the_analytic_mdes():
     sim = simulation_config(
         effects=grid, teams=[], trend=0.0, specs=["study"], methods=["mplus", "CR2"]
     )
-    rates = rejection_rates(run_replications(design, icc, sim, 0, reps), alpha)
+    rates = rejection_rates(run_replications([client_set(design, icc)], sim, 0, reps), alpha)
     at_mdes = rates[(rates["kind"] == "power") & (rates["effect"] == grid[1])]
     tolerance = stats.norm.ppf(0.9995) * np.sqrt(power * (1 - power) / reps)  # 99.9 %
     for row in at_mdes.itertuples():

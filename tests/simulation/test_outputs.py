@@ -10,10 +10,16 @@ from ldj_analysis.config import validate_config
 from ldj_analysis.publish.report import report_html
 from ldj_analysis.simulation.design import configured_design
 from ldj_analysis.simulation.figures import SIMULATION_FIGURES, make_simulation_figures
-from ldj_analysis.simulation.reading import reading, size_verdicts
-from ldj_analysis.simulation.replicate import run_replications
+from ldj_analysis.simulation.interpretation import FINDING_COLUMNS, interpretation, size_verdicts
+from ldj_analysis.simulation.replicate import KEYS, client_set, run_replications
 from ldj_analysis.simulation.report import SimulationSection, simulation_body
-from ldj_analysis.simulation.summary import SUMMARY_COLUMNS, mdes_table, rejection_rates
+from ldj_analysis.simulation.sets import GRID_KINDS, OUTCOME_KINDS, ScenarioSet
+from ldj_analysis.simulation.summary import (
+    SUMMARY_COLUMNS,
+    icc_sensitivity,
+    mdes_table,
+    rejection_rates,
+)
 from tests.publish import frames as F
 from tests.simulation.builders import simulation_config
 
@@ -25,11 +31,33 @@ def small():
     design = configured_design(
         8, 4, [["control", "control", "control"], ["control", "partial", "full"]]
     )
-    sim = simulation_config(teams=[16], effects=[0.5, 1.0], trend=0.3)
-    results = run_replications(design, 0.1, sim, 0, 30)
+    sim = simulation_config(
+        teams=[16],
+        effects=[0.5, 1.0],
+        trend=0.3,
+        icc_sensitivity={"values": [0, 0.4], "spec": "study"},
+    )
+    results = run_replications(team_period_sets(design), sim, 0, 30)
     rates = rejection_rates(results, ALPHA)
     mdes = mdes_table(rates, design, 0.1, sim, ALPHA)
     return design, sim, results, rates, mdes
+
+
+def team_period_sets(design) -> list[ScenarioSet]:
+    """The client-level set of ``design``, two team-period outcome sets and the grid."""
+    grid = configured_design(
+        8, 1, [["control", "control", "control"], ["control", "partial", "full"]]
+    )
+    return [
+        client_set(design, 0.1),
+        ScenarioSet(
+            "team_periods", "use", grid, {"icc": 0.2, "source": "test"}, OUTCOME_KINDS, (2,)
+        ),
+        ScenarioSet(
+            "team_periods", "total", grid, {"icc": 0.0, "source": "test"}, OUTCOME_KINDS, (4,)
+        ),
+        ScenarioSet("team_periods", "grid", grid, {"icc": 0.0, "source": "test"}, GRID_KINDS, (6,)),
+    ]
 
 
 def test_rates_count_failures_apart(small):
@@ -41,12 +69,8 @@ def test_rates_count_failures_apart(small):
     ok = rates[rates["replications"] > 0]
     assert (ok["replications"] == 30).all()
     one = ok.iloc[0]
-    rows = results[
-        (
-            results[["kind", "teams", "effect", "trend", "spec", "term", "method"]]
-            == one[["kind", "teams", "effect", "trend", "spec", "term", "method"]]
-        ).all(axis=1)
-    ]
+    rows = results[(results[KEYS] == one[KEYS]).all(axis=1)]
+    assert len(rows) == 30
     assert one["rejections"] == (rows["p"] < ALPHA).sum()
     assert (ok["mc_low"] <= ok["rate"]).all() and (ok["rate"] <= ok["mc_high"]).all()
 
@@ -71,18 +95,34 @@ def test_verdicts():
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_reading_figures_and_report_section(small, language):
     design, sim, _, rates, mdes = small
-    components = {"icc": 0.1, "source": "config"}
-    text = reading(rates, mdes, design, components, sim, ALPHA, language)
+    sets = team_period_sets(design)
+    text = interpretation(rates, mdes, sets, sim, ALPHA, language)
     assert ("Ontwerpsimulatie" if language == "nl" else "Design simulation") in text
+    assert ("Team-periodemodellen" if language == "nl" else "Team-period models") in text
+    assert "ICC" in text and text.count("### ") == 2  # team periods, ICC sensitivity
+    found = pd.DataFrame(
+        [("team_periods", "use", "full", 19.0, 0.005, 0.09, "CR2", 0.05, 0.027, True)],
+        columns=FINDING_COLUMNS,
+    )
+    with_findings = interpretation(rates, mdes, sets, sim, ALPHA, language, found)
+    assert (
+        with_findings.count("### ") == 3
+        and ("blijft" if language == "nl" else "survives") in with_findings
+    )
     assert ("vraagt" if language == "nl" else "needs") in text
     assert "CR3" in text
     figures = make_simulation_figures(rates, sim, ALPHA, language)
     assert tuple(figures) == SIMULATION_FIGURES
     heading, body = simulation_body(
-        SimulationSection(text, mdes, rates, {"simulation_size": b"png"}), language
+        SimulationSection(
+            text, mdes, rates, {"simulation_size": b"png"}, icc_sensitivity(rates), found
+        ),
+        language,
     )
     html = "\n".join(body)
     assert 'id="fig-simulation_size"' in html and "<table" in html
+    assert html.count("<h3>") == 4  # team periods, ICC sensitivity, MDES, ICC table
+    assert "ICC 0.4" in html
     assert heading in ("Ontwerpsimulatie", "Design simulation")
 
 
@@ -93,7 +133,7 @@ def test_report_shows_the_section_only_when_given(small, tmp_path):
     export.mkdir()
     (export / "teams.csv").write_text("team_id,institution_id,care_type,arm\nT1,I1,a,control\n")
     config = validate_config({"export_dir": str(export)})
-    text = reading(rates, mdes, design, {"icc": 0.1, "source": "config"}, sim, ALPHA, "en")
+    text = interpretation(rates, mdes, team_period_sets(design), sim, ALPHA, "en")
     section = SimulationSection(text, mdes, rates, {})
     args = (F.all_tables(), F.all_models(), F.team_periods(), config, export)
     without = report_html(*args, run_date="2026-01-01")

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from ldj_analysis.simulation.design import configured_design
-from ldj_analysis.simulation.replicate import run_replications
+from ldj_analysis.simulation.replicate import client_set, run_replications
 from ldj_analysis.simulation.summary import rejection_rates
 from tests.simulation.builders import simulation_config
 
@@ -23,7 +23,7 @@ def test_size_with_200_clusters_is_alpha_for_every_method():
         [["control", "control", "control", "control"], ["control", "partial", "full", "full"]],
     )
     sim = simulation_config(effects=[], trend=0.0, specs=["study"])
-    results = run_replications(design, 0.1, sim, 0, reps)
+    results = run_replications([client_set(design, 0.1)], sim, 0, reps)
     rates = rejection_rates(results, alpha)
     band = stats.norm.ppf(0.9995) * np.sqrt(alpha * (1 - alpha) / reps)
     checked = rates[rates["replications"] > 0]

@@ -6,12 +6,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from ldj_analysis.simulation.figures import SIMULATION_FIGURES
 from tests.workflow_copy import copy_workflow, run_snakemake
 
-# A configured design and a set ICC: the simulation needs no export or derived data.
+# A configured design and set ICCs: the simulation needs no export or derived data.
 SIMULATION = (
     "simulation={{replications: {reps}, chunk_size: 4, icc: 0.1, trend: 0.2, "
-    "teams: [12], effects: [0.5], design: {{source: configured, teams: 8, clients: 5}}}}"
+    "teams: [12], effects: [0.5], design: {{source: configured, teams: 8, clients: 5}}, "
+    "team_periods: {{outcomes: [use, response], icc: 0.2}}, "
+    "icc_sensitivity: {{values: [0, 0.4]}}}}"
 )
 
 
@@ -26,10 +29,23 @@ def test_simulate_scatters_gathers_and_reuses_chunks(tmp_path):
     results = pd.read_csv(out / "results.csv")
     assert sorted(results["rep"].unique()) == list(range(8))
     summary = pd.read_csv(out / "summary.csv")
-    assert set(summary["kind"]) == {"size", "trend", "power"}
+    assert set(summary["kind"]) == {"size", "trend", "power", "icc"}
+    sets = summary[["model", "outcome"]].drop_duplicates().itertuples(index=False)
+    assert {tuple(s) for s in sets} == {
+        ("outcomes", "opgroei"),
+        ("team_periods", "use"),
+        ("team_periods", "response"),
+        ("team_periods", "grid"),
+    }
+    tp = summary[(summary["model"] == "team_periods") & (summary["kind"] == "size")]
+    assert set(tp["icc"]) == {0.2}
+    sensitivity = pd.read_csv(out / "icc_sensitivity.csv")
+    assert set(sensitivity["icc"]) == {0.0, 0.4}
+    assert set(sensitivity["model"]) == {"outcomes", "team_periods"}
+    assert pd.read_csv(out / "findings.csv").empty  # a configured design: no findings
     assert set(pd.read_csv(out / "mdes.csv")["teams"]) == {8, 12}
     assert "Ontwerpsimulatie" in (out / "reading.md").read_text(encoding="utf-8")
-    for name in ("simulation_size", "simulation_power"):
+    for name in SIMULATION_FIGURES:
         assert (work / "results" / "figures" / f"{name}.png").stat().st_size > 1000
     assert not (work / "results" / "report.html").exists()  # not part of `simulate`
     assert not (work / "data" / "derived").exists()  # nor the study's data

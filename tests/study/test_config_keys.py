@@ -101,6 +101,15 @@ TESTED_ELSEWHERE: dict[str, str] = {
     "simulation.methods": "simulation/test_config_keys.py::test_specs_power_spec_and_methods",
     "simulation.wild.max_enumeration": "simulation/test_config_keys.py::test_wild_keys",
     "simulation.wild.draws": "simulation/test_config_keys.py::test_wild_keys",
+    "simulation.team_periods.outcomes": "simulation/test_config_keys.py::test_team_periods_keys",
+    "simulation.team_periods.icc": "simulation/test_config_keys.py::test_team_periods_keys",
+    "simulation.team_periods.power_effect": (
+        "simulation/test_config_keys.py::test_team_periods_power_effect"
+    ),
+    "simulation.icc_sensitivity.values": (
+        "simulation/test_config_keys.py::test_icc_sensitivity_keys"
+    ),
+    "simulation.icc_sensitivity.spec": "simulation/test_config_keys.py::test_icc_sensitivity_keys",
     "simulation.in_report": (
         "simulation/test_workflow.py::test_report_depends_on_the_simulation_only_when_asked"
     ),

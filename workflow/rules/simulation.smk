@@ -1,22 +1,35 @@
-# Design simulation (issue 17): `snakemake simulate`. Not part of `rule all`, so plain
-# `snakemake` keeps its speed; `simulation.in_report: true` adds it to the report (and so
-# to the default run). Replications are scattered into seeded chunks (one job each) and
-# gathered; more replications add chunks and reuse the chunks already done.
+# Design simulation (docs/simulation.md): `snakemake simulate`; the client-level outcome
+# models and the team-period models (a scenario set per Checklist/response outcome). Not part
+# of `rule all`, so plain `snakemake` keeps its speed; `simulation.in_report: true` adds it to
+# the report (and so to the default run). Replications are scattered into seeded chunks (one
+# job each) and gathered; more replications add chunks and reuse the chunks already done.
 
 from ldj_analysis.simulation.chunks import chunk_ranges
 
 SIMULATION = config["simulation"]
 SIM_DIR = "results/simulation"
 SIM_CHUNKS = chunk_ranges(SIMULATION["replications"], SIMULATION["chunk_size"])
-SIM_FIGURES = ["simulation_size", "simulation_power"]
+SIM_FIGURES = [
+    "simulation_size",
+    "simulation_size_team_periods",
+    "simulation_power",
+    "simulation_icc",
+]
 # What a chunk's results depend on (a change reruns the chunks; replications does not).
 SIM_CHUNK_PARAMS = {
     k: v for k, v in SIMULATION.items() if k not in ("replications", "chunk_size", "in_report")
 }
-SIM_NEEDS_DATA = SIMULATION["design"]["source"] == "selected" or SIMULATION["icc"] == "estimate"
+SIM_SELECTED = SIMULATION["design"]["source"] == "selected"
+SIM_NEEDS_DATA = (
+    SIM_SELECTED
+    or SIMULATION["icc"] == "estimate"
+    or (SIMULATION["team_periods"]["outcomes"] and SIMULATION["team_periods"]["icc"] == "estimate")
+)
 SIM_OUTPUTS = {
     "summary": f"{SIM_DIR}/summary.csv",
     "mdes": f"{SIM_DIR}/mdes.csv",
+    "icc_sensitivity": f"{SIM_DIR}/icc_sensitivity.csv",
+    "findings": f"{SIM_DIR}/findings.csv",
     "reading": f"{SIM_DIR}/reading.md",
 }
 SIM_FIGURE_FILES = {
@@ -38,6 +51,8 @@ SIM_REPORT_INPUTS = (
         "sim_summary": SIM_OUTPUTS["summary"],
         "sim_mdes": SIM_OUTPUTS["mdes"],
         "sim_reading": SIM_OUTPUTS["reading"],
+        "sim_icc": SIM_OUTPUTS["icc_sensitivity"],
+        "sim_findings": SIM_OUTPUTS["findings"],
         "sim_figures": [f"{FIGURES_DIR}/{name}.png" for name in SIM_FIGURES],
     }
     if SIMULATION["in_report"]
@@ -54,7 +69,8 @@ rule simulate:
 
 
 rule simulation_design:
-    """The simulated design (grid, clients per team-period) and its variance components."""
+    """The scenario sets: per model family and outcome the simulated design (grid,
+    observations per team-period) and its variance components."""
     input:
         **({"team_periods": TEAM_PERIODS, "pairs": PAIRS} if SIM_NEEDS_DATA else {}),
     output:
@@ -96,10 +112,13 @@ rule simulation_chunk:
 
 
 rule simulation_gather:
-    """All chunks in one table; rejection rates with MC intervals, power, MDES, reading."""
+    """All chunks in one table; rejection rates with MC intervals, power, MDES, the ICC
+    sensitivity, the verdict on each significant finding and the interpretation."""
     input:
         design=f"{SIM_DIR}/design.json",
         chunks=[f"{SIM_DIR}/chunks/{c}.parquet" for c in range(len(SIM_CHUNKS))],
+        # the study's significant findings, read against the simulated design (selected)
+        **({"small_sample": f"{MODELS_DIR}/small_sample.csv"} if SIM_SELECTED else {}),
     output:
         results=f"{SIM_DIR}/results.csv",
         **SIM_OUTPUTS,

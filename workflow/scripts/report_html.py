@@ -11,7 +11,7 @@ from ldj_analysis.runlog import logged_step
 from ldj_analysis.simulation.report import simulation_section_inputs
 from ldj_analysis.vocabulary import MODEL_TABLES
 
-SIMULATION = {"sim_summary", "sim_mdes", "sim_reading", "sim_figures"}
+SIMULATION = {"sim_summary", "sim_mdes", "sim_reading", "sim_figures", "sim_icc", "sim_findings"}
 NOT_TABLES = {"team_periods", "figures", "validation", "norms_used", *SIMULATION}
 
 with logged_step(snakemake.log[0], "report_html"):
@@ -35,6 +35,8 @@ with logged_step(snakemake.log[0], "report_html"):
                 snakemake.input.sim_mdes,
                 snakemake.input.sim_reading,
                 snakemake.input.sim_figures,
+                snakemake.input.sim_icc,
+                snakemake.input.sim_findings,
             )
             if "sim_summary" in dict(snakemake.input.items())
             else None

@@ -1,24 +1,24 @@
-"""Snakemake script: the simulated design and ICC (ldj_analysis.simulation.design)."""
+"""Snakemake script: the scenario sets (designs and ICCs) of the simulation (simulation.sets)."""
 
 import pandas as pd
 
 from ldj_analysis.runlog import logged_step
-from ldj_analysis.simulation.design import design_from_config, write_design
-from ldj_analysis.simulation.generate import components_from_config
+from ldj_analysis.simulation.sets import sets_from_config, write_sets
 
 with logged_step(snakemake.log[0], "simulation_design") as log:
-    sim = snakemake.params.simulation
     inputs = dict(snakemake.input.items())
     team_periods = pd.read_parquet(inputs["team_periods"]) if "team_periods" in inputs else None
     pairs = pd.read_parquet(inputs["pairs"]) if "pairs" in inputs else None
-    design = design_from_config(sim, team_periods, pairs)
-    components = components_from_config(sim, pairs)
-    log.info(
-        "design %s: %d teams, %d clients; ICC %.4f (%s)",
-        design.source,
-        design.n_teams,
-        design.n_clients,
-        components["icc"],
-        components["source"],
-    )
-    write_design(design, components, snakemake.output[0])
+    sets = sets_from_config(snakemake.params.simulation, team_periods, pairs)
+    for s in sets:
+        log.info(
+            "set %s:%s (%s): %d teams, %d observations; ICC %.4f (%s)",
+            s.model,
+            s.outcome,
+            "+".join(s.kinds),
+            s.design.n_teams,
+            s.design.n_clients,
+            s.icc,
+            s.components["source"],
+        )
+    write_sets(sets, snakemake.output[0])

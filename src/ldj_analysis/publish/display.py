@@ -506,7 +506,8 @@ def _decision_p(p: object, reject: object, language: str) -> str:
 
 def robustness(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     """Per condition effect, model and spec: B and p under every method, the decision at
-    alpha (*) and where it differs from the Mplus-style one."""
+    alpha (*) and where it differs from the Mplus-style one; with a ``simulation`` column
+    (the report with the design simulation) also the simulation's verdict per finding."""
     k = priv.min_cell_size
     f = frame[frame["term"].isin(("partial", "full"))]
     methods = [m for m in ROBUSTNESS_METHODS if (f["method"] == m).any()]
@@ -521,6 +522,7 @@ def robustness(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
         ],
     )
     rows, hidden, undefined = [], 0, False
+    simulated = "simulation" in f.columns  # the design simulation's verdicts (report only)
     last_spec = None
     for (spec, model, out, term), block in f.groupby(
         ["spec", "model", "outcome", "term"], sort=False
@@ -533,7 +535,7 @@ def robustness(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
         ]
         last_spec = spec
         if status.get((model, out), "") in ("terms", "all"):
-            rows.append((*head, *[SUPPRESSED] * (len(methods) + 1), ""))
+            rows.append((*head, *[SUPPRESSED] * (len(methods) + 1), "", *[""] * simulated))
             hidden += len(methods) + 1
             continue
         mplus = by.loc["mplus"] if "mplus" in by.index else None
@@ -550,12 +552,15 @@ def robustness(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
             if comparable and str(r["reject"]) != str(mplus["reject"]):
                 differs.append(label(m, language))
         text = note("robustness_differs", language, methods=", ".join(differs)) if differs else ""
-        rows.append((*head, *cells, text))
+        verdict = [next((v for v in block["simulation"].fillna("") if v), "")] if simulated else []
+        rows.append((*head, *cells, text, *verdict))
     alpha = float(frame["alpha"].dropna().iloc[0]) if frame["alpha"].notna().any() else 0.05
     alpha_text = f"{alpha:g}".replace(".", "," if language == "nl" else ".")
     extra = [note("robustness_alpha", language, alpha=alpha_text)]
     if undefined:
         extra.append(note("robustness_undefined", language))
+    if simulated:
+        extra.append(note("robustness_simulation", language))
     return Display(
         "robustness",
         title("robustness", language),
@@ -566,6 +571,7 @@ def robustness(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
             "B",
             *(f"p ({label(m, language)})" for m in methods),
             label("robustness_note", language),
+            *([label("robustness_simulation", language)] if simulated else []),
         ),
         tuple(rows),
         notes=_notes("robustness", language, hidden, k, *extra),

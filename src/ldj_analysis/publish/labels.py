@@ -64,6 +64,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "spec_team_fe_half_year": "+ team-FE + halfjaar",
         "mplus": "Mplus",
         "robustness_note": "Opmerking",
+        "robustness_simulation": "Simulatie",
         "var_between": "Variantie tussen teams",
         "var_within": "Variantie binnen teams",
     },
@@ -116,6 +117,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "spec_team_fe_half_year": "+ team FE + half-year",
         "mplus": "Mplus",
         "robustness_note": "Note",
+        "robustness_simulation": "Simulation",
         "var_between": "Between-team variance",
         "var_within": "Within-team variance",
     },
@@ -189,6 +191,9 @@ NOTES: dict[str, dict[str, str]] = {
         "robustness_undefined": "- = methode niet gedefinieerd voor dit model (bijv. CR3 met vaste "
         "teameffecten: I - H_gg is singulier, zoals in clubSandwich); reden in small_sample.csv.",
         "robustness_differs": "wijkt af van Mplus: {methods}",
+        "robustness_simulation": "Simulatie = bij een significante bevinding de methode die de "
+        "ontwerpsimulatie voor deze modelfamilie steunt (houdt alfa zonder effect), haar p en of "
+        "de bevinding significant blijft (zie Ontwerpsimulatie).",
         "icc": "Noot. ICC = variantie tussen teams / totale variantie (REML, "
         "random-interceptmodel, begrensd op 0); Checklistscores en respons over team-perioden, "
         "eindmeting (z) over cliënten.",
@@ -224,6 +229,9 @@ NOTES: dict[str, dict[str, str]] = {
         "robustness_undefined": "- = method undefined for this model (e.g. CR3 with team fixed "
         "effects: I - H_gg is singular, as in clubSandwich); reason in small_sample.csv.",
         "robustness_differs": "differs from Mplus: {methods}",
+        "robustness_simulation": "Simulation = for a significant finding the method the design "
+        "simulation supports for this model family (keeps alpha without an effect), its p and "
+        "whether the finding survives it (see Design simulation).",
         "icc": "Note. ICC = between-team variance / total variance (REML, random-intercept "
         "model, bounded at 0); Checklist scores and response over team-periods, end-of-care z "
         "over clients.",

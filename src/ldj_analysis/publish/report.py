@@ -22,7 +22,12 @@ from ldj_analysis.publish.privacy import marker, refuse_all
 from ldj_analysis.publish.provenance import fingerprint_of, hashed_export_files, software_versions
 from ldj_analysis.publish.render import TABLE_CSS, to_html
 from ldj_analysis.publish.tables import display_all, privacy_from_config
-from ldj_analysis.simulation.report import SimulationSection, simulation_body
+from ldj_analysis.simulation.report import (
+    SimulationSection,
+    robustness_with_findings,
+    simulation_body,
+    simulation_hint,
+)
 from ldj_analysis.vocabulary import DESCRIPTIVE_TABLES, FIGURES, MODEL_TABLES
 
 _TEXT: dict[str, dict[str, str]] = {
@@ -197,6 +202,9 @@ def report_html(
     language = check_language(pub.get("language", "nl"))
     k = int(pub.get("min_cell_size", 7))
     priv = privacy_from_config(config, team_periods, tables.get("table4"))
+    if simulation is not None and "robustness" in models and not simulation.findings.empty:
+        found = robustness_with_findings(models["robustness"], simulation.findings, language)
+        models = {**models, "robustness": found}  # the simulation's verdict per finding
     displays: dict[str, Display] = display_all({**tables, **models}, language, priv)
     pngs = _figure_pngs(
         tables, models, team_periods, config, Path(figures_dir) if figures_dir else None
@@ -267,7 +275,11 @@ def report_html(
         f'<p class="privacy">{e(_t("privacy", language, k=k, m=marker(k)))}</p>\n'
         f"<nav><h2>{e(_t('contents', language))}</h2><ul>{toc}</ul><ul>{sub}</ul></nav>\n"
         + _section("tables", _t("tables", language), block(DESCRIPTIVE_TABLES))
-        + _section("models", _t("models", language), block(MODEL_TABLES))
+        + _section(
+            "models",
+            _t("models", language),
+            block(MODEL_TABLES) + ([simulation_hint(language)] if simulation is None else []),
+        )
         + _section("figures", _t("figures", language), figures)
         + simulation_html
         + _section("provenance", _t("provenance", language), provenance)

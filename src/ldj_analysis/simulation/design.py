@@ -9,10 +9,8 @@ follow-up with 32 teams has every roll-out schedule of the study twice.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -99,15 +97,8 @@ class Design:
 def selected_design(team_periods: pd.DataFrame, pairs: pd.DataFrame, domain: str) -> Design:
     """The study's design: Table 1's conditions, the analysed pairs of ``domain`` per
     team-period as clients, and the calendar half-year of each period's midpoint."""
-    need = {"team_id", "moment", "condition", "period_start", "period_end"}
-    absent = need - set(team_periods.columns)
-    if absent:
-        raise DesignError(f"team_periods lacks column(s) {sorted(absent)}")
     if domain not in set(pairs["domain"]):
         raise DesignError(f"no pairs of domain '{domain}' (simulation.domain)")
-    tp = team_periods[team_periods["condition"].notna()].copy()
-    # the half-year of the period's midpoint, as the sensitivity models of small_sample.csv
-    tp["halfyear"] = pd.factorize(half_year(tp), sort=True)[0]
     counts = (
         pairs[pairs["domain"] == domain]
         .groupby(["team_id", "moment"], observed=True)
@@ -115,7 +106,30 @@ def selected_design(team_periods: pd.DataFrame, pairs: pd.DataFrame, domain: str
         .rename("clients")
         .reset_index()
     )
-    counts["moment"] = counts["moment"].astype("int64")
+    return _grid_design("selected", team_periods, counts)
+
+
+def team_period_design(team_periods: pd.DataFrame, outcome: str) -> Design:
+    """The design of a team-period model (docs/study.md section 4.2): Table 1's grid with one
+    observation per team-period whose ``outcome`` is observed (the rows the model uses)."""
+    if outcome not in team_periods.columns:
+        raise DesignError(f"team_periods lacks the outcome column '{outcome}'")
+    rows = team_periods[pd.to_numeric(team_periods[outcome]).notna()]
+    counts = rows[["team_id", "moment"]].assign(clients=1)
+    return _grid_design("selected", team_periods, counts)
+
+
+def _grid_design(source: str, team_periods: pd.DataFrame, counts: pd.DataFrame) -> Design:
+    """Team x period grid of the team-periods with a condition; ``counts`` (team_id, moment,
+    clients) gives the observations per team-period (0 where absent)."""
+    need = {"team_id", "moment", "condition", "period_start", "period_end"}
+    absent = need - set(team_periods.columns)
+    if absent:
+        raise DesignError(f"team_periods lacks column(s) {sorted(absent)}")
+    tp = team_periods[team_periods["condition"].notna()].copy()
+    # the half-year of the period's midpoint, as the sensitivity models of small_sample.csv
+    tp["halfyear"] = pd.factorize(half_year(tp), sort=True)[0]
+    counts = counts.astype({"moment": "int64"})
     tp["moment"] = tp["moment"].astype("int64")
     grid = tp.merge(counts, on=["team_id", "moment"], how="left")
     grid["clients"] = grid["clients"].fillna(0).astype("int64")
@@ -132,7 +146,7 @@ def selected_design(team_periods: pd.DataFrame, pairs: pd.DataFrame, domain: str
         conditions[i, j] = row.condition
         clients[i, j] = row.clients
         halfyear[i, j] = row.halfyear
-    return Design("selected", tuple(teams), conditions.astype(str), clients, halfyear)
+    return Design(source, tuple(teams), conditions.astype(str), clients, halfyear)
 
 
 def configured_design(teams: int, clients: int, schedules: Sequence[Sequence[str]]) -> Design:
@@ -174,21 +188,6 @@ def design_from_config(
             raise DesignError("the selected design needs team_periods and pairs")
         return selected_design(team_periods, pairs, sim["domain"])
     return configured_design(spec["teams"], spec["clients"], spec["schedules"])
-
-
-def write_design(design: Design, components: Mapping[str, Any], path: str | Path) -> Path:
-    """Write the design and the variance components the simulation uses as JSON."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"design": design.to_dict(), "components": dict(components)}
-    out.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
-    return out
-
-
-def read_design(path: str | Path) -> tuple[Design, dict[str, Any]]:
-    """The design and variance components written by :func:`write_design`."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return Design.from_dict(data["design"]), dict(data["components"])
 
 
 def _natural(text: str) -> tuple[int, str]:

@@ -6,7 +6,10 @@
 so the total variance is 1 and effects are standardized (in SDs of the outcome, as Bloom's
 MDES). ``full`` gets the effect d, ``partial`` the configured share of it. The outcome is a
 client-level score in team-periods clustered by team, like the study's outcome models; the
-ICC is set in config or estimated from the selected domain's post-test z-scores.
+ICC is set in config or estimated from the selected domain's post-test z-scores. A team-period
+design (the Checklist and response models, docs/study.md section 4) has one observation per
+team-period, so there the ICC is the correlation of a team's periods; it is set in config or
+taken from results/models/icc.csv (the outcome's random-intercept ICC over team-periods).
 """
 
 from __future__ import annotations
@@ -23,26 +26,47 @@ from ldj_analysis.simulation.design import Design
 
 @dataclass(frozen=True)
 class Draw:
-    """One data set's structure and noise, before an effect or trend is added: per client
-    the team (code), period (column of the design), half-year, condition, and the noise
-    ``u_team + e``. Adding effects to the same draw gives common random numbers across the
-    effect grid (smooth power curves)."""
+    """One data set's structure and standard-normal noise, before an effect, trend or ICC is
+    set: per client the team (code), period (column of the design), half-year, condition,
+    the team's draw ``z_team`` and the client's ``z_client``. The noise at intra-team
+    correlation ICC is sqrt(ICC) z_team + sqrt(1 - ICC) z_client, so effects, trends and ICCs
+    added to the same draw use common random numbers (smooth power and ICC curves)."""
 
     team: np.ndarray
     period: np.ndarray
     halfyear: np.ndarray
     condition: np.ndarray
-    noise: np.ndarray
+    z_team: np.ndarray  # one per team of the design
+    z_client: np.ndarray
+    icc: float
 
-    def outcome(self, effect: float, partial_share: float, trend: float = 0.0) -> np.ndarray:
+    def noise_at(self, icc: float) -> np.ndarray:
+        """u_team + e_client with var(u) = ICC, var(e) = 1 - ICC."""
+        if not 0.0 <= icc < 1.0:
+            raise ValueError(f"ICC must lie in [0, 1), not {icc}")
+        return (self.z_team * np.sqrt(icc))[self.team] + self.z_client * np.sqrt(1.0 - icc)
+
+    @property
+    def noise(self) -> np.ndarray:
+        """The noise at the draw's own ICC."""
+        return self.noise_at(self.icc)
+
+    def outcome(
+        self,
+        effect: float,
+        partial_share: float,
+        trend: float = 0.0,
+        icc: float | None = None,
+    ) -> np.ndarray:
         """y for a standardized effect of full implementation (partial: ``partial_share``
-        of it) and a secular trend in SD per half-year."""
+        of it), a secular trend in SD per half-year, at ``icc`` (default the draw's)."""
         shift = np.where(
             self.condition == "full",
             effect,
             np.where(self.condition == "partial", partial_share * effect, 0.0),
         )
-        return self.noise + shift + trend * self.halfyear
+        noise = self.noise if icc is None else self.noise_at(icc)
+        return noise + shift + trend * self.halfyear
 
 
 def cells(design: Design) -> dict[str, np.ndarray]:
@@ -63,9 +87,9 @@ def draw(design: Design, icc: float, rng: np.random.Generator) -> Draw:
     if not 0.0 <= icc < 1.0:
         raise ValueError(f"ICC must lie in [0, 1), not {icc}")
     where = cells(design)
-    u = rng.standard_normal(design.n_teams) * np.sqrt(icc)
-    e = rng.standard_normal(where["team"].size) * np.sqrt(1.0 - icc)
-    return Draw(noise=u[where["team"]] + e, **where)
+    z_team = rng.standard_normal(design.n_teams)
+    z_client = rng.standard_normal(where["team"].size)
+    return Draw(z_team=z_team, z_client=z_client, icc=float(icc), **where)
 
 
 def estimate_components(pairs: pd.DataFrame, domain: str) -> dict[str, Any]:
@@ -100,3 +124,28 @@ def components_from_config(
             raise ValueError("simulation.icc: estimate needs data/derived/pairs.parquet")
         return estimate_components(pairs, sim["domain"])
     return {"source": "config (simulation.icc)", "icc": float(icc)}
+
+
+def team_period_components(
+    sim: Mapping[str, Any], outcome: str, team_periods: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """``simulation.team_periods.icc`` of a team-period outcome: a number, or ``estimate``:
+    the outcome's ICC as results/models/icc.csv has it (``models.robustness.icc_frame``, REML
+    random intercept by team over the team-periods; 0 where the estimate is missing)."""
+    icc = sim["team_periods"]["icc"]
+    if icc != "estimate":
+        return {"source": "config (simulation.team_periods.icc)", "icc": float(icc)}
+    if team_periods is None:
+        raise ValueError("simulation.team_periods.icc: estimate needs team_periods.parquet")
+    from ldj_analysis.models.robustness import icc_frame
+
+    row = icc_frame(team_periods[["team_id", outcome]], None).iloc[0]
+    value = float(row["icc"]) if pd.notna(row["icc"]) else 0.0
+    return {
+        "source": f"{outcome} over team-periods (as icc.csv)",
+        "icc": min(value, 0.99),
+        "between": float(row["between"]),
+        "within": float(row["within"]),
+        "n": int(row["n"]),
+        "n_clusters": int(row["n_clusters"]),
+    }

@@ -1,19 +1,26 @@
-"""Replications in seeded chunks. Replication r of a scenario with J teams draws its data from
-the seed sequence (simulation.seed, r, J), whatever chunk it runs in: the gathered results
-are the same for any chunking, and asking for more replications only adds chunks.
+"""Replications in seeded chunks. Replication r of a scenario set with J teams draws its data
+from the seed sequence (simulation.seed, r, J, *stream of the set; the client-level set has
+none), whatever chunk it runs in: the gathered results are the same for any chunking, and
+asking for more replications only adds chunks.
 
-Scenarios (one row of results per replication, scenario, spec, term and method):
-- ``size``: the design as it is, no effect, every configured spec;
+Scenarios (one row of results per replication, set, scenario, spec, term and method), as the
+set's ``kinds`` allow (``simulation.sets``):
+- ``size``: the design as it is, no effect, every configured spec, at the set's ICC;
 - ``trend``: the design with a secular trend and no condition effect (if configured);
 - ``power``: the design scaled to each number of teams of ``simulation.teams`` (and its own
   number), at each standardized effect of ``simulation.effects`` (and 0), ``power_spec``;
-  none when ``simulation.effects`` is empty.
+  none when ``simulation.effects`` is empty;
+- ``power_effect`` (team-period sets): kind ``power`` at the set's own design with the effect
+  ``team_periods.power_effect``, ``power_spec``: which of the methods that keep alpha has
+  the most power;
+- ``icc``: no effect, ``icc_sensitivity.spec``, at each ICC of ``icc_sensitivity.values``
+  (common random numbers: the same standard-normal draws at every ICC).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,87 +32,115 @@ from ldj_analysis.simulation.chunks import chunk_ranges
 from ldj_analysis.simulation.design import Design
 from ldj_analysis.simulation.fixed import ROW_FIELDS, FixedDesignTests
 from ldj_analysis.simulation.generate import Draw, draw
+from ldj_analysis.simulation.sets import CLIENT_KINDS, CLIENT_MODEL, ScenarioSet
 from ldj_analysis.simulation.specs import SPEC_MATRICES
 
-__all__ = ["chunk_ranges", "gather", "run_replications", "scenarios", "write_chunk"]
+__all__ = [
+    "chunk_ranges",
+    "client_set",
+    "gather",
+    "run_replications",
+    "scenarios",
+    "write_chunk",
+]
 
 log = logging.getLogger(__name__)
 
-KEYS: list[str] = ["kind", "teams", "effect", "trend", "spec", "term", "method"]
-RESULT_COLUMNS: list[str] = [
-    "rep",
-    *KEYS,
-    "estimate",
-    "se",
-    "df",
-    "statistic",
-    "p",
-    "error",
+KEYS: list[str] = [
+    "model",
+    "outcome",
+    "kind",
+    "teams",
+    "icc",
+    "effect",
+    "trend",
+    "spec",
+    "term",
+    "method",
 ]
+RESULT_COLUMNS: list[str] = ["rep", *KEYS, *ROW_FIELDS, "error"]
 
 
 @dataclass(frozen=True)
 class Scenario:
-    kind: str  # size | trend | power
+    kind: str  # size | trend | power | icc
     teams: int
     effect: float
     trend: float
     specs: tuple[str, ...]
+    icc: float
 
 
-def scenarios(sim: Mapping[str, Any], design_teams: int) -> list[Scenario]:
-    """The scenarios of ``simulation.*`` for a design with ``design_teams`` teams."""
+def client_set(design: Design, icc: float, domain: str = "opgroei") -> ScenarioSet:
+    """A client-level scenario set of ``design`` at a set ICC (every client-level kind)."""
+    components = {"source": "given", "icc": float(icc)}
+    return ScenarioSet(CLIENT_MODEL, domain, design, components, CLIENT_KINDS)
+
+
+def scenarios(sim: Mapping[str, Any], scenario_set: ScenarioSet) -> list[Scenario]:
+    """The scenarios of ``simulation.*`` that ``scenario_set`` runs."""
+    kinds, j, icc = scenario_set.kinds, scenario_set.design.n_teams, scenario_set.icc
     specs = tuple(sim["specs"])
-    out = [Scenario("size", design_teams, 0.0, 0.0, specs)]
-    if float(sim["trend"]) != 0.0:
-        out.append(Scenario("trend", design_teams, 0.0, float(sim["trend"]), specs))
-    if not sim["effects"]:
-        return out
-    teams = sorted({design_teams, *map(int, sim["teams"])})
-    effects = sorted({0.0, *map(float, sim["effects"])})
-    for j in teams:
-        for d in effects:
-            out.append(Scenario("power", j, d, 0.0, (sim["power_spec"],)))
+    out = []
+    if "size" in kinds:
+        out.append(Scenario("size", j, 0.0, 0.0, specs, icc))
+    if "trend" in kinds and float(sim["trend"]) != 0.0:
+        out.append(Scenario("trend", j, 0.0, float(sim["trend"]), specs, icc))
+    if "power" in kinds and sim["effects"]:
+        effects = sorted({0.0, *map(float, sim["effects"])})
+        for teams in sorted({j, *map(int, sim["teams"])}):
+            out += [Scenario("power", teams, d, 0.0, (sim["power_spec"],), icc) for d in effects]
+    d = float(sim["team_periods"]["power_effect"])
+    if "power_effect" in kinds and d > 0:  # power of the methods at one effect, own design
+        out.append(Scenario("power", j, d, 0.0, (sim["power_spec"],), icc))
+    if "icc" in kinds:
+        spec = (sim["icc_sensitivity"]["spec"],)
+        out += [
+            Scenario("icc", j, 0.0, 0.0, spec, float(v)) for v in sim["icc_sensitivity"]["values"]
+        ]
     return out
 
 
-def replication_rng(seed: int, rep: int, teams: int) -> np.random.Generator:
-    """The generator of replication ``rep`` of a design with ``teams`` teams."""
-    return np.random.default_rng(np.random.SeedSequence([int(seed), int(rep), int(teams)]))
+def replication_rng(
+    seed: int, rep: int, teams: int, stream: Sequence[int] = ()
+) -> np.random.Generator:
+    """The generator of replication ``rep`` of a design with ``teams`` teams (and a set's
+    ``stream``)."""
+    return np.random.default_rng(
+        np.random.SeedSequence([int(seed), int(rep), int(teams), *map(int, stream)])
+    )
 
 
 def run_replications(
-    design: Design,
-    icc: float,
+    sets: Sequence[ScenarioSet],
     sim: Mapping[str, Any],
     start: int,
     stop: int,
 ) -> pd.DataFrame:
-    """Replications ``start`` .. ``stop - 1`` of every scenario; one row per replication,
-    scenario, spec, term and method (columns ``RESULT_COLUMNS``). p-values, not decisions:
-    ``models.alpha`` is applied when gathering, so changing it reruns no chunk. A method
-    that cannot be computed gives rows with p missing and the reason in ``error`` (e.g. CR3
-    with team fixed effects, where I - H_gg is singular)."""
+    """Replications ``start`` .. ``stop - 1`` of every scenario of every set; one row per
+    replication, set, scenario, spec, term and method (columns ``RESULT_COLUMNS``). p-values,
+    not decisions: ``models.alpha`` is applied when gathering, so changing it reruns no chunk.
+    A method that cannot be computed gives rows with p missing and the reason in ``error``
+    (e.g. CR3 with team fixed effects, where I - H_gg is singular)."""
     from threadpoolctl import threadpool_limits
 
     # Many small matrix products: one BLAS thread each, parallel across chunks (jobs).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _replications(design, icc, sim, start, stop)
+        return _replications(list(sets), sim, start, stop)
 
 
 def _replications(
-    design: Design, icc: float, sim: Mapping[str, Any], start: int, stop: int
+    sets: list[ScenarioSet], sim: Mapping[str, Any], start: int, stop: int
 ) -> pd.DataFrame:
-    from ldj_analysis.models.small_sample import WildOptions
-
-    plan = scenarios(sim, design.n_teams)
-    by_teams: dict[int, list[Scenario]] = {}
-    for s in plan:
-        by_teams.setdefault(s.teams, []).append(s)
-    designs = {j: design if j == design.n_teams else design.scaled(j) for j in by_teams}
-    methods = list(sim["methods"])
-    wild = sim["wild"]
-    tests: dict[tuple[int, str], FixedDesignTests | tuple[list[str], str]] = {}
+    plans = []
+    for k, scenario_set in enumerate(sets):
+        by_teams: dict[int, list[Scenario]] = {}
+        for s in scenarios(sim, scenario_set):
+            by_teams.setdefault(s.teams, []).append(s)
+        design = scenario_set.design
+        designs = {j: design if j == design.n_teams else design.scaled(j) for j in by_teams}
+        plans.append((k, scenario_set, by_teams, designs))
+    tests: dict[tuple[int, int, str], FixedDesignTests | tuple[list[str], str]] = {}
     keys: list[tuple[Any, ...]] = []
     values: list[np.ndarray] = []
     errors: list[str] = []
@@ -113,37 +148,59 @@ def _replications(
     for rep in range(start, stop):
         if (rep - start) % step == 0:
             log.info("replication %d (chunk %d..%d)", rep, start, stop - 1)
-        for j, group in by_teams.items():
-            rng = replication_rng(sim["seed"], rep, j)
-            data = draw(designs[j], icc, rng)
-            options = WildOptions(
-                max_enumeration=int(wild["max_enumeration"]),
-                draws=int(wild["draws"]),
-                seed=int(rng.integers(2**31 - 1)),
-                ci=False,
-            )
-            for s in group:
-                y = data.outcome(s.effect, float(sim["partial_share"]), s.trend)
-                for spec in s.specs:
-                    if (j, spec) not in tests:
-                        tests[j, spec] = _fixed_tests(data, spec, methods, j)
-                    fixed = tests[j, spec]
-                    if isinstance(fixed, FixedDesignTests):
-                        terms = fixed.test
-                        result, failed = fixed.run(y, options)
-                    else:  # the model cannot be fitted on this design at all
-                        terms, reason = fixed
-                        result = np.full((len(terms), len(methods), len(ROW_FIELDS)), np.nan)
-                        failed = dict.fromkeys(methods, reason)
-                    for t, term in enumerate(terms):
-                        for m, method in enumerate(methods):
-                            keys.append((rep, s.kind, j, s.effect, s.trend, spec, term, method))
-                            values.append(result[t, m])
-                            errors.append(failed.get(method, ""))
-    out = pd.DataFrame(keys, columns=RESULT_COLUMNS[:8])
+        for k, scenario_set, by_teams, designs in plans:
+            for j, group in by_teams.items():
+                rng = replication_rng(sim["seed"], rep, j, scenario_set.stream)
+                data = draw(designs[j], scenario_set.icc, rng)
+                head = (rep, scenario_set.model, scenario_set.outcome)
+                for row, result, error in _draw_rows(data, group, sim, rng, tests, (k, j)):
+                    keys.append((*head, *row))
+                    values.append(result)
+                    errors.append(error)
+    out = pd.DataFrame(keys, columns=RESULT_COLUMNS[: 1 + len(KEYS)])
     out[list(ROW_FIELDS)] = np.array(values).reshape(len(values), len(ROW_FIELDS))
     out["error"] = errors
     return out.astype({"rep": "int64", "teams": "int64"})[RESULT_COLUMNS]
+
+
+def _draw_rows(
+    data: Draw,
+    group: list[Scenario],
+    sim: Mapping[str, Any],
+    rng: np.random.Generator,
+    tests: dict[tuple[int, int, str], FixedDesignTests | tuple[list[str], str]],
+    where: tuple[int, int],
+) -> Iterator[tuple[tuple[Any, ...], np.ndarray, str]]:
+    """(key fields after the set's, result row, error) of every scenario on one draw; the
+    fixed-design tests of each (set, teams, spec) are built once and kept in ``tests``."""
+    from ldj_analysis.models.small_sample import WildOptions
+
+    methods = list(sim["methods"])
+    wild = sim["wild"]
+    options = WildOptions(
+        max_enumeration=int(wild["max_enumeration"]),
+        draws=int(wild["draws"]),
+        seed=int(rng.integers(2**31 - 1)),
+        ci=False,
+    )
+    j = where[1]
+    for s in group:
+        y = data.outcome(s.effect, float(sim["partial_share"]), s.trend, s.icc)
+        for spec in s.specs:
+            if (*where, spec) not in tests:
+                tests[(*where, spec)] = _fixed_tests(data, spec, methods, j)
+            fixed = tests[(*where, spec)]
+            if isinstance(fixed, FixedDesignTests):
+                terms = fixed.test
+                result, failed = fixed.run(y, options)
+            else:  # the model cannot be fitted on this design at all
+                terms, reason = fixed
+                result = np.full((len(terms), len(methods), len(ROW_FIELDS)), np.nan)
+                failed = dict.fromkeys(methods, reason)
+            for t, term in enumerate(terms):
+                for m, method in enumerate(methods):
+                    row = (s.kind, j, s.icc, s.effect, s.trend, spec, term, method)
+                    yield row, result[t, m], failed.get(method, "")
 
 
 def _fixed_tests(

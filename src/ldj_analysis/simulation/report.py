@@ -1,5 +1,7 @@
 """The design simulation's section of results/report.html (shown when
-``simulation.in_report`` is true; the report rule then declares these files as inputs)."""
+``simulation.in_report`` is true; the report rule then declares these files as inputs): the
+interpretation, the figures, the MDES and ICC-sensitivity tables, and the verdict per
+significant finding for the report's robustness table."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ldj_analysis.publish.labels import check_language
+from ldj_analysis.publish.labels import check_language, label
+from ldj_analysis.publish.numbers import format_p
+from ldj_analysis.simulation.interpretation import family_label
 
 _TEXT = {
     "nl": {
@@ -27,6 +31,19 @@ _TEXT = {
         "simulated": "MDES gesimuleerd",
         "analytic": "MDES analytisch",
         "analytic_design": "Analytisch ontwerp",
+        "simulation_size_team_periods": "Verwerpingskans zonder effect per methode voor de "
+        "team-periodemodellen (term volledig, een teken per uitkomst; 95%-Monte-Carlo-interval) "
+        "tegen alfa (stippellijn).",
+        "simulation_icc": "Verwerpingskans zonder effect (term volledig) naar ICC, per "
+        "modelfamilie; stippellijn: alfa.",
+        "icc_table": "Verwerpingskans zonder effect naar ICC ({spec}, term volledig; "
+        "95%-Monte-Carlo-interval)",
+        "family": "Modelfamilie",
+        "survives": "blijft",
+        "fails": "vervalt",
+        "hint": "Welke toets voor deze modellen haar alfa houdt, en of elke significante "
+        "bevinding die toets doorstaat, laat de ontwerpsimulatie zien; die is geen deel van "
+        "deze run (enkele minuten). Voeg haar toe met: {command}",
     },
     "en": {
         "heading": "Design simulation",
@@ -41,22 +58,43 @@ _TEXT = {
         "simulated": "MDES simulated",
         "analytic": "MDES analytic",
         "analytic_design": "Analytic design",
+        "simulation_size_team_periods": "Rejection rate without an effect per method for the "
+        "team-period models (term full, one marker per outcome; 95% Monte Carlo interval) "
+        "against alpha (dashed).",
+        "simulation_icc": "Rejection rate without an effect (term full) by ICC, per model "
+        "family; dashed: alpha.",
+        "icc_table": "Rejection rate without an effect by ICC ({spec}, term full; 95% Monte "
+        "Carlo interval)",
+        "family": "Model family",
+        "survives": "survives",
+        "fails": "does not survive",
+        "hint": "Which test keeps its alpha for these models, and whether each significant "
+        "finding survives that test, is shown by the design simulation; it is not part of "
+        "this run (a few minutes). Add it with: {command}",
     },
 }
 
 
 @dataclass(frozen=True)
 class SimulationSection:
-    """What the report shows of a simulation: the reading, the MDES table, figure PNGs."""
+    """What the report shows of a simulation: the interpretation, the MDES table, the rates,
+    figure PNGs, the ICC sensitivity and the verdict per significant finding."""
 
     reading: str
     mdes: pd.DataFrame
     summary: pd.DataFrame
     pngs: dict[str, bytes] = field(default_factory=dict)
+    icc_sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def simulation_section_inputs(
-    summary: str | Path, mdes: str | Path, reading: str | Path, figures: Sequence[str | Path]
+    summary: str | Path,
+    mdes: str | Path,
+    reading: str | Path,
+    figures: Sequence[str | Path],
+    icc_sensitivity: str | Path | None = None,
+    findings: str | Path | None = None,
 ) -> SimulationSection:
     """Read the gathered simulation outputs named as the report rule's inputs."""
     return SimulationSection(
@@ -64,6 +102,41 @@ def simulation_section_inputs(
         mdes=pd.read_csv(mdes),
         summary=pd.read_csv(summary),
         pngs={Path(p).stem: Path(p).read_bytes() for p in figures},
+        icc_sensitivity=pd.read_csv(icc_sensitivity) if icc_sensitivity else pd.DataFrame(),
+        findings=pd.read_csv(findings) if findings else pd.DataFrame(),
+    )
+
+
+def robustness_with_findings(
+    small_sample: pd.DataFrame, found: pd.DataFrame, language: str
+) -> pd.DataFrame:
+    """small_sample.csv with a ``simulation`` column: on the study-spec rows of each
+    significant finding the supported method, its p and whether the finding survives
+    ("CR2 p = ,027: blijft"); the robustness table shows it as a column."""
+    text = _TEXT[check_language(language)]
+    cells = {}
+    for r in found.itertuples():
+        if isinstance(r.method, str) and r.method:
+            verdict = text["survives"] if str(r.survives) == "True" else text["fails"]
+            p = format_p(float(r.p_method), language)
+            cells[(r.model, r.outcome, r.term)] = f"{r.method} p = {p}: {verdict}"
+    keys = zip(small_sample["model"], small_sample["outcome"], small_sample["term"], strict=True)
+    column = [cells.get(k, "") for k in keys]
+    study = small_sample["spec"] == "study"
+    return small_sample.assign(
+        simulation=pd.Series(column, index=small_sample.index).where(study, "")
+    )
+
+
+#: The one command that adds the design simulation to the report.
+SIMULATION_COMMAND = "snakemake --config simulation='{in_report: true}'"
+
+
+def simulation_hint(language: str) -> str:
+    """HTML paragraph for a report without the simulation: how to get it (one command)."""
+    text = _TEXT[check_language(language)]["hint"]
+    return f'<p class="simulation-hint">{html.escape(text.format(command=""))}<code>' + (
+        f"{html.escape(SIMULATION_COMMAND)}</code></p>"
     )
 
 
@@ -78,7 +151,9 @@ def _markdown(text: str) -> list[str]:
         if items:
             out.append("<ul>" + "".join(items) + "</ul>")
             items = []
-        if stripped and not stripped.startswith("#"):
+        if stripped.startswith("### "):
+            out.append(f"<h3>{html.escape(stripped[4:])}</h3>")
+        elif stripped and not stripped.startswith("#"):
             out.append(f"<p>{html.escape(stripped)}</p>")
     if items:
         out.append("<ul>" + "".join(items) + "</ul>")
@@ -113,4 +188,35 @@ def simulation_body(section: SimulationSection, language: str) -> tuple[str, lis
         + "".join(f"<th>{e(h)}</th>" for h in (*head, text["analytic_design"]))
         + f"</tr>{rows}</table>"
     )
+    if not section.icc_sensitivity.empty:
+        body.append(_icc_table(section.icc_sensitivity, language))
     return text["heading"], body
+
+
+def _icc_table(sensitivity: pd.DataFrame, language: str) -> str:
+    """Method x ICC per model family (term full; the family's first set): rate [MC interval]."""
+    text = _TEXT[check_language(language)]
+    e = html.escape
+    full = sensitivity[sensitivity["term"] == "full"]
+    iccs = sorted(full["icc"].unique())
+    rows = []
+    for (model, method), group in full.groupby(["model", "method"], sort=False):
+        by = group.drop_duplicates("icc").set_index("icc")
+        cells = "".join(f"<td>{_rate_cell(by.loc[v]) if v in by.index else '-'}</td>" for v in iccs)
+        rows.append(
+            f"<tr><td>{e(family_label(model, language))}</td><td>{e(method)}</td>{cells}</tr>"
+        )
+    spec = label(f"spec_{full['spec'].iloc[0]}", language) if not full.empty else ""
+    head = [text["family"], text["method"], *(f"ICC {v:g}" for v in iccs)]
+    return (
+        f"<h3>{e(text['icc_table'].format(spec=spec))}</h3>"
+        '<table class="meta"><tr>'
+        + "".join(f"<th>{e(h)}</th>" for h in head)
+        + f"</tr>{''.join(rows)}</table>"
+    )
+
+
+def _rate_cell(row: pd.Series) -> str:
+    if pd.isna(row["rate"]):
+        return "-"
+    return f"{100 * row['rate']:.1f}% [{100 * row['mc_low']:.1f}, {100 * row['mc_high']:.1f}]"

@@ -1,5 +1,6 @@
 """Gathered replications to rejection rates with Monte Carlo intervals, power curves, the
-minimum detectable effect (MDES) per method, and Bloom's analytic MDES beside it."""
+minimum detectable effect (MDES) per method with Bloom's analytic MDES beside it, and the
+size of each method by ICC (the ICC sensitivity)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from scipy import stats
 
 from ldj_analysis.simulation.design import Design
 from ldj_analysis.simulation.replicate import KEYS
+from ldj_analysis.simulation.sets import CLIENT_MODEL
 
 SUMMARY_COLUMNS: list[str] = [
     *KEYS,
@@ -34,6 +36,22 @@ MDES_COLUMNS: list[str] = [
     "analytic_mdes",
     "analytic_design",
     "icc",
+]
+
+
+SENSITIVITY_COLUMNS: list[str] = [
+    "model",
+    "outcome",
+    "spec",
+    "term",
+    "method",
+    "icc",
+    "replications",
+    "failed",
+    "rejections",
+    "rate",
+    "mc_low",
+    "mc_high",
 ]
 
 
@@ -111,6 +129,7 @@ def mdes_table(
     target = float(sim["power"])
     curves = rates[
         (rates["kind"] == "power")
+        & (rates["model"] == CLIENT_MODEL)
         & (rates["spec"] == sim["power_spec"])
         & (rates["term"] == "full")
     ]
@@ -144,3 +163,14 @@ def crossing(effects: np.ndarray, power: np.ndarray, target: float) -> float:
         return float(effects[0])
     x0, x1, y0, y1 = effects[i - 1], effects[i], power[i - 1], power[i]
     return float(x0 + (target - y0) * (x1 - x0) / (y1 - y0))
+
+
+def icc_sensitivity(rates: pd.DataFrame) -> pd.DataFrame:
+    """The ICC sensitivity (scenario kind ``icc``): per model family's set, spec, term and
+    method the size at each ICC, with its exact 95 % Monte Carlo interval."""
+    rows = rates[rates["kind"] == "icc"]
+    return (
+        rows[SENSITIVITY_COLUMNS]
+        .sort_values(["model", "outcome", "spec", "term", "method", "icc"], kind="stable")
+        .reset_index(drop=True)
+    )
