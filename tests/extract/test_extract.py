@@ -450,10 +450,7 @@ def test_lookups_found_while_extracting_equal_validations_own(
     export, _, known = _extract(parse_source(f"duckdb://{path}"), config, KEY)
     assert ("q_client" in known) is not padded_client
     assert known["distinct:questionnaires"]  # read in record_id order, distinct
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(2) as pool:
-        own = {name: job.result() for name, job in _lookups(export.tables(), pool).items()}
+    own = _lookups(export.tables())
     for name, value in known.items():
         np.testing.assert_array_equal(value, own[name], err_msg=name)
     if "q_client" in known:

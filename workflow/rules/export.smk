@@ -33,7 +33,7 @@ rule validate:
     params:
         validation=config["validation"],
         instruments=config["selection"]["instruments"],
-    threads: 2  # Arrow reading and hash lookups run in two threads
+    threads: 2  # Arrow's CSV reader runs in two threads
     resources:
         # peak about 3.7 x the export's size at 10 M rows (benchmarks/README.md)
         mem_mb=lambda wc, input: max(2000, int(5 * input.size_mb)),
