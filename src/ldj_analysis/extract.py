@@ -50,6 +50,7 @@ from ldj_analysis.dbsource import (
     connect,
 )
 from ldj_analysis.export import COLUMNS, DTYPES, Export, Kind, clean_arrow_text
+from ldj_analysis.key_lookups import strictly_increasing
 from ldj_analysis.pseudonym import keyed_hashes, load_key, pseudonymise
 from ldj_analysis.vocabulary import EXPORT_TABLES
 
@@ -85,14 +86,6 @@ def _empty(kind: Kind) -> pd.Series:
     return pd.Series([], dtype=DTYPES[kind])
 
 
-def _strictly_increasing(values: pa.Array | pa.ChunkedArray) -> bool:
-    """No missing value and each value above the one before (byte order)."""
-    if values.null_count or len(values) < 2:
-        return values.null_count == 0
-    n = len(values)
-    return bool(pc.all(pc.less(values.slice(0, n - 1), values.slice(1))).as_py())
-
-
 @dataclass(frozen=True)
 class _Ids:
     """A table's client ids, waiting for their pseudonyms: positions among the clients
@@ -123,7 +116,7 @@ class Pseudonyms:
         """The clients table's (cleaned) ids; hashes their distinct values."""
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
-        self.rows_are_ids = _strictly_increasing(ids)
+        self.rows_are_ids = strictly_increasing(ids)
         self.positions_match = self.rows_are_ids and bool(
             pc.all(pc.equal(as_read.cast(pa.large_string()), ids)).as_py()
         )
@@ -251,7 +244,7 @@ def _extract(
         lookups: dict[str, Any] = {
             f"distinct:{table}": True  # read in key order: distinct when strictly increasing
             for table in ORDERED_HERE
-            if _strictly_increasing(pa.array(frames[table][ORDERED_HERE[table]]))
+            if strictly_increasing(pa.array(frames[table][ORDERED_HERE[table]]))
         }
         if pseudonyms.rows_are_ids and set(_CLIENT_LOOKUPS) <= set(ids):
             lookups["distinct:clients"] = True

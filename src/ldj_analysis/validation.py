@@ -23,7 +23,8 @@ import pandera.pandas as pa
 
 from ldj_analysis.exclusion_log import EXCLUSION_COLUMNS, write_exclusions
 from ldj_analysis.export import KEYS, ROW_REFS, BadCells, Export, ExportError, Problem, take_text
-from ldj_analysis.lookup import index_in_each, isin
+from ldj_analysis.key_lookups import key_lookups
+from ldj_analysis.lookup import isin
 from ldj_analysis.vocabulary import (
     ARMS,
     CARE_TYPES,
@@ -211,37 +212,6 @@ def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
     }
 
 
-def _positions(values: pd.Series, pool: pd.Series) -> np.ndarray:
-    """Row of each value's first occurrence in ``pool``, -1 where absent or missing: a
-    position answers membership (``>= 0``) and, between two columns looked up in the same
-    pool, equality of values found in it."""
-    return _positions_each([values], pool)[0]
-
-
-def _positions_each(columns: list[pd.Series], pool: pd.Series) -> list[np.ndarray]:
-    """:func:`_positions` of several columns in one pool (hashed once)."""
-    found = index_in_each(columns, pool)
-    for position, values in zip(found, columns, strict=True):
-        position[values.isna().to_numpy()] = -1
-    return found
-
-
-def _all_distinct(values: pd.Series) -> bool:
-    """True when the present values of a text column are all different (counted in Arrow)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    array = pa.array(pd.Series(values, dtype="str"))
-    n_distinct = pc.count_distinct(array, mode="only_valid").as_py()
-    return n_distinct == len(array) - array.null_count
-
-
-def _distinct_by_positions(own: np.ndarray) -> bool:
-    """True when a column's present values are all different, from the positions of its own
-    values in itself (:func:`_positions`): each present value is its first occurrence."""
-    return not ((own >= 0) & (own != np.arange(len(own)))).any()
-
-
 def _key_text(frame: pd.DataFrame, table: str, rows: np.ndarray) -> list[str]:
     cols = KEYS[table]
     parts = [frame[c].to_numpy(dtype=object)[rows] for c in cols]
@@ -350,50 +320,6 @@ def _rule_text(schema: pa.DataFrameSchema, column: str, check: str) -> str:
         if c.name == check or str(c) == check or check.startswith(f"{c.name}("):
             return c.error or check
     return check
-
-
-#: Foreign keys looked up in the key column they refer to, per referenced table: (key
-#: column, (lookup name, referring table, its column) ...).
-_REFERRED: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
-    "clients": (
-        "client_id",
-        (("q_client", "questionnaires", "client_id"), ("tr_client", "treatments", "client_id")),
-    ),
-    "treatments": ("treatment_id", (("tr_row", "questionnaires", "treatment_id"),)),
-}
-
-
-def _lookups(
-    tables: dict[str, pd.DataFrame], known: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
-    """The large hash lookups of the key and foreign-key checks: whether each single-column
-    key is distinct, and the positions of the record tables' foreign keys in the tables they
-    refer to. Client and treatment ids are hashed once, for their own key check and every
-    lookup into them. A referred table whose results are all ``known`` (found by the
-    extraction) is skipped."""
-    t = tables
-    known = known or {}
-    found: dict[str, Any] = {
-        f"distinct:{table}": (
-            known[f"distinct:{table}"]
-            if f"distinct:{table}" in known
-            else _all_distinct(t[table][KEYS[table][0]])
-        )
-        for table in t
-        if len(KEYS[table]) == 1 and table not in _REFERRED
-    }
-    for table, (key, lookups) in _REFERRED.items():
-        names = [f"distinct:{table}", *(name for name, _, _ in lookups)]
-        if all(name in known for name in names):
-            found.update({name: known[name] for name in names})
-            continue
-        own = t[table][key]
-        positions = _positions_each([own, *(t[f][c] for _, f, c in lookups)], own)
-        found[f"distinct:{table}"] = _distinct_by_positions(positions[0])
-        for (name, _, _), where in zip(lookups, positions[1:], strict=True):
-            found[name] = where
-    found["tr_team"] = _positions(t["treatments"]["team_id"], t["teams"]["team_id"])
-    return found
 
 
 def _check_keys(collector: _Collector, lookups: dict[str, Any]) -> None:
@@ -677,10 +603,12 @@ def validate_export(
     record-level one when ``validation.record_problems`` is ``error``), together with the
     ``parse_problems`` found while typing the export (their cells, ``bad_cells``, are not
     reported a second time as missing). ``known``: lookups the caller already found (see
-    :func:`_lookups`; the extraction finds the client rows of the lists and treatments).
+    :func:`ldj_analysis.key_lookups.key_lookups`; the extraction finds the client rows of
+    the lists and treatments). ``config["engine"]``: DuckDB's memory limit, temp directory
+    and threads (:func:`ldj_analysis.key_lookups.connect`).
     """
     collector = _Collector(export)
-    lookups = _lookups(collector.tables, known)
+    lookups = key_lookups(collector.tables, KEYS, known, config.get("engine"))
     for table, schema in table_schemas(config).items():
         _pandera_problems(schema, table, collector.tables[table], collector)
     _birth_dates_from_source(collector, config)
