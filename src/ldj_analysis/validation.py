@@ -115,21 +115,32 @@ def _col(dtype: str, *checks: pa.Check, nullable: bool = False) -> pa.Column:
 
 def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
     """The pandera schema of every contract table (per-table rules only)."""
+    return {**_team_schemas(config), **_record_schemas(config)}
+
+
+def _dates(config: dict[str, Any], table: str, required: tuple[str, ...]) -> dict[str, pa.Column]:
+    """The date columns of ``table``, each within the plausible range."""
     date_ok = _date_range(config)
+    return {
+        c: _col("datetime64[ns]", date_ok, nullable=c not in required) for c in _DATE_COLUMNS[table]
+    }
+
+
+_NONNEGATIVE = pa.Check.ge(0, error="must be >= 0")
+
+
+def _team_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
+    """The schemas of the team-level tables: teams, implementation, checklist."""
     configured = config.get("selection", {}).get("instruments", {})
     opgroei, opvoed = (
         sorted({c for c, d in INSTRUMENTS.items() if d == domain} | set(configured.get(domain, [])))
         for domain in ("opgroei", "opvoed")
     )
-    nonneg = pa.Check.ge(0, error="must be >= 0")
     first_moment = pa.Check.ge(1, error="must be >= 1")
     item_ok = pa.Check.isin([0, 1, 2], error="checklist item must be 0, 1 or 2")
 
     def dates(table: str, required: tuple[str, ...]) -> dict[str, pa.Column]:
-        return {
-            c: _col("datetime64[ns]", date_ok, nullable=c not in required)
-            for c in _DATE_COLUMNS[table]
-        }
+        return _dates(config, table, required)
 
     return {
         "teams": pa.DataFrameSchema(
@@ -145,7 +156,7 @@ def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
             {
                 "team_id": _col("str"),
                 "moment": _col("Int64", first_moment),
-                "closed_treatments": _col("Int64", nonneg),
+                "closed_treatments": _col("Int64", _NONNEGATIVE),
                 "instrument_opgroei": _col("str", _codes(opgroei), nullable=True),
                 "instrument_opvoed": _col("str", _codes(opvoed), nullable=True),
                 **dates("implementation", ("filled_on", "period_start", "period_end")),
@@ -172,6 +183,16 @@ def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
             },
             name="checklist",
         ),
+    }
+
+
+def _record_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
+    """The schemas of the record tables: clients, treatments, questionnaires."""
+
+    def dates(table: str, required: tuple[str, ...]) -> dict[str, pa.Column]:
+        return _dates(config, table, required)
+
+    return {
         "clients": pa.DataFrameSchema(
             {
                 "client_id": _col("str"),
@@ -204,7 +225,7 @@ def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
                 "instrument": _col("str"),
                 "informant": _col("str", _codes(INFORMANTS)),
                 "occasion": _col("str", _codes(OCCASIONS)),
-                "raw_total": _col("float64", nonneg, nullable=True),
+                "raw_total": _col("float64", _NONNEGATIVE, nullable=True),
                 **dates("questionnaires", ("filled_on",)),
             },
             name="questionnaires",
@@ -334,7 +355,9 @@ def _check_keys(collector: _Collector, lookups: dict[str, Any]) -> None:
                 collector.table(table, "+".join(cols), f"row {row + 2}: {key}", "duplicate key")
 
 
-def _check_cross_tables(collector: _Collector, lookups: dict[str, Any]) -> None:
+def _check_cross_tables(collector: _Collector) -> None:
+    """The team-level tables against each other: teams known, a checklist row for each
+    implementation row (and back), one training and dashboard date per team."""
     t = collector.tables
     team_ids = t["teams"]["team_id"]
     for table in ("implementation", "checklist"):
@@ -373,7 +396,12 @@ def _check_cross_tables(collector: _Collector, lookups: dict[str, Any]) -> None:
                 f"team_id={team_id}",
                 f"moments disagree on the date: {', '.join(dates)}",
             )
-    # Record-level foreign keys (excludable).
+
+
+def _check_record_references(collector: _Collector, lookups: dict[str, Any]) -> None:
+    """The record tables' foreign keys (record-level, so excludable): each treatment's
+    client and team, each list's client and treatment, and that treatment's own client."""
+    t = collector.tables
     treatments, questionnaires = t["treatments"], t["questionnaires"]
     tr_client = lookups["tr_client"]
     collector.rows(
@@ -618,7 +646,8 @@ def validate_export(
             for mask, col, rule in collector.bad_rows[table]
         ]
     _check_keys(collector, lookups)
-    _check_cross_tables(collector, lookups)
+    _check_cross_tables(collector)
+    _check_record_references(collector, lookups)
     _check_life_dates(collector, lookups)
 
     problems = list(parse_problems or []) + collector.problems
