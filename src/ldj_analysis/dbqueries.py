@@ -172,6 +172,38 @@ def _whole_years(on: str, born: str) -> str:
     )
 
 
+def _select(
+    source: Source,
+    columns: Mapping[str, Mapping[str, str]],
+    table: str,
+    alias: str,
+    *computed: str,
+    join: str = "",
+) -> str:
+    """SELECT of the contract columns ``table`` has (text as VARCHAR: enums too, never the
+    birth date) and the ``computed`` ones."""
+    present = [c for c in COLUMNS[table] if c in columns[table] and c != "birth_date"]
+    parts = [
+        f"CAST({alias}.{quote_ident(c)} AS VARCHAR) AS {quote_ident(c)}"
+        if COLUMNS[table][c] == "str"
+        else f"{alias}.{quote_ident(c)}"
+        for c in present
+    ]
+    return f"SELECT {', '.join([*parts, *computed])} FROM {source.table(table)} {alias}{join}"
+
+
+def _births(source: Source, clients: str | None, text_order: str) -> str:
+    """Per client: the birth date (for the ages) and the position of the id among the
+    distinct ids the clients query reads, in its order (see extract.Pseudonyms.of)."""
+    return (
+        "(SELECT client_id, MIN(birth_date) AS birth_date, CAST(ROW_NUMBER() OVER "
+        f"(ORDER BY client_id{text_order}) - 1 AS INTEGER) AS {CLIENT_POSITION} "
+        f"FROM {source.table('clients')}"
+        + _where(f"client_id IN ({clients})" if clients else "")
+        + " GROUP BY 1)"
+    )
+
+
 def build_queries(
     source: Source, columns: Mapping[str, Mapping[str, str]], config: Mapping[str, Any]
 ) -> dict[str, str]:
@@ -191,28 +223,13 @@ def build_queries(
     text_order = ' COLLATE "C"' if source.engine == "postgresql" else ""
 
     def select(table: str, alias: str, *computed: str, join: str = "") -> str:
-        present = [c for c in COLUMNS[table] if c in columns[table] and c != "birth_date"]
-        parts = [
-            f"CAST({alias}.{quote_ident(c)} AS VARCHAR) AS {quote_ident(c)}"  # enums as text
-            if COLUMNS[table][c] == "str"
-            else f"{alias}.{quote_ident(c)}"
-            for c in present
-        ]
-        return f"SELECT {', '.join([*parts, *computed])} FROM {t(table)} {alias}{join}"
+        return _select(source, columns, table, alias, *computed, join=join)
 
     def order(*keys: str) -> str:
         return " ORDER BY " + ", ".join(keys)
 
     of_clients = "{}.client_id IN (" + str(sel.clients) + ")" if sel.clients else ""
-    # per client: the birth date (for the ages) and the position of the id among the
-    # distinct ids the clients query reads, in its order (see extract.Pseudonyms.of)
-    birth = (
-        "(SELECT client_id, MIN(birth_date) AS birth_date, CAST(ROW_NUMBER() OVER "
-        f"(ORDER BY client_id{text_order}) - 1 AS INTEGER) AS {CLIENT_POSITION} "
-        f"FROM {t('clients')}"
-        + _where(f"client_id IN ({sel.clients})" if sel.clients else "")
-        + " GROUP BY 1)"
-    )
+    birth = _births(source, sel.clients, text_order)
     lo, hi = quote_literal(val["earliest_date"]), quote_literal(val["latest_date"])
     on = "CAST(q.filled_on AS DATE)"
     return {

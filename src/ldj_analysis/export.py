@@ -6,7 +6,6 @@ Reading never drops or repairs anything: values that cannot be parsed become
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
@@ -405,9 +404,7 @@ def read_typed_csv(path: Path, table: str) -> pd.DataFrame | None:
             return pd.Series(column.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get))
         return pd.Series(column.to_pandas(), dtype="float64")
 
-    # Columns are converted side by side (Arrow's compute functions release the GIL).
-    with ThreadPoolExecutor(2) as pool:
-        converted = list(pool.map(convert, spec, spec.values()))
+    converted = [convert(col, kind) for col, kind in spec.items()]
     if any(c is None for c in converted):
         return None
     return pd.DataFrame(dict(zip(spec, converted, strict=True)))

@@ -8,10 +8,10 @@ PostgreSQL, DuckDB's own Arrow output):
 - ``birth_date`` never leaves it: the queries return the age in days and completed years
   at each questionnaire (and in days at each treatment's start) and a flag for an
   implausible birth date, all the pipeline needs;
-- client ids are pseudonymised with the pipeline's keyed hash before anything is written;
-  the key never reaches the server. The clients' distinct ids are hashed in a child process
-  (:class:`~ldj_analysis.pseudonym.HashingProcess`) while the other tables are read; the
-  other tables' ids get their positions among them from the database (or in Arrow);
+- client ids are pseudonymised with the pipeline's keyed hash in this process, before
+  anything is written; the key never reaches the server. The clients' distinct ids are
+  hashed once; the other tables' ids get their positions among them from the database (or
+  in Arrow);
 - the questionnaires are read without ORDER BY and put in ``record_id`` order here
   (:func:`in_key_order`): a database returns them in runs of that order, cheap to check.
 
@@ -26,7 +26,6 @@ import json
 import logging
 import time
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +50,8 @@ from ldj_analysis.dbsource import (
     connect,
 )
 from ldj_analysis.export import COLUMNS, DTYPES, Export, Kind, clean_arrow_text
-from ldj_analysis.pseudonym import HashingProcess
+from ldj_analysis.key_lookups import strictly_increasing
+from ldj_analysis.pseudonym import keyed_hashes, load_key, pseudonymise
 from ldj_analysis.vocabulary import EXPORT_TABLES
 
 log = logging.getLogger(__name__)
@@ -86,14 +86,6 @@ def _empty(kind: Kind) -> pd.Series:
     return pd.Series([], dtype=DTYPES[kind])
 
 
-def _strictly_increasing(values: pa.Array | pa.ChunkedArray) -> bool:
-    """No missing value and each value above the one before (byte order)."""
-    if values.null_count or len(values) < 2:
-        return values.null_count == 0
-    n = len(values)
-    return bool(pc.all(pc.less(values.slice(0, n - 1), values.slice(1))).as_py())
-
-
 @dataclass(frozen=True)
 class _Ids:
     """A table's client ids, waiting for their pseudonyms: positions among the clients
@@ -106,14 +98,13 @@ class _Ids:
 
 class Pseudonyms:
     """Client id -> keyed pseudonym (:func:`ldj_analysis.pseudonym.keyed_hashes`): the
-    clients table's distinct ids are hashed once, in a child process while the other
-    tables are read; every table's ids become positions among them first (in Arrow)."""
+    clients table's distinct ids are hashed once; every table's ids become positions among
+    them first (in Arrow)."""
 
-    def __init__(self, key: bytes, hasher: HashingProcess):
+    def __init__(self, key: bytes):
         self.key = key
-        self.hasher = hasher
         self.raw: pa.Array | None = None
-        self.hashed: Future | None = None
+        self.hashed: pa.Array | None = None
         #: Whether the clients' rows hold distinct ids in order (then a position among the
         #: distinct ids is a row of the clients table).
         self.rows_are_ids = False
@@ -122,10 +113,10 @@ class Pseudonyms:
         self.positions_match = False
 
     def of_clients(self, ids: pa.Array | pa.ChunkedArray, as_read: pa.ChunkedArray) -> _Ids:
-        """The clients table's (cleaned) ids; starts hashing their distinct values."""
+        """The clients table's (cleaned) ids; hashes their distinct values."""
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
-        self.rows_are_ids = _strictly_increasing(ids)
+        self.rows_are_ids = strictly_increasing(ids)
         self.positions_match = self.rows_are_ids and bool(
             pc.all(pc.equal(as_read.cast(pa.large_string()), ids)).as_py()
         )
@@ -134,7 +125,7 @@ class Pseudonyms:
         else:
             coded = ids.dictionary_encode()
             self.raw, where = coded.dictionary, coded.indices
-        self.hashed = self.hasher.submit(self.raw, self.key)
+        self.hashed = keyed_hashes(self.raw, self.key)
         return _Ids(where)
 
     def of(self, ids: pa.Array | pa.ChunkedArray, positions: pa.ChunkedArray | None = None) -> _Ids:
@@ -160,23 +151,18 @@ class Pseudonyms:
 
     def resolve(self, ids: _Ids) -> pd.Series:
         """The pseudonyms of ``ids``."""
-        from ldj_analysis.pseudonym import pseudonymise
-
         assert self.hashed is not None
-        out = pd.Series(pd.array(self.hashed.result().take(ids.where), dtype="str"))
+        out = pd.Series(pd.array(self.hashed.take(ids.where), dtype="str"))
         if ids.stray is not None:
             strays = pd.Series(pd.array(ids.stray_ids, dtype="str"))
             out[ids.stray] = pseudonymise(strays, self.key).to_numpy()
         return out
 
 
-def _frame(
-    table: str, arrow: pa.Table, pseudonyms: Pseudonyms, pool: ThreadPoolExecutor
-) -> tuple[pd.DataFrame, _Ids | None]:
-    """The typed table without its client ids, and those ids (for :meth:`Pseudonyms.resolve`);
-    columns converted side by side on ``pool`` (Arrow releases the GIL). Each Arrow column is
-    released once converted (the caller holds no other reference), so a large table is not
-    held twice."""
+def _frame(table: str, arrow: pa.Table, pseudonyms: Pseudonyms) -> tuple[pd.DataFrame, _Ids | None]:
+    """The typed table without its client ids, and those ids (for :meth:`Pseudonyms.resolve`).
+    Each Arrow column is released once converted (the caller holds no other reference), so a
+    large table is not held twice."""
     n = arrow.num_rows
     values = {c: arrow.column(c) for c in arrow.column_names}
     del arrow
@@ -198,8 +184,7 @@ def _frame(
             )
         return _typed_column(array, n, column, COLUMNS[table][column])
 
-    order = sorted(columns, key=lambda c: c != "client_id")  # the longest first
-    typed = dict(zip(order, pool.map(convert, order), strict=True))
+    typed = {column: convert(column) for column in columns}
     ids = typed.get("client_id")
     if isinstance(ids, _Ids):
         return pd.DataFrame({c: typed[c] for c in columns if c != "client_id"}), ids
@@ -208,10 +193,9 @@ def _frame(
 
 # -- extraction -----------------------------------------------------------------------------
 
-#: Tables read in order; the two largest are fetched in a background thread while the
-#: clients' ids are hashed (the database works while Python hashes; one query at a time).
-_SMALL = ("teams", "implementation", "checklist", "clients")
-_LARGE = ("treatments", "questionnaires")
+#: Tables in the order they are read: clients (whose ids are hashed) before the tables that
+#: refer to them, the largest last.
+_ORDER = ("teams", "implementation", "checklist", "clients", "treatments", "questionnaires")
 
 
 def extract(
@@ -233,53 +217,34 @@ def _extract(
 ) -> tuple[Export, dict[str, Any], dict[str, Any]]:
     """:func:`extract`, and the validation lookups it found (empty unless the clients came
     in id order with distinct ids, so that an id's position is its client row)."""
-    from ldj_analysis.pseudonym import load_key
-
     key = key if key is not None else load_key()
     started = time.perf_counter()
     provenance: dict[str, Any] = {"source": source.uri, "engine": source.engine, "tables": {}}
     frames: dict[str, pd.DataFrame] = {}
     ids: dict[str, _Ids] = {}
-    with (
-        HashingProcess() as hasher,
-        connect(source) as conn,
-        ThreadPoolExecutor(2) as typing,
-    ):
-        pseudonyms = Pseudonyms(key, hasher)
+    pseudonyms = Pseudonyms(key)
+    with connect(source) as conn:
         provenance["server_version"] = conn.server_version()
         columns = table_columns(conn)
         check_columns(source, columns)
         queries = build_queries(source, columns, config)
-        fetched = {}
-        for table in _SMALL:
-            fetched[table] = _fetch(conn, table, queries[table])
-            if table == "teams":
-                frames["teams"], _ = _typed(
-                    source, "teams", fetched.pop("teams"), pseudonyms, queries, typing
-                )
-                _check_selection(frames["teams"], config.get("selection", {}))
-
-        def fetch_last(table: str) -> pa.Table:
+        for table in _ORDER:
             arrow = _fetch(conn, table, queries[table])
-            if table == _LARGE[-1]:
+            if table == _ORDER[-1]:
                 conn.close()  # the database's own buffers go before the largest table is typed
-            return arrow
-
-        with ThreadPoolExecutor(1) as reader:  # the connection is used by this thread only
-            pending = {t: reader.submit(fetch_last, t) for t in _LARGE}
-            for table in _SMALL[1:] + _LARGE:
-                arrow = fetched.pop(table) if table in fetched else pending.pop(table).result()
-                frames[table], table_ids = _typed(source, table, arrow, pseudonyms, queries, typing)
-                del arrow
-                if table_ids is not None:
-                    ids[table] = table_ids
+            frames[table], table_ids = _typed(source, table, arrow, pseudonyms, queries)
+            del arrow
+            if table == "teams":
+                _check_selection(frames["teams"], config.get("selection", {}))
+            if table_ids is not None:
+                ids[table] = table_ids
         for table, table_ids in ids.items():  # the pseudonyms, in the column's place
             place = list(COLUMNS[table]).index("client_id")
             frames[table].insert(place, "client_id", pseudonyms.resolve(table_ids))
         lookups: dict[str, Any] = {
             f"distinct:{table}": True  # read in key order: distinct when strictly increasing
             for table in ORDERED_HERE
-            if _strictly_increasing(pa.array(frames[table][ORDERED_HERE[table]]))
+            if strictly_increasing(pa.array(frames[table][ORDERED_HERE[table]]))
         }
         if pseudonyms.rows_are_ids and set(_CLIENT_LOOKUPS) <= set(ids):
             lookups["distinct:clients"] = True
@@ -355,7 +320,6 @@ def _typed(
     arrow: pa.Table,
     pseudonyms: Pseudonyms,
     queries: Mapping[str, str],
-    pool: ThreadPoolExecutor,
 ) -> tuple[pd.DataFrame, _Ids | None]:
     """:func:`_frame` of a fetched table; an empty table or a typing error is a SourceError
     naming the table and the source."""
@@ -369,7 +333,7 @@ def _typed(
             )
         )
     try:  # _frame holds the only reference to the Arrow table (see there)
-        return _frame(table, arrow, pseudonyms, pool)
+        return _frame(table, arrow, pseudonyms)
     except SourceError as err:
         raise SourceError(
             f"table {source.label(table)} in the LDJ database {source.uri}: {err}"
@@ -441,13 +405,11 @@ def run_extraction(
 
     export, provenance, lookups = _extract(source, config, key)
     pa.default_memory_pool().release_unused()  # the fetched Arrow tables' memory, to the OS
-    with ThreadPoolExecutor(1) as pool:  # hashing large buffers releases the GIL
-        fingerprints = pool.submit(table_fingerprints, export)
-        result = validate_export(export, dict(config), known=lookups)
-        del export, lookups
-        write_working_copy(result, validated_dir)
-        write_exclusions(result.exclusions, exclusions_path)
-    files = fingerprints.result()
+    files = table_fingerprints(export)
+    result = validate_export(export, dict(config), known=lookups)
+    del export, lookups
+    write_working_copy(result, validated_dir)
+    write_exclusions(result.exclusions, exclusions_path)
     summary = {
         "export_uri": source.uri,
         # the records as extracted (pseudonymised, ages instead of birth dates), one SHA-256

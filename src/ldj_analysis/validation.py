@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +23,8 @@ import pandera.pandas as pa
 
 from ldj_analysis.exclusion_log import EXCLUSION_COLUMNS, write_exclusions
 from ldj_analysis.export import KEYS, ROW_REFS, BadCells, Export, ExportError, Problem, take_text
-from ldj_analysis.lookup import index_in_each, isin
+from ldj_analysis.key_lookups import key_lookups
+from ldj_analysis.lookup import isin
 from ldj_analysis.vocabulary import (
     ARMS,
     CARE_TYPES,
@@ -115,21 +115,32 @@ def _col(dtype: str, *checks: pa.Check, nullable: bool = False) -> pa.Column:
 
 def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
     """The pandera schema of every contract table (per-table rules only)."""
+    return {**_team_schemas(config), **_record_schemas(config)}
+
+
+def _dates(config: dict[str, Any], table: str, required: tuple[str, ...]) -> dict[str, pa.Column]:
+    """The date columns of ``table``, each within the plausible range."""
     date_ok = _date_range(config)
+    return {
+        c: _col("datetime64[ns]", date_ok, nullable=c not in required) for c in _DATE_COLUMNS[table]
+    }
+
+
+_NONNEGATIVE = pa.Check.ge(0, error="must be >= 0")
+
+
+def _team_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
+    """The schemas of the team-level tables: teams, implementation, checklist."""
     configured = config.get("selection", {}).get("instruments", {})
     opgroei, opvoed = (
         sorted({c for c, d in INSTRUMENTS.items() if d == domain} | set(configured.get(domain, [])))
         for domain in ("opgroei", "opvoed")
     )
-    nonneg = pa.Check.ge(0, error="must be >= 0")
     first_moment = pa.Check.ge(1, error="must be >= 1")
     item_ok = pa.Check.isin([0, 1, 2], error="checklist item must be 0, 1 or 2")
 
     def dates(table: str, required: tuple[str, ...]) -> dict[str, pa.Column]:
-        return {
-            c: _col("datetime64[ns]", date_ok, nullable=c not in required)
-            for c in _DATE_COLUMNS[table]
-        }
+        return _dates(config, table, required)
 
     return {
         "teams": pa.DataFrameSchema(
@@ -145,7 +156,7 @@ def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
             {
                 "team_id": _col("str"),
                 "moment": _col("Int64", first_moment),
-                "closed_treatments": _col("Int64", nonneg),
+                "closed_treatments": _col("Int64", _NONNEGATIVE),
                 "instrument_opgroei": _col("str", _codes(opgroei), nullable=True),
                 "instrument_opvoed": _col("str", _codes(opvoed), nullable=True),
                 **dates("implementation", ("filled_on", "period_start", "period_end")),
@@ -172,6 +183,16 @@ def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
             },
             name="checklist",
         ),
+    }
+
+
+def _record_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
+    """The schemas of the record tables: clients, treatments, questionnaires."""
+
+    def dates(table: str, required: tuple[str, ...]) -> dict[str, pa.Column]:
+        return _dates(config, table, required)
+
+    return {
         "clients": pa.DataFrameSchema(
             {
                 "client_id": _col("str"),
@@ -204,53 +225,12 @@ def table_schemas(config: dict[str, Any]) -> dict[str, pa.DataFrameSchema]:
                 "instrument": _col("str"),
                 "informant": _col("str", _codes(INFORMANTS)),
                 "occasion": _col("str", _codes(OCCASIONS)),
-                "raw_total": _col("float64", nonneg, nullable=True),
+                "raw_total": _col("float64", _NONNEGATIVE, nullable=True),
                 **dates("questionnaires", ("filled_on",)),
             },
             name="questionnaires",
         ),
     }
-
-
-def _positions(values: pd.Series, pool: pd.Series) -> np.ndarray:
-    """Row of each value's first occurrence in ``pool``, -1 where absent or missing: a
-    position answers membership (``>= 0``) and, between two columns looked up in the same
-    pool, equality of values found in it."""
-    return _positions_each([values], pool)[0]
-
-
-def _positions_each(columns: list[pd.Series], pool: pd.Series) -> list[np.ndarray]:
-    """:func:`_positions` of several columns in one pool (hashed once)."""
-    found = index_in_each(columns, pool)
-    for position, values in zip(found, columns, strict=True):
-        position[values.isna().to_numpy()] = -1
-    return found
-
-
-def _all_distinct(values: pd.Series) -> bool:
-    """True when the present values of a text column are all different (counted in Arrow)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    array = pa.array(pd.Series(values, dtype="str"))
-    n_distinct = pc.count_distinct(array, mode="only_valid").as_py()
-    return n_distinct == len(array) - array.null_count
-
-
-def _distinct_by_positions(own: np.ndarray) -> bool:
-    """True when a column's present values are all different, from the positions of its own
-    values in itself (:func:`_positions`): each present value is its first occurrence."""
-    return not ((own >= 0) & (own != np.arange(len(own)))).any()
-
-
-class _Part:
-    """One of the results of a lookup job that finds several (read like a Future)."""
-
-    def __init__(self, job: Future, pick: Any):
-        self.job, self.pick = job, pick
-
-    def result(self) -> Any:
-        return self.pick(self.job.result())
 
 
 def _key_text(frame: pd.DataFrame, table: str, rows: np.ndarray) -> list[str]:
@@ -363,62 +343,10 @@ def _rule_text(schema: pa.DataFrameSchema, column: str, check: str) -> str:
     return check
 
 
-#: Foreign keys looked up in the key column they refer to, per referenced table: (key
-#: column, (lookup name, referring table, its column) ...).
-_REFERRED: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
-    "clients": (
-        "client_id",
-        (("q_client", "questionnaires", "client_id"), ("tr_client", "treatments", "client_id")),
-    ),
-    "treatments": ("treatment_id", (("tr_row", "questionnaires", "treatment_id"),)),
-}
-
-
-def _done(value: Any) -> Future:
-    future: Future = Future()
-    future.set_result(value)
-    return future
-
-
-def _lookups(
-    tables: dict[str, pd.DataFrame],
-    pool: ThreadPoolExecutor,
-    known: Mapping[str, Any] | None = None,
-) -> dict[str, Future | _Part]:
-    """The large hash lookups of the key and foreign-key checks, started side by side on
-    ``pool`` (Arrow releases the GIL): whether each single-column key is distinct, and the
-    positions of the record tables' foreign keys in the tables they refer to. Client and
-    treatment ids are hashed once, for their own key check and every lookup into them.
-    A referred table whose results are all ``known`` (found by the extraction) is skipped."""
-    t = tables
-    known = known or {}
-    jobs: dict[str, Future | _Part] = {
-        f"distinct:{table}": (
-            _done(known[f"distinct:{table}"])
-            if f"distinct:{table}" in known
-            else pool.submit(_all_distinct, t[table][KEYS[table][0]])
-        )
-        for table in t
-        if len(KEYS[table]) == 1 and table not in _REFERRED
-    }
-    for table, (key, lookups) in _REFERRED.items():
-        names = [f"distinct:{table}", *(name for name, _, _ in lookups)]
-        if all(name in known for name in names):
-            jobs.update({name: _done(known[name]) for name in names})
-            continue
-        own = t[table][key]
-        job = pool.submit(_positions_each, [own, *(t[f][c] for _, f, c in lookups)], own)
-        jobs[f"distinct:{table}"] = _Part(job, lambda found: _distinct_by_positions(found[0]))
-        for i, (name, _, _) in enumerate(lookups, start=1):
-            jobs[name] = _Part(job, lambda found, i=i: found[i])
-    jobs["tr_team"] = pool.submit(_positions, t["treatments"]["team_id"], t["teams"]["team_id"])
-    return jobs
-
-
-def _check_keys(collector: _Collector, lookups: dict[str, Future | _Part]) -> None:
+def _check_keys(collector: _Collector, lookups: dict[str, Any]) -> None:
     for table, frame in collector.tables.items():
         cols = list(KEYS[table])
-        if len(cols) == 1 and lookups[f"distinct:{table}"].result():
+        if len(cols) == 1 and lookups[f"distinct:{table}"]:
             continue
         dup = frame.duplicated(cols, keep=False).to_numpy() & frame[cols].notna().all(axis=1)
         if dup.any():
@@ -427,7 +355,9 @@ def _check_keys(collector: _Collector, lookups: dict[str, Future | _Part]) -> No
                 collector.table(table, "+".join(cols), f"row {row + 2}: {key}", "duplicate key")
 
 
-def _check_cross_tables(collector: _Collector, lookups: dict[str, Future | _Part]) -> None:
+def _check_cross_tables(collector: _Collector) -> None:
+    """The team-level tables against each other: teams known, a checklist row for each
+    implementation row (and back), one training and dashboard date per team."""
     t = collector.tables
     team_ids = t["teams"]["team_id"]
     for table in ("implementation", "checklist"):
@@ -466,9 +396,14 @@ def _check_cross_tables(collector: _Collector, lookups: dict[str, Future | _Part
                 f"team_id={team_id}",
                 f"moments disagree on the date: {', '.join(dates)}",
             )
-    # Record-level foreign keys (excludable).
+
+
+def _check_record_references(collector: _Collector, lookups: dict[str, Any]) -> None:
+    """The record tables' foreign keys (record-level, so excludable): each treatment's
+    client and team, each list's client and treatment, and that treatment's own client."""
+    t = collector.tables
     treatments, questionnaires = t["treatments"], t["questionnaires"]
-    tr_client = lookups["tr_client"].result()
+    tr_client = lookups["tr_client"]
     collector.rows(
         "treatments",
         (tr_client < 0) & treatments["client_id"].notna().to_numpy(),
@@ -477,11 +412,11 @@ def _check_cross_tables(collector: _Collector, lookups: dict[str, Future | _Part
     )
     collector.rows(
         "treatments",
-        (lookups["tr_team"].result() < 0) & treatments["team_id"].notna(),
+        (lookups["tr_team"] < 0) & treatments["team_id"].notna(),
         "team_id",
         "team not in teams table",
     )
-    q_client = lookups["q_client"].result()
+    q_client = lookups["q_client"]
     collector.rows(
         "questionnaires",
         (q_client < 0) & questionnaires["client_id"].notna().to_numpy(),
@@ -490,7 +425,7 @@ def _check_cross_tables(collector: _Collector, lookups: dict[str, Future | _Part
     )
     # The owner of a list's treatment (first row of its treatment_id) must be its client.
     has_treatment = questionnaires["treatment_id"].notna().to_numpy()
-    tr_row = lookups["tr_row"].result()
+    tr_row = lookups["tr_row"]
     found = tr_row >= 0
     safe = np.where(found, tr_row, len(treatments))  # the appended sentinel below
     owner_known = found & np.append(treatments["client_id"].notna().to_numpy(), False)[safe]
@@ -568,14 +503,14 @@ def records_before_birth(
     return {event: np.nan_to_num(age, nan=0.0) < 0 for event, age in ages.items()}
 
 
-def _check_life_dates(collector: _Collector, lookups: dict[str, Future | _Part]) -> None:
+def _check_life_dates(collector: _Collector, lookups: dict[str, Any]) -> None:
     """Flag treatments and questionnaires dated before their client's birth (record-level:
     excluded with the records that depend on them, or the run stops). The record, not the
     client, goes: the client's other records may well be right."""
     t = collector.tables
     client_rows = {
-        "treatments": lookups["tr_client"].result(),
-        "questionnaires": lookups["q_client"].result(),
+        "treatments": lookups["tr_client"],
+        "questionnaires": lookups["q_client"],
     }
     if "birth_date" in t["clients"].columns:
         ages = ages_at_events(t["clients"], t, client_rows)
@@ -598,7 +533,7 @@ def _birth_dates_from_source(collector: _Collector, config: dict[str, Any]) -> N
 
 
 def _row_refs(
-    lookups: dict[str, Future | _Part], drop: dict[str, np.ndarray]
+    lookups: dict[str, Any], drop: dict[str, np.ndarray]
 ) -> dict[tuple[str, str], np.ndarray]:
     """The foreign keys' row positions (see :data:`ROW_REFS`), renumbered for the valid
     tables (excluded rows removed)."""
@@ -610,7 +545,7 @@ def _row_refs(
     out = {}
     for (table, column), name in found.items():
         target = ROW_REFS[(table, column)][0]
-        position = lookups[name].result()
+        position = lookups[name]
         if table in drop and drop[table].any():
             position = position[~drop[table]]
         if target in drop and drop[target].any():
@@ -638,7 +573,7 @@ _DEPENDS_ON: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 def _exclude(
-    collector: _Collector, lookups: dict[str, Future | _Part]
+    collector: _Collector, lookups: dict[str, Any]
 ) -> tuple[dict[str, np.ndarray], list[pd.DataFrame]]:
     """Masks of excluded rows per record table, cascading clients -> treatments -> lists.
 
@@ -660,7 +595,7 @@ def _exclude(
         cascade = np.zeros(n, bool)
         for target, lookup in _DEPENDS_ON.get(table, ()):
             if drop[target].any():
-                position = lookups[lookup].result()
+                position = lookups[lookup]
                 cascade |= np.append(drop[target], False)[np.where(position >= 0, position, -1)]
         cascade &= code == 0
         if cascade.any():
@@ -696,22 +631,24 @@ def validate_export(
     record-level one when ``validation.record_problems`` is ``error``), together with the
     ``parse_problems`` found while typing the export (their cells, ``bad_cells``, are not
     reported a second time as missing). ``known``: lookups the caller already found (see
-    :func:`_lookups`; the extraction finds the client rows of the lists and treatments).
+    :func:`ldj_analysis.key_lookups.key_lookups`; the extraction finds the client rows of
+    the lists and treatments). ``config["engine"]``: DuckDB's memory limit, temp directory
+    and threads (:func:`ldj_analysis.key_lookups.connect`).
     """
     collector = _Collector(export)
-    with ThreadPoolExecutor(2) as pool:
-        lookups = _lookups(collector.tables, pool, known)
-        for table, schema in table_schemas(config).items():
-            _pandera_problems(schema, table, collector.tables[table], collector)
-        _birth_dates_from_source(collector, config)
-        for (table, column), bad in (bad_cells or {}).items():
-            collector.bad_rows[table] = [
-                (mask & ~bad, col, rule) if col == column else (mask, col, rule)
-                for mask, col, rule in collector.bad_rows[table]
-            ]
-        _check_keys(collector, lookups)
-        _check_cross_tables(collector, lookups)
-        _check_life_dates(collector, lookups)
+    lookups = key_lookups(collector.tables, KEYS, known, config.get("engine"))
+    for table, schema in table_schemas(config).items():
+        _pandera_problems(schema, table, collector.tables[table], collector)
+    _birth_dates_from_source(collector, config)
+    for (table, column), bad in (bad_cells or {}).items():
+        collector.bad_rows[table] = [
+            (mask & ~bad, col, rule) if col == column else (mask, col, rule)
+            for mask, col, rule in collector.bad_rows[table]
+        ]
+    _check_keys(collector, lookups)
+    _check_cross_tables(collector)
+    _check_record_references(collector, lookups)
+    _check_life_dates(collector, lookups)
 
     problems = list(parse_problems or []) + collector.problems
     exclude = config["validation"]["record_problems"] == "exclude"
@@ -765,14 +702,10 @@ def run_validation(
 
     from ldj_analysis.publish.provenance import fingerprint_of, hashed_export_files
 
-    with ThreadPoolExecutor(1) as pool:  # hashing the files releases the GIL
-        hashed = pool.submit(hashed_export_files, export_dir)
-        result = validate_dir(str(export_dir), config)
-        validated_dir = Path(validated_dir)
-        validated_dir.mkdir(parents=True, exist_ok=True)
-        write_working_copy(result, validated_dir)
-        write_exclusions(result.exclusions, exclusions_path)
-    files = hashed.result()
+    files = hashed_export_files(export_dir)
+    result = validate_dir(str(export_dir), config)
+    write_working_copy(result, validated_dir)
+    write_exclusions(result.exclusions, exclusions_path)
     summary = {
         "export_dir": str(export_dir),
         "fingerprint_sha256": fingerprint_of(files),
@@ -899,9 +832,8 @@ def write_working_copy(result: ValidationResult, validated_dir: str | Path) -> N
             _CATEGORICAL.get(table, ()),
         )
 
-    with ThreadPoolExecutor(2) as pool:  # Arrow filters and writes without the GIL
-        for done in [pool.submit(write, t, f) for t, f in result.checked.tables().items()]:
-            done.result()
+    for table, frame in result.checked.tables().items():
+        write(table, frame)
 
 
 def read_validated(validated_dir: str | Path) -> Export:

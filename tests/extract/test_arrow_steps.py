@@ -131,37 +131,15 @@ def test_keyed_hash_collisions_are_refused():
 )
 def test_pseudonyms_of_clients_in_any_order(ids):
     from ldj_analysis.extract import Pseudonyms
-    from ldj_analysis.pseudonym import HashingProcess
 
     key = b"sleutel"
-    with HashingProcess() as hasher:
-        pseudonyms = Pseudonyms(key, hasher)
-        got = pseudonyms.resolve(
-            pseudonyms.of_clients(pa.array(ids), pa.chunked_array([pa.array(ids)]))
-        )
-        other = pseudonyms.resolve(pseudonyms.of(pa.array(["C3", "X9", None, "C1"])))
+    pseudonyms = Pseudonyms(key)
+    got = pseudonyms.resolve(
+        pseudonyms.of_clients(pa.array(ids), pa.chunked_array([pa.array(ids)]))
+    )
+    other = pseudonyms.resolve(pseudonyms.of(pa.array(["C3", "X9", None, "C1"])))
     want = pseudonymise(pd.Series(ids, dtype="str"), key)
     assert got.isna().tolist() == want.isna().tolist()
     assert got.dropna().tolist() == want.dropna().tolist()
     other_want = pseudonymise(pd.Series(["C3", "X9", None, "C1"], dtype="str"), key)
     assert other.fillna("-").tolist() == other_want.fillna("-").tolist()
-
-
-def test_hashing_process_equals_in_process_and_fails_loudly():
-    """The child gives keyed_hashes' result; the key is not on its command line or in its
-    environment; a child that died is an error, not missing pseudonyms."""
-    import os
-
-    from ldj_analysis.pseudonym import HashingProcess
-
-    key = b"geheime-sleutel"
-    ids = pa.array([f"C{i:06d}" for i in range(5000)] + ["é"])
-    with HashingProcess() as hasher:
-        assert key.decode() not in " ".join(hasher._proc.args)
-        assert key.decode() not in " ".join(os.environ.values())
-        assert hasher.submit(ids, key).result().equals(keyed_hashes(ids, key))
-    with HashingProcess() as hasher:
-        hasher._proc.kill()
-        hasher._proc.wait()
-        with pytest.raises(RuntimeError, match="pseudonym hashing process failed"):
-            hasher.submit(ids, key).result()

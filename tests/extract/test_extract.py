@@ -419,8 +419,10 @@ def test_lookups_found_while_extracting_equal_validations_own(
     import duckdb
 
     from ldj_analysis.dbload import load_database
+    from ldj_analysis.export import KEYS
     from ldj_analysis.extract import _extract
-    from ldj_analysis.validation import _lookups, validate_export
+    from ldj_analysis.key_lookups import key_lookups
+    from ldj_analysis.validation import validate_export
 
     path = tmp_path / "ldj.duckdb"
     load_database(export_dir, f"duckdb://{path}", keys=False)
@@ -450,10 +452,7 @@ def test_lookups_found_while_extracting_equal_validations_own(
     export, _, known = _extract(parse_source(f"duckdb://{path}"), config, KEY)
     assert ("q_client" in known) is not padded_client
     assert known["distinct:questionnaires"]  # read in record_id order, distinct
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(2) as pool:
-        own = {name: job.result() for name, job in _lookups(export.tables(), pool).items()}
+    own = key_lookups(export.tables(), KEYS)
     for name, value in known.items():
         np.testing.assert_array_equal(value, own[name], err_msg=name)
     if "q_client" in known:

@@ -17,13 +17,9 @@ from hypothesis import strategies as st
 from ldj_analysis.conditions import team_periods_base
 from ldj_analysis.config import validate_config
 from ldj_analysis.export import take_text
+from ldj_analysis.key_lookups import _distinct, connect
 from ldj_analysis.pairing import _factorize_text, _no_duplicates, _rank_of, select_pairs
-from ldj_analysis.validation import (
-    _all_distinct,
-    read_validated,
-    validate_export,
-    write_working_copy,
-)
+from ldj_analysis.validation import read_validated, validate_export, write_working_copy
 from tests.study.pairing_oracle import oracle_pairs
 
 HERE = Path(__file__).resolve().parent
@@ -122,7 +118,8 @@ def test_distinct_checks_equal_pandas(values):
     series = pd.Series(values, dtype="str")
     assert _no_duplicates(series) == (len(series.drop_duplicates()) == len(series))
     present = series.dropna()
-    assert _all_distinct(series) == (not present.duplicated().any())
+    with connect() as con:
+        assert _distinct(con, series) == (not present.duplicated().any())
 
 
 @given(st.lists(TEXT, min_size=1, max_size=30), st.data())

@@ -176,18 +176,22 @@ def test_coded_text_equals_pandas_categorical(values, data):
 
 @given(st.lists(TEXT, max_size=30), st.lists(st.lists(TEXT, max_size=20), max_size=3))
 def test_positions_in_one_pool_equal_one_lookup_each(pool, columns):
-    """Looking several columns up in one pool (hashed once) equals looking each up alone;
-    the pool's positions in itself tell whether its present values are distinct."""
+    """The DuckDB lookup of several columns in one pool gives each value's first row in
+    the pool (-1 where absent or missing), and whether the pool's present values are
+    distinct."""
+    from ldj_analysis.key_lookups import _positions, connect
+
     pool = pd.Series(pool, dtype="str")
     columns = [pd.Series(c, dtype="str") for c in [pool.tolist(), *columns]]
-    found = validation._positions_each(columns, pool)
+    with connect() as con:
+        distinct, found = _positions(con, pool, columns)
     for got, column in zip(found, columns, strict=True):
         first = {}
         for row, value in pool.dropna().items():
             first.setdefault(value, row)
         want = [-1 if pd.isna(v) else first.get(v, -1) for v in column]
         np.testing.assert_array_equal(got, np.asarray(want, dtype=np.int64))
-    assert validation._distinct_by_positions(found[0]) == validation._all_distinct(pool)
+    assert distinct == (not pool.dropna().duplicated().any())
 
 
 @given(st.lists(TEXT, min_size=1, max_size=30), st.data())

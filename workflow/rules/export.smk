@@ -33,9 +33,10 @@ rule validate:
     params:
         validation=config["validation"],
         instruments=config["selection"]["instruments"],
-    threads: 2  # Arrow reading and hash lookups run in two threads
+    threads: 2  # Arrow's CSV reader and DuckDB's key lookups run in two threads
     resources:
-        # peak about 3.7 x the export's size at 10 M rows (benchmarks/README.md)
+        # peak about 3.7 x the export's size at 10 M rows (benchmarks/README.md); DuckDB
+        # gets half of it and spills to a temp dir under resources.tmpdir
         mem_mb=lambda wc, input: max(2000, int(5 * input.size_mb)),
     benchmark:
         f"{LOGS}/benchmarks/validate.tsv"

@@ -21,9 +21,9 @@ rule extract:
         validation=config["validation"],
         selection=config["selection"],
         pseudonym_key_file=config["pseudonym_key_file"],
-    threads: 2  # the database read and the ids hashed in a child process run side by side
+    threads: 2  # the database's reader and Arrow's conversions use two threads
     resources:
-        # measured: 3.5-3.7 GB at 10 M questionnaire rows with the hashing child (benchmarks/README.md)
+        # measured: 3.5-3.7 GB at 10 M questionnaire rows (benchmarks/README.md)
         mem_mb=5000,
     benchmark:
         f"{LOGS}/benchmarks/extract.tsv"

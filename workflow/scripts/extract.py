@@ -1,5 +1,6 @@
 """Snakemake script: extract the export from the LDJ database (ldj_analysis.extract)."""
 
+import tempfile
 from pathlib import Path
 
 from ldj_analysis.dbsource import parse_source
@@ -7,7 +8,10 @@ from ldj_analysis.extract import run_extraction
 from ldj_analysis.pseudonym import load_key
 from ldj_analysis.runlog import logged_step
 
-with logged_step(snakemake.log[0], "extract"):
+with (
+    logged_step(snakemake.log[0], "extract"),
+    tempfile.TemporaryDirectory(prefix="ldj-extract-", dir=snakemake.resources.tmpdir) as tmp,
+):
     run_extraction(
         parse_source(
             snakemake.params.export_uri,
@@ -17,6 +21,12 @@ with logged_step(snakemake.log[0], "extract"):
         config={
             "validation": snakemake.params.validation,
             "selection": snakemake.params.selection,
+            # DuckDB's lookups: half the rule's memory (the tables in pandas hold the rest)
+            "engine": {
+                "memory_mb": snakemake.resources.mem_mb // 2,
+                "temp_dir": tmp,
+                "threads": snakemake.threads,
+            },
         },
         validated_dir=Path(snakemake.output.validated[0]).parent,
         exclusions_path=snakemake.output.exclusions,
