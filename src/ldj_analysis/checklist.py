@@ -1,4 +1,4 @@
-"""LDJ Checklist scores per team-period (STUDY.md section 2), as percentages 0-100.
+"""LDJ Checklist scores per team-period (docs/study.md section 2), as percentages 0-100.
 
 Domains: collection (items 1-8), use (9-15), preconditions (16-25); total = all 25 items.
 Missing items (``checklist.max_missing_share``): a domain is scored over its answered items,

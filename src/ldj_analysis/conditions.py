@@ -1,4 +1,4 @@
-"""Research condition per team-period (STUDY.md section 1, Table 1).
+"""Research condition per team-period (docs/study.md section 1, Table 1).
 
 A team-period is one implementation row joined with its checklist row (team_id + moment).
 Condition by the lag rule, with ``lag_days`` = ``conditions.lag_days`` (exactly that many

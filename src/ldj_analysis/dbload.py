@@ -32,7 +32,7 @@ _ARROW_TYPES: dict[Kind, pa.DataType] = {
     "float": pa.float64(),
 }
 
-#: Foreign keys (contract: DATA_CONTRACT.md), added after loading with the primary keys.
+#: Foreign keys (contract: docs/data-contract.md), added after loading with the primary keys.
 FOREIGN_KEYS: list[tuple[str, tuple[str, ...], str, tuple[str, ...]]] = [
     ("implementation", ("team_id",), "teams", ("team_id",)),
     ("checklist", ("team_id", "moment"), "implementation", ("team_id", "moment")),

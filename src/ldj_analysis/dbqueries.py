@@ -104,7 +104,7 @@ def check_columns(source: Source, found: Mapping[str, Mapping[str, str]]) -> Non
     if problems:
         raise SourceError(
             f"the LDJ database {source.uri} does not hold the export's tables as the "
-            "contract (DATA_CONTRACT.md) says:\n  - " + "\n  - ".join(problems)
+            "contract (docs/data-contract.md) says:\n  - " + "\n  - ".join(problems)
         )
 
 

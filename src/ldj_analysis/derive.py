@@ -3,7 +3,7 @@
 :func:`derive` builds the team-periods (conditions, checklist scores, response), the
 selected pre/post pairs (pseudonymised, with z-scores and covariates), the exclusion log,
 the record flow and the descriptive tables; :func:`write_derived` writes them to the paths
-of OUTPUTS.md. Derived data hold pseudonyms only: no client ids, record ids or birth dates
+of docs/outputs.md. Derived data hold pseudonyms only: no client ids, record ids or birth dates
 (the exclusion log, an audit file for the data owner, holds export keys by contract).
 """
 
@@ -77,7 +77,7 @@ PAIR_COLUMNS = [
 
 @dataclass
 class Derived:
-    """Everything the study logic produces (columns per OUTPUTS.md)."""
+    """Everything the study logic produces (columns per docs/outputs.md)."""
 
     team_periods: pd.DataFrame
     pairs: pd.DataFrame

@@ -1,4 +1,4 @@
-"""Descriptive tables (STUDY.md section 5): Tables 2-4, the sample and the record flow.
+"""Descriptive tables (docs/study.md section 5): Tables 2-4, the sample and the record flow.
 
 Standard deviations use n - 1. Table 4's effect size is
 ES = (M_pre - M_post) / sqrt((SD_pre^2 + SD_post^2) / 2), over pairs with both z-scores.

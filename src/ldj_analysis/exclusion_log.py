@@ -1,4 +1,4 @@
-"""The exclusion log: one row per record left out, ``table, key, step, reason`` (OUTPUTS.md).
+"""The exclusion log: one row per record left out, ``table, key, step, reason`` (docs/outputs.md).
 
 At national scale the log holds millions of rows with a handful of distinct tables, steps
 and reasons, so those three columns are kept as categoricals (codes into a few texts) and

@@ -471,7 +471,7 @@ def export_files(export_dir: str | Path) -> list[str]:
     if not export_dir.is_dir():
         raise ValueError(
             f"config key 'export_dir': folder '{export_dir}' does not exist "
-            "(give the folder of an LDJ export, see README.md)"
+            "(give the folder of an LDJ export, see docs/data-contract.md)"
         )
     missing = [t for t in EXPORT_TABLES if table_path(export_dir, t) is None]
     if missing:

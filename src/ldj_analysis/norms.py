@@ -1,4 +1,4 @@
-"""Norm table and z-scores (STUDY.md section 2; DATA_CONTRACT.md "norms").
+"""Norm table and z-scores (docs/study.md section 2; docs/data-contract.md "norms").
 
 z = (raw - mean) / sd, sign-flipped when ``higher_is_worse`` is false, so that a higher z
 always means more problems. The norm group is found by instrument, sex and age in whole

@@ -1,4 +1,4 @@
-"""Selection and pairing of start and end lists (STUDY.md section 3).
+"""Selection and pairing of start and end lists (docs/study.md section 3).
 
 For every team-period and each instrument of that moment's implementation row
 (``instrument_opgroei``, ``instrument_opvoed``), the end lists (``occasion == 'eind'``)

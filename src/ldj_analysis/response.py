@@ -1,4 +1,4 @@
-"""Response per team-period (STUDY.md section 2): numerator / closed treatments * 100.
+"""Response per team-period (docs/study.md section 2): numerator / closed treatments * 100.
 
 Numerator (``response.numerator``): ``clients_with_pair`` (distinct clients with at least
 one selected pre/post pair in the team-period, the default), ``pairs`` (selected pairs) or

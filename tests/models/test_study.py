@@ -12,7 +12,7 @@ from ldj_analysis.models import ModelError, fit_checklist_response, fit_outcome_
 from ldj_analysis.models.study import MODEL_COLUMNS, OUTCOME_COVARIATES, sex_indicator
 from tests.models.conftest import load_reference
 
-TABLE1 = {  # team: conditions P1..P4 (STUDY.md Table 1)
+TABLE1 = {  # team: conditions P1..P4 (docs/study.md Table 1)
     "3": "ccc",
     "13": "ccc",
     "8": "cccc",

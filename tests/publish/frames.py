@@ -1,4 +1,4 @@
-"""Small frames with the OUTPUTS.md columns, filled with the report's published numbers."""
+"""Small frames with the docs/outputs.md columns, filled with the report's published numbers."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ Process Run Crate 0.5
 Workflow Run Crate 0.5
   R1  The root's conformsTo references the Workflow Run Crate 0.5 permalink (a CreativeWork).
   R2  A CreateAction for the workflow's execution has the main workflow as ``instrument``.
-ldj-analysis (issue 15)
+ldj-analysis (this project)
   L1  The run's object holds the configuration file and the export's fingerprint as a
       PropertyValue (64 hex digits), and no file of the export.
   L2  Every result file is the result of the run and of exactly one rule's action, the rule

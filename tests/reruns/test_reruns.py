@@ -2,7 +2,7 @@
 
 The synthetic generator's truth (``ldj_analysis.synthetic.truth``: per team-period the
 intended condition and the pairs built per domain) is held against what the workflow
-writes. Selection semantics (README): a team-period is kept when its period lies within
+writes. Selection semantics (docs/reruns.md): a team-period is kept when its period lies within
 the window; moments are renumbered 1..k per team.
 """
 
@@ -86,7 +86,7 @@ def _check_against_truth(out: dict[str, pd.DataFrame], expected: pd.DataFrame) -
 
 
 def test_window_2020_2022_matches_the_generators_truth(tmp_path):
-    # The README's command: the workflow itself writes the continued synthetic export.
+    # The command of docs/reruns.md: the workflow itself writes the continued synthetic export.
     work = _run(
         copy_workflow(tmp_path / "wf"),
         "synthetic={last_year: 2022}",

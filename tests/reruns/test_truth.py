@@ -30,7 +30,7 @@ DEFAULT_SHA256 = {
     "treatments.csv": "dda3f45664471247dca01c837ee5aefcedfca85568b9f65f35f08a506024bb65",
 }
 
-#: Published Table 1 (STUDY.md): conditions per team, c/p/f per moment.
+#: Published Table 1 (docs/study.md): conditions per team, c/p/f per moment.
 TABLE1 = {
     "3": "ccc", "13": "ccc", "8": "cccc", "9": "cccc", "15": "cccc",
     "2": "cppp", "5": "cppp", "6": "cppp", "14": "cppp", "1": "cppf", "7": "cpf",

@@ -1,4 +1,4 @@
-"""The pairing rules of STUDY.md section 3 in plain pandas: an executable oracle.
+"""The pairing rules of docs/study.md section 3 in plain pandas: an executable oracle.
 
 Written from the rules as documented in :mod:`ldj_analysis.pairing` (steps 1-11), one
 block per step, with no speed tricks, so that a reader can check it against the text and

@@ -177,7 +177,7 @@ def test_duplicate_start_lists(start_rule, kept, dropped, end_rule):
 
 def test_default_duplicate_rules_are_latest():
     """The defaults reproduce the published figures: the latest start and end list (see the
-    README on why the start list is not the earliest)."""
+    docs/reruns.md on why the start list is not the earliest)."""
     r = run(one_client(TWO_STARTS_TWO_ENDS))
     assert r.pairs[["pre_record", "post_record"]].values.tolist() == [["S2", "E2"]]
 

@@ -1,5 +1,5 @@
 """End to end: `snakemake` on the synthetic export, with the default config, against every
-published number of the SEJN study (values typed from STUDY.md section 5).
+published number of the SEJN study (values typed from docs/study.md section 5).
 
 The workflow runs once, in a scratch copy of the project; the tests read its output files.
 Tolerances are the published rounding: a number printed with d decimals must be within half

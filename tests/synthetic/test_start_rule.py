@@ -1,4 +1,4 @@
-"""What ``pairing.duplicate_start_lists`` does to the default run (the README's account of
+"""What ``pairing.duplicate_start_lists`` does to the default run (docs/reruns.md's account of
 why the default is ``latest``, not the monitoring convention's ``earliest``)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-# The study's models (STUDY.md section 4): Mplus-equivalent MLR/FIML regressions, t-tests.
+# The study's models (docs/study.md section 4): Mplus-equivalent MLR/FIML regressions, t-tests.
 
 
 rule models_team_periods:

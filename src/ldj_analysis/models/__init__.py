@@ -1,4 +1,4 @@
-"""The study's statistical models (STUDY.md section 4).
+"""The study's statistical models (docs/study.md section 4).
 
 Public API, called by the workflow's thin rule scripts:
 

@@ -1,4 +1,4 @@
-"""Small-sample robustness of the study's regressions (issue 13): ``small_sample.csv``.
+"""Small-sample robustness of the study's regressions: ``small_sample.csv``.
 
 Every regression of the pipeline (``team_periods``: Checklist domains, total and response on
 condition; ``outcomes``: post z per domain) is refitted under each design spec and each

@@ -1,4 +1,4 @@
-"""Small-sample inference for OLS with few clusters (issue 13).
+"""Small-sample inference for OLS with few clusters.
 
 The study's models have 13-16 team clusters, where the Mplus-style cluster-robust z-test (CR1
 with G/(G-1), normal reference) over-rejects. ``cluster_tests`` fits y on X by OLS and tests

@@ -1,4 +1,4 @@
-"""The study's regressions (STUDY.md section 4.2-4.3) as output frames (OUTPUTS.md).
+"""The study's regressions (docs/study.md section 4.2-4.3) as output frames (docs/outputs.md).
 
 - checklist/response: each Checklist score and response on condition over the team-periods
   (control the reference), team-clustered MLR SEs. Team-periods whose outcome is missing
@@ -83,7 +83,7 @@ def _check_conditions(name: str, condition: pd.Series) -> None:
 
 
 def fit_frame(fit: RegressionFit, outcome: str) -> pd.DataFrame:
-    """One model's rows in the OUTPUTS.md model columns."""
+    """One model's rows in the docs/outputs.md model columns."""
     frame = fit.table.assign(outcome=outcome, n=fit.n, n_clusters=fit.n_clusters)
     return frame[MODEL_COLUMNS]
 

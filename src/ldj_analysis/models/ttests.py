@@ -1,4 +1,4 @@
-"""Baseline comparison of the arms and pre/post change per condition (STUDY.md 4.1, 4.4-4.5).
+"""Baseline comparison of the arms and pre/post change per condition (docs/study.md 4.1, 4.4-4.5).
 
 - baseline: control-arm vs experimental teams at the first moment (moment == 1), independent
   t-test per Checklist score and response; pooled-variance Student t by default (the study's

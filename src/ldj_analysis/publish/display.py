@@ -1,7 +1,7 @@
 """Human-facing layout of each output table: labels, order, rounding and suppression.
 
 A :class:`Display` is format-free (cells keep their numbers); ``render.py`` turns it into
-Markdown, LaTeX, HTML or XLSX. One builder per output name of OUTPUTS.md.
+Markdown, LaTeX, HTML or XLSX. One builder per output name of docs/outputs.md.
 """
 
 from __future__ import annotations
@@ -481,7 +481,7 @@ def prepost_tests(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     )
 
 
-#: Small-sample robustness table (issue 13): methods as in small_sample.csv, specs in order.
+#: Small-sample robustness table: methods as in small_sample.csv, specs in order.
 ROBUSTNESS_MODELS: dict[str, str] = {"team_periods": "checklist_response", "outcomes": "outcomes"}
 
 
@@ -637,7 +637,7 @@ BUILDERS: dict[str, Callable[[pd.DataFrame, str, Privacy], Display]] = {
 
 
 def build_display(name: str, frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
-    """Lay out output ``name`` (an OUTPUTS.md table or model) in ``language``."""
+    """Lay out output ``name`` (an docs/outputs.md table or model) in ``language``."""
     if name not in BUILDERS:
         raise ValueError(f"unknown table {name!r}; known: {sorted(BUILDERS)}")
     privacy.refuse_client_rows(frame, name)

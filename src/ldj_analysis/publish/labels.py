@@ -57,7 +57,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "n_experimental": "N experimenteel",
         "m_control": "M controle",
         "m_experimental": "M experimenteel",
-        # small-sample robustness (issue 13)
+        # small-sample robustness
         "spec": "Model",
         "spec_study": "Studie",
         "spec_half_year": "+ halfjaar",

@@ -1,6 +1,6 @@
 """Small-cell suppression and the guard that keeps client-level rows out of results/.
 
-Rule (STUDY.md section 6): no published cell may rest on fewer than ``min_cell_size``
+Rule (docs/study.md section 6): no published cell may rest on fewer than ``min_cell_size``
 clients. What a cell rests on, per output:
 
 - Table 4, prepost_tests, sample: ``n`` counts clients (or pairs of clients): a row with

@@ -304,7 +304,7 @@ def build_report(
     """Write the self-contained report page to ``out_path`` and return its path.
 
     ``tables``: table1..4, sample, flow; ``models``: checklist_response, outcomes,
-    baseline_ttests, prepost_tests (CSV frames of OUTPUTS.md); ``team_periods``: the
+    baseline_ttests, prepost_tests (CSV frames of docs/outputs.md); ``team_periods``: the
     team-level frame of data/derived/team_periods.parquet; ``config``: the validated config;
     ``export_dir``: the export read (fingerprinted); ``figures_dir``: results/figures (its
     PNGs are embedded; drawn afresh if absent); ``run_date``: defaults to now;

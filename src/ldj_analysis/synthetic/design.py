@@ -1,4 +1,4 @@
-"""Fixed design of the synthetic study (STUDY.md section 1): teams, arms, moments, intended
+"""Fixed design of the synthetic study (docs/study.md section 1): teams, arms, moments, intended
 conditions, instruments and implementation-date offsets.
 
 The intended condition per team-period is the *latent truth* the calibration needs to know
