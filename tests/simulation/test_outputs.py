@@ -101,7 +101,22 @@ def test_reading_figures_and_report_section(small, language):
     assert ("Team-periodemodellen" if language == "nl" else "Team-period models") in text
     assert "ICC" in text and text.count("### ") == 2  # team periods, ICC sensitivity
     found = pd.DataFrame(
-        [("team_periods", "use", "full", 19.0, 0.005, 0.09, "CR2", 0.05, 0.027, True)],
+        [
+            (
+                "team_periods",
+                "use",
+                "full",
+                19.0,
+                0.005,
+                0.09,
+                "CR2",
+                0.05,
+                0.027,
+                True,
+                "WCR .036",
+                True,
+            )
+        ],
         columns=FINDING_COLUMNS,
     )
     with_findings = interpretation(rates, mdes, sets, sim, ALPHA, language, found)
