@@ -36,7 +36,8 @@ def _type(schema: dict[str, Any]) -> str:
     if "items" in schema:
         text += f" of {_type(schema['items'])}"
     if "enum" in schema:
-        text += ": " + ", ".join(f"`{json.dumps(v)}`" for v in schema["enum"])
+        values = ", ".join(f"`{json.dumps(v)}`" for v in schema["enum"])
+        text = f"{text}: {values}" if text else f"one of {values}"
     bounds = [
         f"{op} {schema[k]}" for k, op in (("minimum", ">="), ("maximum", "<=")) if k in schema
     ]
