@@ -55,7 +55,8 @@ TEAM_PERIOD_COLUMNS = [
     "n_responders",
     "response",
 ]
-PAIR_COLUMNS = [
+#: Columns of data/derived/pairs.parquet (pseudonyms only; docs/outputs.md).
+PAIRS_FILE_COLUMNS = [
     "client_key",
     "team_id",
     "moment",
@@ -199,7 +200,7 @@ def derive(
         if key is None:
             key = load_key(config.get("pseudonym_key_file", KEY_FILE))
         pairs["client_key"] = pseudonymise(pairs["client_id"], key)
-    pairs = pairs[PAIR_COLUMNS].copy()
+    pairs = pairs[PAIRS_FILE_COLUMNS].copy()
 
     exclusions = concat_exclusions(
         [

@@ -96,7 +96,8 @@ STUDY_INSTRUMENTS: Mapping[str, str] = INSTRUMENTS
 #: Informant codes: position in the contract's informant list (-1 unknown).
 INFORMANT_CODES = pd.Index(list(INFORMANTS))
 
-PAIR_COLUMNS = [
+#: Columns of the pairs pairing selects (export keys; derive replaces them by pseudonyms).
+SELECTED_PAIR_COLUMNS = [
     "client_id",
     "team_id",
     "moment",
@@ -604,7 +605,7 @@ def drop_unused_start_lists(
 def pair_table(
     coded: CodedExport, winners: pd.DataFrame, team_periods: pd.DataFrame
 ) -> pd.DataFrame:
-    """The selected pairs in :data:`PAIR_COLUMNS` (plus the row references of a working
+    """The selected pairs in :data:`SELECTED_PAIR_COLUMNS` (plus the row references of a working
     copy), sorted by team, moment, client and domain."""
     client_id = take_text(coded.client_ids, winners["client"].to_numpy())
     domains = pd.Series([coded.domains[name] for name in coded.instruments], dtype="str")
