@@ -82,12 +82,14 @@ MODEL_FAMILIES: tuple[str, ...] = ("team_periods", "outcomes")
 SPECS: tuple[str, ...] = ("study", "half_year", "team_fe_half_year")
 #: The spec with a dummy per team.
 TEAM_FE_SPEC = "team_fe_half_year"
-#: Small-sample tests of a cluster-robust coefficient (``models.small_sample``).
-SMALL_SAMPLE_METHODS: tuple[str, ...] = ("mplus", "CR2", "CR3", "WCR")
-#: The jackknife of the FIML outcome models (``models.robustness``).
+#: Tests of a cluster-robust coefficient (``models.small_sample.cluster_tests``; the methods
+#: ``simulation.methods`` compares).
+CLUSTER_TEST_METHODS: tuple[str, ...] = ("mplus", "CR2", "CR3", "WCR")
+#: The jackknife of the FIML outcome models (``models.small_sample_models``).
 JACKKNIFE = "JK-FIML"
-#: Every method of the robustness table.
-ROBUSTNESS_METHODS: tuple[str, ...] = (*SMALL_SAMPLE_METHODS, JACKKNIFE)
+#: Every method of ``small_sample.csv`` (``models.small_sample.methods``), the columns of the
+#: robustness table.
+SMALL_SAMPLE_METHODS: tuple[str, ...] = (*CLUSTER_TEST_METHODS, JACKKNIFE)
 
 # The pipeline's outputs by name, imported by the Snakemake rules, the scripts and the modules.
 #: Descriptive tables written by ``derive``: ``results/tables/<name>.csv``.
@@ -101,7 +103,8 @@ DESCRIPTIVE_TABLES: tuple[str, ...] = (
 )
 
 #: Model tables, in the report's order, each with the file the model rules write:
-#: ``results/models/<file>.csv`` (the robustness table shows ``small_sample.csv``).
+#: ``results/models/<file>.csv``. The table ``robustness`` (whether each condition effect's
+#: decision survives the small-sample methods) shows ``small_sample.csv``.
 MODEL_FILES: dict[str, str] = {
     "checklist_response": "checklist_response",
     "outcomes": "outcomes",

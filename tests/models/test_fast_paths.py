@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ldj_analysis.models.regression import ModelError
-from ldj_analysis.models.robustness import identified_columns
+from ldj_analysis.models.small_sample_models import identified_columns
 from ldj_analysis.models.study import condition_dummies
 from ldj_analysis.vocabulary import CONDITION_DUMMIES
 

@@ -9,7 +9,7 @@ import pytest
 from ldj_analysis.models import fit_regression
 from ldj_analysis.models.regression import ModelError
 from ldj_analysis.models.small_sample import COLUMNS, WildOptions, cluster_tests
-from ldj_analysis.vocabulary import SMALL_SAMPLE_METHODS
+from ldj_analysis.vocabulary import CLUSTER_TEST_METHODS
 from tests.models.conftest import load_reference
 
 COMPLETE = {
@@ -66,7 +66,7 @@ def test_output_layout_and_order():
     )
     assert list(res.columns) == COLUMNS
     assert list(res.term) == ["full"] * 4 + ["partial"] * 4
-    assert list(res.method) == list(SMALL_SAMPLE_METHODS) * 2
+    assert list(res.method) == list(CLUSTER_TEST_METHODS) * 2
     wcr = res[res.method == "WCR"]
     assert wcr.se.isna().all() and wcr.df.isna().all() and wcr.ci_low.isna().all()
 

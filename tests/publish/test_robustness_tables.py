@@ -26,7 +26,7 @@ def _rows(name: str, frame: pd.DataFrame, language: str = "nl", **kw) -> list[li
 
 
 def test_dutch_table_marks_decisions_and_differences():
-    rows = _rows("robustness", F.robustness())
+    rows = _rows("robustness", F.small_sample())
     assert rows[0] == ["Model", "Uitkomst", "Term", "B", "p (Mplus)", "p (CR2)", "p (CR3)"] + [
         "p (WCR)",
         "Opmerking",
@@ -52,10 +52,10 @@ def test_dutch_table_marks_decisions_and_differences():
 
 def test_english_table_and_notes():
     text = render_table(
-        "robustness", F.robustness(), "en", "md", team_periods=F.team_periods(), table4=F.table4()
+        "robustness", F.small_sample(), "en", "md", team_periods=F.team_periods(), table4=F.table4()
     )
     assert "Robustness of the condition effects" in text
-    rows = _rows("robustness", F.robustness(), "en")
+    rows = _rows("robustness", F.small_sample(), "en")
     assert rows[1][:3] == ["Study", "Use", "Partial"]
     assert rows[2] == ["", "Use", "Full", "19.01", ".005*", ".027*", ".041*", ".062"] + [
         "differs from Mplus: WCR"
@@ -67,7 +67,7 @@ def test_english_table_and_notes():
 
 
 def test_alpha_of_the_frame_is_named_and_decisions_come_from_reject():
-    frame = F.robustness().assign(alpha=0.01)
+    frame = F.small_sample().assign(alpha=0.01)
     frame["reject"] = frame["p"].lt(0.01).astype("boolean").mask(frame["p"].isna())
     rows = _rows("robustness", frame)
     assert rows[2][4:8] == [",005*", ",027", ",041", ",062"]
@@ -81,7 +81,7 @@ def test_alpha_of_the_frame_is_named_and_decisions_come_from_reject():
 def test_small_condition_group_suppresses_the_outcome_rows():
     table4 = F.table4()
     table4.loc[(table4.domain == "opgroei") & (table4.condition == "full"), "n"] = 5
-    rows = _rows("robustness", F.robustness(), table4=table4)
+    rows = _rows("robustness", F.small_sample(), table4=table4)
     opgroei = [r for r in rows if r[1] == "Opgroei"]
     assert len(opgroei) == 2
     for r in opgroei:
@@ -93,7 +93,7 @@ def test_small_condition_group_suppresses_the_outcome_rows():
 @pytest.mark.parametrize("language", ["nl", "en"])
 @pytest.mark.parametrize("name", ["robustness", "icc"])
 def test_every_format_and_language_renders(name, language, fmt):
-    frame = F.robustness() if name == "robustness" else F.icc()
+    frame = F.small_sample() if name == "robustness" else F.icc()
     out = render_table(name, frame, language, fmt, team_periods=F.team_periods(), table4=F.table4())
     if fmt == "xlsx":
         sheet = openpyxl.load_workbook(io.BytesIO(out)).active

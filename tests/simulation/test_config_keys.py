@@ -280,7 +280,7 @@ def _with_outcomes(team_periods: pd.DataFrame) -> pd.DataFrame:
 def test_team_periods_keys(tmp_path):
     """outcomes: a scenario set per team-period outcome (its own observed team-periods);
     icc: estimate (icc.csv's value, icc_frame) or a number; [] = client level only."""
-    from ldj_analysis.models.robustness import icc_frame
+    from ldj_analysis.models.icc import icc_frame
     from ldj_analysis.simulation.sets import read_sets, sets_from_config, write_sets
 
     team_periods, pairs = _study_frames()

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ldj_analysis.publish import render_table
 from ldj_analysis.simulation.interpretation import FINDING_COLUMNS, findings, recommended
-from ldj_analysis.simulation.report import robustness_with_findings, simulation_hint
+from ldj_analysis.simulation.report import simulation_hint, small_sample_with_findings
 from tests.publish import frames as F
 from tests.simulation.builders import simulation_config
 
@@ -53,7 +53,7 @@ def power_rows(power: dict[str, float]) -> pd.DataFrame:
 def test_supported_method_per_family_and_whether_each_finding_survives():
     sim = simulation_config()
     assert recommended(rates(), sim, ALPHA, 16, "team_periods") == ["CR2", "WCR", "CR3"]
-    found = findings(F.robustness(), rates(), sim, ALPHA)
+    found = findings(F.small_sample(), rates(), sim, ALPHA)
     assert list(found.columns) == FINDING_COLUMNS
     # use full and response partial/full are significant under Mplus in the study spec
     assert list(zip(found["outcome"], found["term"], strict=True)) == [
@@ -73,24 +73,24 @@ def test_supported_method_per_family_and_whether_each_finding_survives():
     # power decides between methods that hold: here WCR has more power than CR2
     powered = pd.concat([rates(), power_rows({"CR2": 0.40, "WCR": 0.45, "CR3": 0.30})])
     assert recommended(powered, sim, ALPHA, 16, "team_periods") == ["WCR", "CR2", "CR3"]
-    assert findings(F.robustness(), powered, sim, ALPHA)["method"].eq("WCR").all()
+    assert findings(F.small_sample(), powered, sim, ALPHA)["method"].eq("WCR").all()
     # if only WCR held, use full (WCR p .062) and response full (.098) would not survive
     only_wcr = rates()
     only_wcr.loc[only_wcr["method"] == "CR2", ["mc_low"]] = 0.06
     only_wcr.loc[only_wcr["method"] == "CR3", ["mc_low"]] = 0.06
-    strict = findings(F.robustness(), only_wcr, sim, ALPHA)
+    strict = findings(F.small_sample(), only_wcr, sim, ALPHA)
     assert (strict["method"] == "WCR").all()
     assert strict["survives"].tolist() == [False, True, False]
 
 
 def test_robustness_table_shows_the_verdicts_only_with_the_simulation():
-    frame = F.robustness()
+    frame = F.small_sample()
     found = findings(frame, rates(), simulation_config(), ALPHA)
     plain = render_table(
         "robustness", frame, "en", "md", team_periods=F.team_periods(), table4=F.table4()
     )
     assert "Simulation" not in plain
-    annotated = robustness_with_findings(frame, found, "en")
+    annotated = small_sample_with_findings(frame, found, "en")
     text = render_table(
         "robustness", annotated, "en", "md", team_periods=F.team_periods(), table4=F.table4()
     )

@@ -59,8 +59,8 @@ TESTED_ELSEWHERE: dict[str, str] = {
         "study/test_norms_pseudonym.py::test_placeholder_rows_that_score_a_list_stop_a_real_analysis"
     ),
     "models.missing": "models/test_study.py::test_outcome_models_match_lavaan",
-    "models.alpha": "models/test_robustness.py::test_decisions_follow_alpha",
-    "models.families": "models/test_robustness.py::test_families_from_config",
+    "models.alpha": "models/test_small_sample_models.py::test_decisions_follow_alpha",
+    "models.families": "models/test_small_sample_models.py::test_families_from_config",
     "models.ttest": "models/test_ttests.py::test_baseline_ttests_first_moment_by_hand",
     "publication.language": "publish/test_tables.py::test_write_tables_follows_language",
     "publication.formats": "publish/test_tables.py::test_write_tables_writes_every_format",
@@ -282,8 +282,8 @@ def test_figure_dpi(tmp_path):
 def test_small_sample_keys():
     """Each models.small_sample key changes small_sample.csv as documented."""
     from ldj_analysis.config import validate_config
-    from ldj_analysis.models.robustness import options_from_config, small_sample_frame
-    from tests.models.test_robustness import design_data
+    from ldj_analysis.models.small_sample_models import options_from_config, small_sample_frame
+    from tests.models.test_small_sample_models import design_data
 
     team_periods, _ = design_data()  # 10 teams: 2**10 = 1024 sign vectors
 
@@ -318,8 +318,8 @@ def test_small_sample_keys():
 def test_small_sample_max_clusters():
     """Beyond max_clusters teams: only the Mplus-style rows, no team fixed-effects spec."""
     from ldj_analysis.config import validate_config
-    from ldj_analysis.models.robustness import options_from_config, small_sample_frame
-    from tests.models.test_robustness import design_data
+    from ldj_analysis.models.small_sample_models import options_from_config, small_sample_frame
+    from tests.models.test_small_sample_models import design_data
 
     team_periods, pairs = design_data()  # 10 teams
 

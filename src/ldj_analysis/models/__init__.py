@@ -6,9 +6,10 @@ Public API, called by the workflow's thin rule scripts:
 - ``fit_outcome_models(pairs, config)`` -> ``outcomes.csv`` frame
 - ``baseline_ttests(team_periods, config)`` -> ``baseline_ttests.csv`` frame
 - ``prepost_tests(pairs, config)`` -> ``prepost_tests.csv`` frame
-- ``robustness.small_sample_frame(team_periods, pairs, options)`` -> ``small_sample.csv`` frame
-  (CR2, CR3, WCR, JK-FIML next to the Mplus-style test, per spec; Holm/BH per family) and
-  ``robustness.icc_frame(team_periods, pairs)`` -> ``icc.csv`` frame
+- ``small_sample_models.small_sample_frame(team_periods, pairs, options)`` ->
+  ``small_sample.csv`` frame (CR2, CR3, WCR, JK-FIML next to the Mplus-style test, per spec;
+  Holm/BH per family; the report's robustness table)
+- ``icc.icc_frame(team_periods, pairs)`` -> ``icc.csv`` frame
 - ``fit_regression(data, outcome, covariates, cluster, missing)`` -> ``RegressionFit``:
   any y on X by ML/FIML with cluster-robust (MLR) SEs and STDYX betas.
 

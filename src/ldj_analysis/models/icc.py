@@ -1,4 +1,5 @@
-"""Team-level variance components and the ICC of an outcome (CONSORT report, design simulation).
+"""Team-level variance components and the ICC of an outcome (CONSORT report, design simulation);
+``icc_frame``: the ICC of every outcome, ``icc.csv``.
 
 Model: y_gi = mu + u_g + e_gi, u_g ~ N(0, between), e_gi ~ N(0, within). Default estimator
 REML (as R nlme::lme / lme4 with REML = TRUE), via the closed-form one-parameter profile of
@@ -15,6 +16,7 @@ n0), n0 = (n - sum n_g^2 / n) / (G - 1). Both are tested against nlme::lme REML
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,8 +24,22 @@ import pandas as pd
 from scipy import optimize
 
 from ldj_analysis.models.regression import ModelError
+from ldj_analysis.vocabulary import OUTCOME_DOMAINS, TEAM_PERIOD_OUTCOMES
+
+log = logging.getLogger(__name__)
 
 VC_METHODS = ("reml", "anova")
+#: Columns of ``icc.csv`` (:func:`icc_frame`).
+ICC_COLUMNS: list[str] = [
+    "model",
+    "outcome",
+    "variable",
+    "n",
+    "n_clusters",
+    "between",
+    "within",
+    "icc",
+]
 
 
 @dataclass(frozen=True)
@@ -96,3 +112,31 @@ def _reml(sizes: np.ndarray, means: np.ndarray, ssw: float) -> tuple[float, floa
     lam = rho / (1 - rho)
     within = profile(lam)[1] / (n - 1)
     return lam * within, within
+
+
+def icc_frame(team_periods: pd.DataFrame, pairs: pd.DataFrame | None) -> pd.DataFrame:
+    """Team-level ICC of each outcome (CONSORT for cluster trials): the Checklist scores and
+    response over team-periods, post z per domain over clients (complete values); REML
+    variance components of a random-intercept model (:func:`variance_components`)."""
+    targets = [
+        ("team_periods", out, team_periods[out], team_periods["team_id"])
+        for out in TEAM_PERIOD_OUTCOMES
+        if out in team_periods.columns
+    ]
+    if pairs is not None:
+        for domain in OUTCOME_DOMAINS:
+            rows = pairs[pairs["domain"] == domain]
+            targets.append(("outcomes", domain, rows["post_z"], rows["team_id"]))
+    out = []
+    for model, outcome, y, team in targets:
+        y = pd.to_numeric(y)
+        ok = y.notna() & team.notna()
+        variable = "post_z" if model == "outcomes" else outcome
+        try:
+            vc = variance_components(y[ok].to_numpy(float), team[ok].to_numpy())
+        except ModelError as exc:
+            log.warning("ICC of %s:%s: %s", model, outcome, exc)
+            out.append((model, outcome, variable, int(ok.sum()), team[ok].nunique(), *[np.nan] * 3))
+            continue
+        out.append((model, outcome, variable, vc.n, vc.n_clusters, vc.between, vc.within, vc.icc))
+    return pd.DataFrame(out, columns=ICC_COLUMNS).astype({"n": "Int64", "n_clusters": "Int64"})

@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from ldj_analysis.models.robustness import icc_frame, options_from_config, small_sample_frame
+from ldj_analysis.models.icc import icc_frame
+from ldj_analysis.models.small_sample_models import options_from_config, small_sample_frame
 from ldj_analysis.models.study import fit_checklist_response, fit_outcome_models
 from ldj_analysis.models.ttests import baseline_ttests, prepost_tests
 
@@ -58,21 +59,10 @@ def pair_models(
     pairs = pd.read_parquet(pairs_path)
     _write(fit_outcome_models(pairs, config), outcomes_path, "outcome models")
     _write(prepost_tests(pairs, config), prepost_tests_path, "pre/post tests")
-    if team_periods_path is not None:
-        small_sample_models(team_periods_path, pairs, config, small_sample_path, icc_path)
-
-
-def small_sample_models(
-    team_periods_path: str | Path,
-    pairs: pd.DataFrame | None,
-    config: Mapping[str, Any],
-    small_sample_path: str | Path | None,
-    icc_path: str | Path | None,
-) -> None:
-    """CR2, CR3, WCR (and JK-FIML) next to the Mplus-style tests of every model and spec,
-    Holm/BH within the configured families; the ICC of every outcome."""
+    if team_periods_path is None:
+        return
     team_periods = pd.read_parquet(team_periods_path)
-    if small_sample_path is not None:
+    if small_sample_path is not None:  # CR2, CR3, WCR, JK-FIML; Holm/BH within the families
         frame = small_sample_frame(team_periods, pairs, options_from_config(config))
         _write(frame, small_sample_path, "small-sample tests")
     if icc_path is not None:

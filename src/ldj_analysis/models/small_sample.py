@@ -24,7 +24,7 @@ from scipy import special
 from ldj_analysis.models.clustered_ols import ClusteredOLS, WildOptions
 from ldj_analysis.models.regression import ModelError
 from ldj_analysis.models.wild import wild_cluster_test
-from ldj_analysis.vocabulary import SMALL_SAMPLE_METHODS
+from ldj_analysis.vocabulary import CLUSTER_TEST_METHODS
 
 COLUMNS = ["term", "method", "estimate", "se", "df", "statistic", "p", "ci_low", "ci_high"]
 
@@ -38,7 +38,7 @@ def cluster_tests(
     cluster: np.ndarray,
     names: Sequence[str],
     test: Sequence[str],
-    methods: Sequence[str] = SMALL_SAMPLE_METHODS,
+    methods: Sequence[str] = CLUSTER_TEST_METHODS,
     wild: WildOptions = WildOptions(),
     alpha: float = 0.05,
     name: str = "model",
@@ -103,10 +103,10 @@ def _prepare(
         )
     if len(names) != k or len(set(names)) != k:
         raise ModelError(f"model '{name}': names must be {k} distinct column names of X")
-    unknown_methods = [m for m in methods if m not in SMALL_SAMPLE_METHODS]
+    unknown_methods = [m for m in methods if m not in CLUSTER_TEST_METHODS]
     if unknown_methods or not methods:
         raise ModelError(
-            f"model '{name}': unknown method(s) {unknown_methods}; use {SMALL_SAMPLE_METHODS}"
+            f"model '{name}': unknown method(s) {unknown_methods}; use {CLUSTER_TEST_METHODS}"
         )
     missing = [t for t in test if t not in names]
     if missing or not test:

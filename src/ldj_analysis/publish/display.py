@@ -28,7 +28,7 @@ from ldj_analysis.vocabulary import (
     CHECKLIST_SCORES,
     CONDITIONS,
     OUTCOME_DOMAINS,
-    ROBUSTNESS_METHODS,
+    SMALL_SAMPLE_METHODS,
     SPECS,
 )
 
@@ -481,7 +481,8 @@ def prepost_tests(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     )
 
 
-#: Small-sample robustness table: methods as in small_sample.csv, specs in order.
+#: The robustness table's rows by ``model`` of small_sample.csv -> the model table whose
+#: suppression rules they follow.
 ROBUSTNESS_MODELS: dict[str, str] = {"team_periods": "checklist_response", "outcomes": "outcomes"}
 
 
@@ -510,7 +511,7 @@ def robustness(frame: pd.DataFrame, language: str, priv: Privacy) -> Display:
     (the report with the design simulation) also the simulation's verdict per finding."""
     k = priv.min_cell_size
     f = frame[frame["term"].isin(("partial", "full"))]
-    methods = [m for m in ROBUSTNESS_METHODS if (f["method"] == m).any()]
+    methods = [m for m in SMALL_SAMPLE_METHODS if (f["method"] == m).any()]
     status = _robustness_status(frame, priv)
     f = _sorted(
         f,

@@ -24,9 +24,9 @@ from ldj_analysis.publish.render import TABLE_CSS, to_html
 from ldj_analysis.publish.tables import display_all, privacy_from_config
 from ldj_analysis.simulation.report import (
     SimulationSection,
-    robustness_with_findings,
     simulation_body,
     simulation_hint,
+    small_sample_with_findings,
 )
 from ldj_analysis.vocabulary import DESCRIPTIVE_TABLES, FIGURES, MODEL_TABLES
 
@@ -203,7 +203,7 @@ def report_html(
     k = int(pub.get("min_cell_size", 7))
     priv = privacy_from_config(config, team_periods, tables.get("table4"))
     if simulation is not None and "robustness" in models and not simulation.findings.empty:
-        found = robustness_with_findings(models["robustness"], simulation.findings, language)
+        found = small_sample_with_findings(models["robustness"], simulation.findings, language)
         models = {**models, "robustness": found}  # the simulation's verdict per finding
     displays: dict[str, Display] = display_all({**tables, **models}, language, priv)
     pngs = _figure_pngs(

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ldj_analysis.models.robustness import half_year
+from ldj_analysis.models.small_sample_models import half_year
 from ldj_analysis.vocabulary import CONDITIONS
 
 NO_PERIOD = ""  # a team without a measurement in that period

@@ -130,14 +130,14 @@ def team_period_components(
     sim: Mapping[str, Any], outcome: str, team_periods: pd.DataFrame | None = None
 ) -> dict[str, Any]:
     """``simulation.team_periods.icc`` of a team-period outcome: a number, or ``estimate``:
-    the outcome's ICC as results/models/icc.csv has it (``models.robustness.icc_frame``, REML
+    the outcome's ICC as results/models/icc.csv has it (``models.icc.icc_frame``, REML
     random intercept by team over the team-periods; 0 where the estimate is missing)."""
     icc = sim["team_periods"]["icc"]
     if icc != "estimate":
         return {"source": "config (simulation.team_periods.icc)", "icc": float(icc)}
     if team_periods is None:
         raise ValueError("simulation.team_periods.icc: estimate needs team_periods.parquet")
-    from ldj_analysis.models.robustness import icc_frame
+    from ldj_analysis.models.icc import icc_frame
 
     row = icc_frame(team_periods[["team_id", outcome]], None).iloc[0]
     value = float(row["icc"]) if pd.notna(row["icc"]) else 0.0

@@ -107,7 +107,7 @@ def simulation_section_inputs(
     )
 
 
-def robustness_with_findings(
+def small_sample_with_findings(
     small_sample: pd.DataFrame, found: pd.DataFrame, language: str
 ) -> pd.DataFrame:
     """small_sample.csv with a ``simulation`` column: on the study-spec rows of each

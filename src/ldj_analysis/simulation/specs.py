@@ -1,5 +1,5 @@
 """Design matrices of the models fitted to each simulated data set: the specs of
-results/models/small_sample.csv (``models.robustness``), with the same added columns:
+results/models/small_sample.csv (``models.small_sample_models``), with the same added columns:
 
 - ``study``: outcome on the condition dummies partial and full (control the reference);
 - ``half_year``: plus calendar half-year dummies, so a secular trend is not read as a
@@ -17,7 +17,7 @@ from functools import partial
 
 import numpy as np
 
-from ldj_analysis.models.robustness import nuisance
+from ldj_analysis.models.small_sample_models import nuisance
 from ldj_analysis.vocabulary import CONDITION_DUMMIES, SPECS
 
 SpecMatrix = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, list[str], list[str]]]

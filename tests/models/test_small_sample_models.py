@@ -1,6 +1,7 @@
 """small_sample.csv frame: layout, specs, the study spec's mplus rows against the model files,
 Holm/BH against statsmodels, decisions at alpha, families, missing data (FIML, JK-FIML),
-identification of the sensitivity specs, and the ICCs."""
+identification of the sensitivity specs; and on the same design data the ICCs (icc.csv,
+``models.icc.icc_frame``)."""
 
 from __future__ import annotations
 
@@ -13,28 +14,27 @@ from statsmodels.stats.multitest import multipletests
 
 from ldj_analysis.config import validate_config
 from ldj_analysis.models import fit_checklist_response, fit_outcome_models
-from ldj_analysis.models.icc import variance_components
-from ldj_analysis.models.robustness import (
+from ldj_analysis.models.icc import icc_frame, variance_components
+from ldj_analysis.models.small_sample import cluster_tests
+from ldj_analysis.models.small_sample_models import (
     COLUMNS,
-    RobustnessOptions,
+    SmallSampleOptions,
     WildOptions,
     adjust,
     check_options,
     half_year,
-    icc_frame,
     jackknife_fiml,
     options_from_config,
     outcome_models,
     small_sample_frame,
     team_period_models,
 )
-from ldj_analysis.models.small_sample import cluster_tests
 from ldj_analysis.models.study import OUTCOME_COVARIATES
 from ldj_analysis.vocabulary import JACKKNIFE, OUTCOME_DOMAINS, SPECS, TEAM_PERIOD_OUTCOMES
 
 REQUIRED = ["model", "spec", "outcome", "term", "method", "estimate", "se", "df", "statistic"]
 REQUIRED += ["p", "p_holm", "p_bh"]
-FAST = RobustnessOptions(wild=WildOptions(ci=False))
+FAST = SmallSampleOptions(wild=WildOptions(ci=False))
 STARTS = ["2018-01-01", "2018-07-01", "2019-01-01", "2019-07-01"]
 ENDS = ["2018-06-30", "2018-12-31", "2019-06-30", "2019-11-30"]
 # Per team the condition at moments 1..4 (c/p/f): staggered roll-out and control teams.

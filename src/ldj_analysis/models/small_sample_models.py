@@ -1,4 +1,5 @@
-"""Small-sample robustness of the study's regressions: ``small_sample.csv``.
+"""The study's regressions under the small-sample tests: ``small_sample.csv``
+(``small_sample_frame``; the report's robustness table shows it).
 
 Every regression of the pipeline (``team_periods``: Checklist domains, total and response on
 condition; ``outcomes``: post z per domain) is refitted under each design spec and each
@@ -39,16 +40,15 @@ from scipy import special
 from statsmodels.stats.multitest import multipletests
 
 from ldj_analysis.models.clustered_ols import WildOptions
-from ldj_analysis.models.icc import variance_components
 from ldj_analysis.models.regression import ModelError, fit_regression
 from ldj_analysis.models.small_sample import cluster_tests
 from ldj_analysis.models.study import OUTCOME_COVARIATES, condition_dummies, outcome_model_data
 from ldj_analysis.vocabulary import (
+    CLUSTER_TEST_METHODS,
     CONDITION_DUMMIES,
     JACKKNIFE,
     MODEL_FAMILIES,
     OUTCOME_DOMAINS,
-    ROBUSTNESS_METHODS,
     SMALL_SAMPLE_METHODS,
     SPECS,
     TEAM_FE_SPEC,
@@ -84,25 +84,15 @@ COLUMNS: list[str] = [
     "n_clusters",
     "note",
 ]
-ICC_COLUMNS: list[str] = [
-    "model",
-    "outcome",
-    "variable",
-    "n",
-    "n_clusters",
-    "between",
-    "within",
-    "icc",
-]
 HALF_YEAR = "half_year"
 _STAT_COLUMNS = ["estimate", "se", "df", "statistic", "p", "ci_low", "ci_high"]
 
 
 @dataclass(frozen=True)
-class RobustnessOptions:
+class SmallSampleOptions:
     """What ``small_sample_frame`` computes (config ``models`` and ``models.small_sample``)."""
 
-    methods: tuple[str, ...] = ROBUSTNESS_METHODS
+    methods: tuple[str, ...] = SMALL_SAMPLE_METHODS
     specs: tuple[str, ...] = SPECS
     families: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_FAMILIES)
     alpha: float = 0.05
@@ -111,7 +101,7 @@ class RobustnessOptions:
     max_clusters: int = 100
 
 
-def options_from_config(config: Mapping[str, Any] | None) -> RobustnessOptions:
+def options_from_config(config: Mapping[str, Any] | None) -> SmallSampleOptions:
     """Options from the validated config (``{"models": {...}}``); defaults where absent."""
     models = (config or {}).get("models", {}) or {}
     small = models.get("small_sample", {}) or {}
@@ -126,22 +116,22 @@ def options_from_config(config: Mapping[str, Any] | None) -> RobustnessOptions:
     families = {
         str(k): tuple(map(str, v)) for k, v in (models.get("families") or DEFAULT_FAMILIES).items()
     }
-    opts = RobustnessOptions(
-        methods=tuple(small.get("methods", ROBUSTNESS_METHODS)),
+    opts = SmallSampleOptions(
+        methods=tuple(small.get("methods", SMALL_SAMPLE_METHODS)),
         specs=tuple(small.get("specs", SPECS)),
         families=families,
         alpha=alpha,
         missing=str(models.get("missing", "fiml")),
         wild=wild,
-        max_clusters=int(small.get("max_clusters", RobustnessOptions.max_clusters)),
+        max_clusters=int(small.get("max_clusters", SmallSampleOptions.max_clusters)),
     )
     check_options(opts)
     return opts
 
 
-def check_options(opts: RobustnessOptions) -> None:
+def check_options(opts: SmallSampleOptions) -> None:
     """Raise ValueError on an unknown method or spec, or an outcome in two families."""
-    unknown = [m for m in opts.methods if m not in ROBUSTNESS_METHODS]
+    unknown = [m for m in opts.methods if m not in SMALL_SAMPLE_METHODS]
     unknown += [s for s in opts.specs if s not in SPECS]
     if unknown:
         raise ValueError(f"unknown small-sample method(s) or spec(s) {unknown}")
@@ -442,7 +432,7 @@ CR3_WITH_TEAM_FE = (
 )
 
 
-def model_rows(md: ModelData, opts: RobustnessOptions) -> tuple[pd.DataFrame, dict[str, str]]:
+def model_rows(md: ModelData, opts: SmallSampleOptions) -> tuple[pd.DataFrame, dict[str, str]]:
     """Every method's rows of one regression; a method that fails gives rows with a note."""
     parts: list[pd.DataFrame] = []
     failures: dict[str, str] = {}
@@ -471,7 +461,7 @@ def model_rows(md: ModelData, opts: RobustnessOptions) -> tuple[pd.DataFrame, di
             methods.remove(method)
             if method != JACKKNIFE:
                 fail(method, reason, expected=True)
-    ols = [m for m in methods if m in SMALL_SAMPLE_METHODS and not (m == "mplus" and incomplete)]
+    ols = [m for m in methods if m in CLUSTER_TEST_METHODS and not (m == "mplus" and incomplete)]
     if md.spec == "team_fe_half_year" and "CR3" in ols:
         ols.remove("CR3")
         fail("CR3", f"model '{md.name}': {CR3_WITH_TEAM_FE}", expected=True)
@@ -532,14 +522,14 @@ def adjust(frame: pd.DataFrame, families: Mapping[str, Sequence[str]]) -> pd.Dat
 def small_sample_frame(
     team_periods: pd.DataFrame,
     pairs: pd.DataFrame | None,
-    opts: RobustnessOptions | None = None,
+    opts: SmallSampleOptions | None = None,
 ) -> pd.DataFrame:
     """The ``small_sample.csv`` frame of every model, spec, coefficient and method.
 
     ``pairs`` None leaves out the outcome models. ``reject`` is p < ``alpha`` (NA where
     p is NaN). ``attrs["failures"]`` names each model x method that could not be computed.
     """
-    opts = opts or RobustnessOptions()
+    opts = opts or SmallSampleOptions()
     check_options(opts)
     failures: dict[str, str] = {}
     models = team_period_models(team_periods, opts.specs, opts.max_clusters, failures)
@@ -568,7 +558,7 @@ def small_sample_frame(
     return frame
 
 
-def _ordered(frame: pd.DataFrame, opts: RobustnessOptions) -> pd.DataFrame:
+def _ordered(frame: pd.DataFrame, opts: SmallSampleOptions) -> pd.DataFrame:
     terms = ["intercept", *OUTCOME_COVARIATES]
     outcomes = [*TEAM_PERIOD_OUTCOMES, *OUTCOME_DOMAINS]
     keys = {
@@ -576,38 +566,10 @@ def _ordered(frame: pd.DataFrame, opts: RobustnessOptions) -> pd.DataFrame:
         "spec": list(SPECS),
         "outcome": outcomes,
         "term": terms,
-        "method": list(ROBUSTNESS_METHODS),
+        "method": list(SMALL_SAMPLE_METHODS),
     }
     ranks = pd.DataFrame(
         {k: frame[k].map({v: i for i, v in enumerate(vs)}) for k, vs in keys.items()}
     )
     order = ranks.sort_values(list(keys), kind="stable").index
     return frame.loc[order].reset_index(drop=True)
-
-
-def icc_frame(team_periods: pd.DataFrame, pairs: pd.DataFrame | None) -> pd.DataFrame:
-    """Team-level ICC of each outcome (CONSORT for cluster trials): the Checklist scores and
-    response over team-periods, post z per domain over clients (complete values); REML
-    variance components of a random-intercept model (``models.icc``)."""
-    targets = [
-        ("team_periods", out, team_periods[out], team_periods["team_id"])
-        for out in TEAM_PERIOD_OUTCOMES
-        if out in team_periods.columns
-    ]
-    if pairs is not None:
-        for domain in OUTCOME_DOMAINS:
-            rows = pairs[pairs["domain"] == domain]
-            targets.append(("outcomes", domain, rows["post_z"], rows["team_id"]))
-    out = []
-    for model, outcome, y, team in targets:
-        y = pd.to_numeric(y)
-        ok = y.notna() & team.notna()
-        variable = "post_z" if model == "outcomes" else outcome
-        try:
-            vc = variance_components(y[ok].to_numpy(float), team[ok].to_numpy())
-        except ModelError as exc:
-            log.warning("ICC of %s:%s: %s", model, outcome, exc)
-            out.append((model, outcome, variable, int(ok.sum()), team[ok].nunique(), *[np.nan] * 3))
-            continue
-        out.append((model, outcome, variable, vc.n, vc.n_clusters, vc.between, vc.within, vc.icc))
-    return pd.DataFrame(out, columns=ICC_COLUMNS).astype({"n": "Int64", "n_clusters": "Int64"})
