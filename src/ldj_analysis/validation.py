@@ -24,7 +24,6 @@ import pandera.pandas as pa
 from ldj_analysis.exclusion_log import EXCLUSION_COLUMNS, write_exclusions
 from ldj_analysis.export import KEYS, ROW_REFS, BadCells, Export, ExportError, Problem, take_text
 from ldj_analysis.key_lookups import key_lookups
-from ldj_analysis.lookup import isin
 from ldj_analysis.vocabulary import (
     ARMS,
     CARE_TYPES,
@@ -361,7 +360,8 @@ def _check_cross_tables(collector: _Collector) -> None:
     t = collector.tables
     team_ids = t["teams"]["team_id"]
     for table in ("implementation", "checklist"):
-        missing = ~isin(t[table]["team_id"], team_ids) & t[table]["team_id"].notna()
+        ids = t[table]["team_id"]
+        missing = (ids.notna() & ~ids.isin(team_ids.dropna())).to_numpy()
         for row in np.flatnonzero(missing):
             collector.table(
                 table,
