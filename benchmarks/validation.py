@@ -4,7 +4,8 @@ Each run is a fresh Python process that calls ``run_validation`` as
 ``workflow/scripts/validate.py`` does (DuckDB given half the rule's memory, two threads)
 on an export on disk, with ``PYTHONPATH`` set to one source tree: the old one is
 ``git archive <rev> src`` of this repository (default ``main``), the new one this
-checkout's ``src``. Printed per run: wall time without imports, peak RSS; then whether
+checkout's ``src``. Printed per run: wall time without imports, CPU time (user + system,
+all threads: steadier than wall time on a shared machine), peak RSS; then whether
 the two runs wrote byte-identical exclusion logs and summaries, and working copies with
 equal data. Usage (heavy runs under ``flock /tmp/bench.lock`` on a shared machine):
 
@@ -37,6 +38,7 @@ def run_once(export: Path, out: Path) -> dict:
     cfg = load_config(ROOT / "config.yaml")
     export_mb = sum(table_path(export, t).stat().st_size for t in _tables()) / 1e6
     memory_mb = max(2000, int(5 * export_mb))  # the rule's resources.mem_mb
+    cpu = _cpu_s()
     start = time.perf_counter()
     run_validation(
         export,
@@ -51,7 +53,13 @@ def run_once(export: Path, out: Path) -> dict:
     )
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"wall_s": round(wall, 2), "peak_rss_mb": round(peak)}
+    return {"wall_s": round(wall, 2), "cpu_s": round(_cpu_s() - cpu, 2), "peak_rss_mb": round(peak)}
+
+
+def _cpu_s() -> float:
+    """User and system CPU seconds of this process so far (all its threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _tables() -> tuple[str, ...]:
@@ -101,7 +109,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ldj-bench-validate-") as tmp:
         work = args.work or Path(tmp)
         trees = {f"old ({args.old})": old_tree(args.old, Path(tmp)), "new": ROOT / "src"}
-        print(f"{'code':<22}{'run':>5}{'wall s':>9}{'peak RSS MB':>13}", flush=True)
+        print(f"{'code':<22}{'run':>5}{'wall s':>9}{'CPU s':>9}{'peak RSS MB':>13}", flush=True)
         for run in range(1, args.repeat + 1):
             for i, (name, tree) in enumerate(trees.items()):
                 out = work / f"out{i}"
@@ -111,7 +119,10 @@ def main() -> None:
                 if res.returncode:
                     sys.exit(f"{name}: failed\n{res.stderr[-3000:]}")
                 r = json.loads(res.stdout.strip().splitlines()[-1])
-                print(f"{name:<22}{run:>5}{r['wall_s']:>9.2f}{r['peak_rss_mb']:>13,d}", flush=True)
+                print(
+                    f"{name:<22}{run:>5}{r['wall_s']:>9.2f}{r['cpu_s']:>9.2f}{r['peak_rss_mb']:>13,d}",
+                    flush=True,
+                )
         for what, same in same_outputs(work / "out0", work / "out1").items():
             print(f"identical {what}: {'yes' if same else 'NO'}")
 

@@ -1,8 +1,10 @@
 """The export's key and foreign-key lookups as DuckDB queries, in this process.
 
 Validation asks two questions of every key (``docs/data-contract.md``): are a table's keys
-distinct, and which row of the referred table does each foreign key point to? Both are
-hash aggregates and hash joins, which DuckDB runs on several threads over the Arrow data
+distinct, and which row of the referred table does each foreign key point to? The first
+is a look at the order (keys read in increasing order are distinct) or a count of distinct
+keys, the second a left join of the foreign keys on the referred table's (key, row), in
+the referring table's row order. DuckDB runs both on several threads over the Arrow data
 (no copy), spilling to ``temp_dir`` beyond its memory limit.
 """
 
@@ -94,7 +96,7 @@ def _positions(con: Any, pool: pd.Series, columns: list[pd.Series]) -> tuple[boo
         found = con.sql(
             f"SELECT f.row FROM refs r LEFT JOIN {first_rows} f ON r.key = f.key ORDER BY r.row"
         ).to_arrow_table()
-        out.append(found.column("row").fill_null(-1).to_numpy())
+        out.append(found.column("row").fill_null(-1).to_numpy().astype(np.intp))  # to index
     return distinct, out
 
 

@@ -357,11 +357,15 @@ def _check_keys(collector: _Collector, lookups: dict[str, Any]) -> None:
 def _check_cross_tables(collector: _Collector) -> None:
     """The team-level tables against each other: teams known, a checklist row for each
     implementation row (and back), one training and dashboard date per team."""
+    import pyarrow
+    import pyarrow.compute as pc
+
     t = collector.tables
-    team_ids = t["teams"]["team_id"]
+    team_ids = pyarrow.array(pd.Series(t["teams"]["team_id"], dtype="str").dropna())
     for table in ("implementation", "checklist"):
-        ids = t[table]["team_id"]
-        missing = (ids.notna() & ~ids.isin(team_ids.dropna())).to_numpy()
+        ids = pd.Series(t[table]["team_id"], dtype="str")
+        known = pc.is_in(pyarrow.array(ids), value_set=team_ids).fill_null(False)
+        missing = ids.notna().to_numpy() & ~known.to_numpy(zero_copy_only=False)
         for row in np.flatnonzero(missing):
             collector.table(
                 table,
