@@ -407,7 +407,7 @@ def read_typed_csv(path: Path, table: str) -> pd.DataFrame | None:
     converted = [convert(col, kind) for col, kind in spec.items()]
     if any(c is None for c in converted):
         return None
-    return pd.DataFrame(dict(zip(spec, converted, strict=True)))
+    return pd.DataFrame(dict(zip(spec, converted, strict=True)), copy=False)
 
 
 def load_tables(

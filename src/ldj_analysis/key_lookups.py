@@ -1,8 +1,10 @@
 """The export's key and foreign-key lookups as DuckDB queries, in this process.
 
 Validation asks two questions of every key (``docs/data-contract.md``): are a table's keys
-distinct, and which row of the referred table does each foreign key point to? Both are
-hash aggregates and hash joins, which DuckDB runs on several threads over the Arrow data
+distinct, and which row of the referred table does each foreign key point to? The first
+is a look at the order (keys read in increasing order are distinct) or a count of distinct
+keys, the second a left join of the foreign keys on the referred table's (key, row), in
+the referring table's row order. DuckDB runs both on several threads over the Arrow data
 (no copy), spilling to ``temp_dir`` beyond its memory limit.
 """
 
@@ -47,9 +49,10 @@ def connect(engine: Mapping[str, Any] | None = None) -> Any:
 
 
 def _keyed(values: pd.Series) -> pa.Table:
-    """A text column as an Arrow table of (key, row)."""
+    """A text column as an Arrow table of (key, row); rows as 32-bit integers (a table of
+    up to 2^31 rows), which halves what the joins below hold and sort."""
     text = pa.array(pd.Series(values, dtype="str"))
-    return pa.table({"key": text, "row": pa.array(np.arange(len(values), dtype=np.int64))})
+    return pa.table({"key": text, "row": pa.array(np.arange(len(values), dtype=np.int32))})
 
 
 def strictly_increasing(values: pa.Array | pa.ChunkedArray) -> bool:
@@ -61,9 +64,10 @@ def strictly_increasing(values: pa.Array | pa.ChunkedArray) -> bool:
     return bool(pc.all(pc.less(values.slice(0, n - 1), values.slice(1))).as_py())
 
 
-def _distinct(con: Any, values: pd.Series) -> bool:
-    """Whether the present values of a text column are all different."""
-    keys = _keyed(values)
+def _distinct(con: Any, values: pd.Series | pa.Table) -> bool:
+    """Whether the present values of a text column (or the ``key`` of a :func:`_keyed`
+    table) are all different."""
+    keys = values if isinstance(values, pa.Table) else _keyed(values)
     if strictly_increasing(keys.column("key")):
         return True
     con.register("keys", keys)
@@ -72,24 +76,28 @@ def _distinct(con: Any, values: pd.Series) -> bool:
 
 def _positions(con: Any, pool: pd.Series, columns: list[pd.Series]) -> tuple[bool, list]:
     """Whether ``pool``'s present values are distinct, and per column the row of each
-    value's first occurrence in ``pool`` (-1 where absent or missing)."""
-    con.register("pool_rows", _keyed(pool))
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE first_rows AS SELECT key, min(row) AS pos, count(*) AS n "
-        "FROM pool_rows WHERE key IS NOT NULL GROUP BY key"
+    value's first occurrence in ``pool`` (-1 where absent or missing).
+
+    A left join of each column on the pool's (key, row), in the column's row order. When
+    the keys are distinct (the valid case) every key's row is its first one; otherwise the
+    first row of each key is found by a GROUP BY first.
+    """
+    pool_rows = _keyed(pool)
+    distinct = _distinct(con, pool_rows)
+    con.register("pool_rows", pool_rows)
+    first_rows = (
+        "pool_rows"
+        if distinct
+        else "(SELECT key, min(row) AS row FROM pool_rows WHERE key IS NOT NULL GROUP BY key)"
     )
-    distinct = con.execute("SELECT coalesce(max(n), 1) = 1 FROM first_rows").fetchall()[0][0]
     out = []
     for column in columns:
         con.register("refs", _keyed(column))
         found = con.sql(
-            "SELECT r.row, f.pos FROM refs r JOIN first_rows f ON r.key = f.key"
+            f"SELECT f.row FROM refs r LEFT JOIN {first_rows} f ON r.key = f.key ORDER BY r.row"
         ).to_arrow_table()
-        where = np.full(len(column), -1, dtype=np.int64)
-        where[found.column("row").to_numpy()] = found.column("pos").to_numpy()
-        out.append(where)
-    con.execute("DROP TABLE first_rows")
-    return bool(distinct), out
+        out.append(found.column("row").fill_null(-1).to_numpy().astype(np.intp))  # to index
+    return distinct, out
 
 
 def key_lookups(

@@ -24,7 +24,6 @@ import pandera.pandas as pa
 from ldj_analysis.exclusion_log import EXCLUSION_COLUMNS, write_exclusions
 from ldj_analysis.export import KEYS, ROW_REFS, BadCells, Export, ExportError, Problem, take_text
 from ldj_analysis.key_lookups import key_lookups
-from ldj_analysis.lookup import isin
 from ldj_analysis.vocabulary import (
     ARMS,
     CARE_TYPES,
@@ -358,10 +357,15 @@ def _check_keys(collector: _Collector, lookups: dict[str, Any]) -> None:
 def _check_cross_tables(collector: _Collector) -> None:
     """The team-level tables against each other: teams known, a checklist row for each
     implementation row (and back), one training and dashboard date per team."""
+    import pyarrow
+    import pyarrow.compute as pc
+
     t = collector.tables
-    team_ids = t["teams"]["team_id"]
+    team_ids = pyarrow.array(pd.Series(t["teams"]["team_id"], dtype="str").dropna())
     for table in ("implementation", "checklist"):
-        missing = ~isin(t[table]["team_id"], team_ids) & t[table]["team_id"].notna()
+        ids = pd.Series(t[table]["team_id"], dtype="str")
+        known = pc.is_in(pyarrow.array(ids), value_set=team_ids).fill_null(False)
+        missing = ids.notna().to_numpy() & ~known.to_numpy(zero_copy_only=False)
         for row in np.flatnonzero(missing):
             collector.table(
                 table,

@@ -35,8 +35,8 @@ rule validate:
         instruments=config["selection"]["instruments"],
     threads: 2  # Arrow's CSV reader and DuckDB's key lookups run in two threads
     resources:
-        # peak about 3.7 x the export's size at 10 M rows (benchmarks/README.md); DuckDB
-        # gets half of it and spills to a temp dir under resources.tmpdir
+        # peak about 3.0-3.2 x the export's size at 10 M rows (benchmarks/README.md);
+        # DuckDB gets half of it and spills to a temp dir under resources.tmpdir
         mem_mb=lambda wc, input: max(2000, int(5 * input.size_mb)),
     benchmark:
         f"{LOGS}/benchmarks/validate.tsv"

@@ -1,0 +1,131 @@
+"""The ``validate`` rule's package call, old code against new, side by side in one run.
+
+Each run is a fresh Python process that calls ``run_validation`` as
+``workflow/scripts/validate.py`` does (DuckDB given half the rule's memory, two threads)
+on an export on disk, with ``PYTHONPATH`` set to one source tree: the old one is
+``git archive <rev> src`` of this repository (default ``main``), the new one this
+checkout's ``src``. Printed per run: wall time without imports, CPU time (user + system,
+all threads: steadier than wall time on a shared machine), peak RSS; then whether
+the two runs wrote byte-identical exclusion logs and summaries, and working copies with
+equal data. Usage (heavy runs under ``flock /tmp/bench.lock`` on a shared machine):
+
+    python benchmarks/validation.py --export /work/golden/export10m
+    python benchmarks/validation.py --export DIR --old 7008fad --repeat 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_once(export: Path, out: Path) -> dict:
+    """Validate ``export`` into ``out`` in this process; wall seconds and peak RSS."""
+    from ldj_analysis.config import load_config
+    from ldj_analysis.export import table_path
+    from ldj_analysis.validation import run_validation
+
+    cfg = load_config(ROOT / "config.yaml")
+    export_mb = sum(table_path(export, t).stat().st_size for t in _tables()) / 1e6
+    memory_mb = max(2000, int(5 * export_mb))  # the rule's resources.mem_mb
+    cpu = _cpu_s()
+    start = time.perf_counter()
+    run_validation(
+        export,
+        {
+            "validation": cfg["validation"],
+            "selection": {"instruments": cfg["selection"]["instruments"]},
+            "engine": {"memory_mb": memory_mb // 2, "temp_dir": str(out / "tmp"), "threads": 2},
+        },
+        out / "validated",
+        out / "exclusions_validation.csv",
+        out / "validation.json",
+    )
+    wall = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"wall_s": round(wall, 2), "cpu_s": round(_cpu_s() - cpu, 2), "peak_rss_mb": round(peak)}
+
+
+def _cpu_s() -> float:
+    """User and system CPU seconds of this process so far (all its threads)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _tables() -> tuple[str, ...]:
+    from ldj_analysis.vocabulary import EXPORT_TABLES
+
+    return EXPORT_TABLES
+
+
+def old_tree(rev: str, into: Path) -> Path:
+    """The ``src`` folder of revision ``rev``, unpacked under ``into``."""
+    archive = into / "old.tar"
+    subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), rev, "src"], check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    return into / "src"
+
+
+def same_outputs(a: Path, b: Path) -> dict[str, bool]:
+    """Byte identity of the exclusion logs and summaries; equal data in the working copies
+    (read as the study code reads them)."""
+    import pyarrow.feather as feather
+
+    found = {
+        name: (a / name).read_bytes() == (b / name).read_bytes()
+        for name in ("exclusions_validation.csv", "validation.json")
+    }
+    found["working copy (same data)"] = all(
+        feather.read_table(a / "validated" / f"{t}.arrow")
+        .to_pandas()
+        .equals(feather.read_table(b / "validated" / f"{t}.arrow").to_pandas())
+        for t in _tables()
+    )
+    return found
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--export", type=Path, required=True)
+    ap.add_argument("--old", default="main", help="git revision of the old code")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each, alternating")
+    ap.add_argument("--work", type=Path, help="where outputs go (default: a temp dir)")
+    ap.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(run_once(args.export, args.one)))
+        return
+    with tempfile.TemporaryDirectory(prefix="ldj-bench-validate-") as tmp:
+        work = args.work or Path(tmp)
+        trees = {f"old ({args.old})": old_tree(args.old, Path(tmp)), "new": ROOT / "src"}
+        print(f"{'code':<22}{'run':>5}{'wall s':>9}{'CPU s':>9}{'peak RSS MB':>13}", flush=True)
+        for run in range(1, args.repeat + 1):
+            for i, (name, tree) in enumerate(trees.items()):
+                out = work / f"out{i}"
+                env = {**os.environ, "PYTHONPATH": str(tree)}
+                cmd = [sys.executable, __file__, "--export", str(args.export), "--one", str(out)]
+                res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+                if res.returncode:
+                    sys.exit(f"{name}: failed\n{res.stderr[-3000:]}")
+                r = json.loads(res.stdout.strip().splitlines()[-1])
+                print(
+                    f"{name:<22}{run:>5}{r['wall_s']:>9.2f}{r['cpu_s']:>9.2f}{r['peak_rss_mb']:>13,d}",
+                    flush=True,
+                )
+        for what, same in same_outputs(work / "out0", work / "out1").items():
+            print(f"identical {what}: {'yes' if same else 'NO'}")
+
+
+if __name__ == "__main__":
+    main()
