@@ -1,7 +1,7 @@
-"""Benchmark of the study logic (conditions, checklist, pairing, norms, pseudonyms, tables).
+"""Benchmark of the study logic (conditions, checklist, pairing, pseudonyms, all of derive).
 
 Builds a large random export in code (not the synthetic-data generator) and prints the
-wall time and rows per second of each step. Usage:
+wall time and rows per second of each call, and the time of each recipe step. Usage:
 
     python benchmarks/study_logic.py --rows 1000000
 """
@@ -9,18 +9,19 @@ wall time and rows per second of each step. Usage:
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 
 import numpy as np
 import pandas as pd
 
-from ldj_analysis import conditions, descriptives
+from ldj_analysis import conditions
 from ldj_analysis.checklist import checklist_scores
 from ldj_analysis.config import validate_config
-from ldj_analysis.derive import _norm_pairs, derive
+from ldj_analysis.derive import derive
 from ldj_analysis.export import Export
 from ldj_analysis.norms import DEFAULT_NORMS_FILE, load_norms
-from ldj_analysis.pairing import add_covariates, select_pairs
+from ldj_analysis.pairing import select_pairs
 from ldj_analysis.pseudonym import pseudonymise
 from ldj_analysis.vocabulary import CHECKLIST_ITEMS
 
@@ -178,17 +179,10 @@ def main() -> None:
         lambda: select_pairs(ex.questionnaires, ex.treatments, ex.teams, tp, cfg["pairing"]),
     )
     print(f"  -> {len(res.pairs):,d} pairs, {len(res.exclusions):,d} exclusion rows")
-    pairs = timed(
-        "covariates", len(res.pairs), lambda: add_covariates(res.pairs, ex.clients, ex.treatments)
-    )
-    pairs, _, _ = timed("norms (z, both lists)", len(pairs), lambda: _norm_pairs(pairs, norms))
-    keys = timed("pseudonyms", len(pairs), lambda: pseudonymise(pairs["client_id"], b"bench"))
-    pairs["client_key"] = keys
-    timed(
-        "table4 + sample",
-        len(pairs),
-        lambda: (descriptives.table4(pairs), descriptives.sample(pairs)),
-    )
+    timed("pseudonyms", len(res.pairs), lambda: pseudonymise(res.pairs["client_id"], b"bench"))
+    steps_log = logging.getLogger("ldj_analysis.steps")  # one line per recipe step
+    steps_log.addHandler(logging.StreamHandler())
+    steps_log.setLevel(logging.INFO)
     timed(
         "derive (all steps)",
         n,

@@ -1,17 +1,11 @@
 """Research condition per team-period (docs/study.md section 1, Table 1).
 
-A team-period is one implementation row joined with its checklist row (team_id + moment).
-Condition by the lag rule, with ``lag_days`` = ``conditions.lag_days`` (exactly that many
-days counts): ``full`` if dashboard_date + lag <= reference date, else ``partial`` if
-training_date + lag <= reference date, else ``control``. Control-arm teams are always
-``control``. The reference date is ``conditions.reference_date``: the checklist completion
-date (default), the implementation questionnaire's date or the period end.
-
-Inconsistencies (an experimental team whose condition goes back, e.g. full -> partial, or a
-dashboard date without a training date or before it) are never hidden: they are returned as
-messages and logged as warnings, or raise :class:`ConditionError` when
-``conditions.inconsistency`` is ``error``. Implementation dates of a control-arm team are
-reported too (the team stays ``control``).
+The lag rule is recipe step ``01_conditions.sql``. Inconsistencies (an experimental team
+whose condition goes back, e.g. full -> partial, or a dashboard date without a training
+date or before it) are never hidden: they are returned as messages and logged as warnings,
+or raise :class:`ConditionError` when ``conditions.inconsistency`` is ``error``.
+Implementation dates of a control-arm team are reported too (the team stays ``control``).
+Table 1 is made here from the team-periods.
 """
 
 from __future__ import annotations
@@ -19,16 +13,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from ldj_analysis import steps
 from ldj_analysis.export import Export
 from ldj_analysis.response import log_capped
 from ldj_analysis.vocabulary import CONDITIONS
 
 log = logging.getLogger(__name__)
 
-#: Columns of the team-period frame built here (before scores and response are added).
+#: Columns of the team-period frame of step 01 (before scores and response are added).
 BASE_COLUMNS = [
     "team_id",
     "institution_id",
@@ -44,12 +38,8 @@ BASE_COLUMNS = [
     "instrument_opgroei",
     "instrument_opvoed",
 ]
-
-_REFERENCE = {
-    "checklist_filled_on": "filled_on_checklist",
-    "implementation_filled_on": "filled_on_implementation",
-    "period_end": "period_end",
-}
+#: Column types of team-period frames read back from the recipe.
+TEAM_PERIOD_TYPES = {"moment": "int64", "closed_treatments": "Int64"}
 _RANK = {c: i for i, c in enumerate(CONDITIONS)}
 
 
@@ -57,40 +47,31 @@ class ConditionError(ValueError):
     """Implementation dates give inconsistent conditions (``conditions.inconsistency: error``)."""
 
 
-def assign_conditions(
-    reference_date: pd.Series,
-    training_date: pd.Series,
-    dashboard_date: pd.Series,
-    arm: pd.Series,
-    lag_days: int,
-) -> pd.Series:
-    """The lag rule, vectorised: condition per row as a string Series."""
-    lag = pd.Timedelta(days=lag_days)
-    full = (dashboard_date + lag <= reference_date).fillna(False).to_numpy(bool)
-    partial = (training_date + lag <= reference_date).fillna(False).to_numpy(bool)
-    control_arm = (arm == "control").fillna(False).to_numpy(bool)
-    cond = np.select([control_arm, full, partial], ["control", "full", "partial"], "control")
-    return pd.Series(cond, index=reference_date.index, dtype="str")
+def condition_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """The variables of step 01 from the config's ``conditions`` section."""
+    cfg = config["conditions"]
+    return {"lag_days": int(cfg["lag_days"]), "reference_date": cfg["reference_date"]}
 
 
 def team_periods_base(export: Export, config: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
-    """One row per team-period with its reference date and condition; plus the messages
-    about inconsistencies (already logged; raised when the config says ``error``)."""
-    cfg = config["conditions"]
-    impl = export.implementation
-    chk = export.checklist[["team_id", "moment", "filled_on"]]
-    tp = impl.merge(
-        chk, on=["team_id", "moment"], how="inner", suffixes=("_implementation", "_checklist")
-    )
-    tp = tp.merge(export.teams[["team_id", "institution_id", "arm"]], on="team_id", how="left")
-    tp["reference_date"] = tp[_REFERENCE[cfg["reference_date"]]]
-    tp["condition"] = assign_conditions(
-        tp["reference_date"], tp["training_date"], tp["dashboard_date"], tp["arm"], cfg["lag_days"]
-    )
-    tp = tp.sort_values(["team_id", "moment"], kind="stable").reset_index(drop=True)
+    """One row per team-period with its reference date and condition (recipe step 01);
+    plus the messages about inconsistencies (:func:`condition_messages`)."""
+    con = steps.open_recipe()
+    for name in ("implementation", "checklist", "teams"):
+        steps.register_table(con, name, getattr(export, name))
+    steps.set_settings(con, **condition_settings(config))
+    steps.run(con, ["01_conditions"])
+    tp = steps.fetch(con, "SELECT * FROM team_period_condition ORDER BY team_id, moment")
+    tp = tp[BASE_COLUMNS].astype(TEAM_PERIOD_TYPES)
+    return tp, condition_messages(tp, config)
+
+
+def condition_messages(tp: pd.DataFrame, config: dict[str, Any]) -> list[str]:
+    """Inconsistencies (logged, or raised when ``conditions.inconsistency`` is ``error``)
+    and notes on control-arm teams with implementation dates (logged)."""
     issues = consistency_issues(tp)
     if issues:
-        if cfg["inconsistency"] == "error":
+        if config["conditions"]["inconsistency"] == "error":
             raise ConditionError(
                 "Inconsistent implementation dates (conditions.inconsistency: error):\n  "
                 + "\n  ".join(issues)
@@ -104,7 +85,7 @@ def team_periods_base(export: Export, config: dict[str, Any]) -> tuple[pd.DataFr
         for t in control_dates
     ]
     log_capped(log, "conditions", notes)
-    return tp[BASE_COLUMNS].copy(), issues + notes
+    return issues + notes
 
 
 def consistency_issues(tp: pd.DataFrame) -> list[str]:

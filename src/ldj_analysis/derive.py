@@ -1,43 +1,40 @@
 """The study logic in one call: a validated export plus the config -> the analysis data.
 
-:func:`derive` builds the team-periods (conditions, checklist scores, response), the
-selected pre/post pairs (pseudonymised, with z-scores and covariates), the exclusion log,
-the record flow and the descriptive tables; :func:`write_derived` writes them to the paths
-of docs/outputs.md. Derived data hold pseudonyms only: no client ids, record ids or birth dates
+:func:`derive` runs the recipe (:mod:`ldj_analysis.steps`: conditions, checklist scores,
+pairing, response, norm z-scores) on the export and collects the team-periods, the selected
+pre/post pairs (pseudonymised, with z-scores and covariates), the exclusion log, the record
+flow and the descriptive tables; :func:`write_derived` writes them to the paths of
+docs/outputs.md. Derived data hold pseudonyms only: no client ids, record ids or birth dates
 (the exclusion log, an audit file for the data owner, holds export keys by contract).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from ldj_analysis import conditions, descriptives
-from ldj_analysis.checklist import SCORE_COLUMNS, checklist_scores, unscored_log
-from ldj_analysis.exclusion_log import (
-    concat_exclusions,
-    exclusion_frame,
-    write_exclusions,
-)
+from ldj_analysis import conditions, descriptives, steps
+from ldj_analysis.checklist import SCORE_COLUMNS
+from ldj_analysis.exclusion_log import as_exclusions, concat_exclusions, write_exclusion_parts
 from ldj_analysis.export import Export
 from ldj_analysis.norms import (
     load_norms,
-    norm_scores,
     norms_path,
     norms_used,
     refuse_placeholders,
-    whole_years,
+    register_norms,
 )
-from ldj_analysis.pairing import add_covariates, select_pairs
+from ldj_analysis.pairing import LIST_EXCLUSIONS, check_every_list_accounted_for
 from ldj_analysis.pseudonym import KEY_FILE, load_key, pseudonymise
-from ldj_analysis.response import add_response, numerator_counts, undefined_log
+from ldj_analysis.response import response_messages
 from ldj_analysis.selection import instrument_domains
-from ldj_analysis.vocabulary import DESCRIPTIVE_TABLES
+from ldj_analysis.vocabulary import DESCRIPTIVE_TABLES, EXPORT_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +73,56 @@ PAIRS_FILE_COLUMNS = [
 ]
 
 
+#: The exclusion log after the prior steps (validation, selection): the queries of the
+#: recipe's logs, in the order the study applies the steps.
+RECIPE_LOGS = (
+    LIST_EXCLUSIONS,
+    *(
+        f"SELECT * FROM {name}"
+        for name in ("norm_exclusion", "checklist_unscored", "response_undefined")
+    ),
+)
+
+
+@dataclass
+class ExclusionLog:
+    """The exclusion log: the prior log (validation, selection), then the recipe's logs,
+    read from the recipe's database when they are written (millions of rows at scale)."""
+
+    con: Any
+    prior: pd.DataFrame | None = None
+
+    def parts(self) -> Iterator[pa.Table | pa.RecordBatchReader]:
+        if self.prior is not None:
+            yield pa.Table.from_pandas(as_exclusions(self.prior), preserve_index=False)
+        for query in RECIPE_LOGS:
+            yield self.con.sql(query).to_arrow_reader(1_000_000)
+
+    def frame(self) -> pd.DataFrame:
+        return concat_exclusions([self.prior, *(steps.fetch(self.con, q) for q in RECIPE_LOGS)])
+
+    def step_counts(self) -> dict[str, int]:
+        """Questionnaire lists excluded per step after validation."""
+        prior = self.prior if self.prior is not None else pd.DataFrame(columns=["table", "step"])
+        prior = prior[(prior["table"] == "questionnaires") & (prior["step"] != "validation")]
+        counts = prior["step"].value_counts().to_dict()
+        for query in RECIPE_LOGS:
+            by_step = (
+                f"SELECT step, count(*) FROM ({query}) "
+                "WHERE \"table\" = 'questionnaires' GROUP BY step"
+            )
+            for step, n in self.con.sql(by_step).fetchall():
+                counts[step] = counts.get(step, 0) + n
+        return counts
+
+
 @dataclass
 class Derived:
     """Everything the study logic produces (columns per docs/outputs.md)."""
 
     team_periods: pd.DataFrame
     pairs: pd.DataFrame
-    exclusions: pd.DataFrame
+    exclusion_log: ExclusionLog
     flow: pd.DataFrame
     table1: pd.DataFrame
     table2: pd.DataFrame
@@ -93,41 +133,94 @@ class Derived:
     norms_used: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: list[str] = field(default_factory=list)
 
+    @property
+    def exclusions(self) -> pd.DataFrame:
+        """The whole exclusion log as a frame (``table, key, step, reason``)."""
+        return self.exclusion_log.frame()
+
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in DESCRIPTIVE_TABLES}
 
 
-def _norm_pairs(
-    pairs: pd.DataFrame, norms: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """z-scores of both lists of every pair; pairs with a list without norm group go to the
-    exclusion log (both records, step ``norm``). Also returns the norm rows used."""
-    zs = {}
-    for side in ("pre", "post"):
-        lists = pd.DataFrame(
-            {
-                "instrument": pairs["instrument"],
-                "sex": pairs["sex"],
-                "age_years": whole_years(pairs["birth_date"], pairs[f"{side}_date"])
-                if "birth_date" in pairs.columns
-                else pairs[f"{side}_age_years"],  # computed by the database
-                "raw": pairs[f"{side}_raw"],
-            }
-        )
-        zs[side] = norm_scores(lists, norms)
-        pairs[f"{side}_z"] = zs[side]["z"].to_numpy()
-    reason = zs["pre"]["no_norm_reason"].fillna(zs["post"]["no_norm_reason"])
-    side = np.where(zs["pre"]["no_norm_reason"].notna(), "start list", "end list")
-    bad = reason.notna().to_numpy()
-    text = pd.Series(side[bad], dtype="str") + ": " + reason[bad].astype("str").to_numpy()
-    log_rows = concat_exclusions(
-        [
-            exclusion_frame(pairs.loc[bad, "pre_record"].to_numpy(), "norm", text.to_numpy()),
-            exclusion_frame(pairs.loc[bad, "post_record"].to_numpy(), "norm", text.to_numpy()),
-        ]
+def run_recipe(
+    export: Export,
+    config: dict[str, Any],
+    norms: pd.DataFrame,
+    engine: Mapping[str, Any] | None = None,
+) -> Any:
+    """Every recipe step on the export (tables registered as ``<table>_in``); returns the
+    DuckDB connection holding the results."""
+    con = steps.open_recipe(engine)
+    for name in EXPORT_TABLES:
+        steps.register_table(con, name, getattr(export, name))
+    pairing = config["pairing"]
+    steps.register_code_lists(con, instrument_domains(config["selection"]), pairing, export.teams)
+    register_norms(con, norms)
+    steps.set_settings(
+        con,
+        **conditions.condition_settings(config),
+        **steps.checklist_settings(config["checklist"]["max_missing_share"]),
+        **steps.pairing_settings(pairing),
+        numerator=config["response"]["numerator"],
+        ids_pseudonymised=bool(config.get("ids_pseudonymised")),
     )
-    used = np.concatenate([zs[side]["norm_row"].to_numpy()[~bad] for side in ("pre", "post")])
-    return pairs[~bad].reset_index(drop=True), log_rows, used
+    steps.run(con, steps.STEP_FILES)
+    check_every_list_accounted_for(con)
+    return con
+
+
+def _team_periods(con: Any, config: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
+    """The team-periods with scores and response, and the messages about them."""
+    tp = steps.fetch(con, "SELECT * FROM team_period_response ORDER BY team_id, moment")
+    tp = tp.astype({**conditions.TEAM_PERIOD_TYPES, "n_responders": "Int64"})
+    messages = conditions.condition_messages(tp[conditions.BASE_COLUMNS], config)
+    messages += response_messages(tp)
+    return tp[TEAM_PERIOD_COLUMNS].copy(), messages
+
+
+def _norm_checked_pairs(
+    con: Any, config: dict[str, Any], norms: pd.DataFrame, synthetic_export: bool
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The pairs with a norm group for both lists, the norm rows that scored them, and
+    messages; placeholder rows are refused unless the export is synthetic or the config
+    accepts them."""
+    pairs = steps.fetch(
+        con, "SELECT * FROM scored_pair WHERE no_norm_reason IS NULL ORDER BY pair_no"
+    )
+    rows = steps.fetch(
+        con,
+        "SELECT DISTINCT unnest([pre_norm_row, post_norm_row]) AS row FROM scored_pair "
+        "WHERE no_norm_reason IS NULL",
+    )
+    used = norms_used(norms, rows["row"].to_numpy("int64"))
+    messages = []
+    if synthetic_export or config.get("norms_accept_placeholders", False):
+        if used["placeholder"].any():
+            msg = (
+                f"{int(used['placeholder'].sum())} placeholder norm row(s) used "
+                "(accepted: synthetic export or norms_accept_placeholders)"
+            )
+            log.warning("norms: %s", msg)
+            messages.append(msg)
+    else:
+        refuse_placeholders(used, str(norms_path(config)))
+    (n,) = steps.scalars(con, "SELECT count(*) FROM scored_pair WHERE no_norm_reason IS NOT NULL")
+    if n > 0:
+        msg = f"{n} pair(s) without a norm group excluded (see exclusion log)"
+        log.warning("norms: %s", msg)
+        messages.append(msg)
+    return pairs.astype({"moment": "Int64"}), used, messages
+
+
+def _pseudonymised(pairs: pd.DataFrame, config: dict[str, Any], key: bytes | None) -> pd.DataFrame:
+    """The pairs in :data:`PAIRS_FILE_COLUMNS`, the client id replaced by its pseudonym
+    (ids read from a database are pseudonyms already)."""
+    if config.get("ids_pseudonymised"):
+        pairs["client_key"] = pairs["client_id"]
+    else:
+        key = key if key is not None else load_key(config.get("pseudonym_key_file", KEY_FILE))
+        pairs["client_key"] = pseudonymise(pairs["client_id"], key)
+    return pairs[PAIRS_FILE_COLUMNS].copy()
 
 
 def derive(
@@ -137,6 +230,7 @@ def derive(
     validation_exclusions: pd.DataFrame | None = None,
     pseudonym_key: bytes | None = None,
     synthetic_export: bool = False,
+    engine: Mapping[str, Any] | None = None,
 ) -> Derived:
     """Turn a validated export into the analysis data (see the module docstring).
 
@@ -146,83 +240,28 @@ def derive(
     :func:`ldj_analysis.pseudonym.load_key` (config ``pseudonym_key_file``). Placeholder
     norm rows that score a list raise :class:`ldj_analysis.norms.PlaceholderNormsError`
     unless ``synthetic_export`` or the config key ``norms_accept_placeholders`` allows them.
+    ``engine``: DuckDB's memory limit, temp directory and threads.
     """
     if norms is None:
         norms = load_norms(norms_path(config))
-    messages: list[str] = []
-
-    base, issues = conditions.team_periods_base(export, config)
-    messages += issues
-    scores = checklist_scores(export.checklist, config["checklist"]["max_missing_share"])
-    tp = base.merge(scores, on=["team_id", "moment"], how="left")
-
-    result = select_pairs(
-        export.questionnaires,
-        export.treatments,
-        export.teams,
-        tp,
-        config["pairing"],
-        clients=export.clients,
-        instruments=instrument_domains(config["selection"]),
-    )
-    counts = numerator_counts(config["response"]["numerator"], result.pairs, result.usable_posts)
-    tp, response_msgs = add_response(tp, counts)
-    messages += response_msgs
-
-    pairs = result.pairs
-    if config.get("ids_pseudonymised") and "_client_row" in pairs.columns:
-        # Pairs are ordered by client id; ids pseudonymised at the source come in clients
-        # rows ordered by the raw id (ldj_analysis.extract), so the row keeps that order.
-        order = ["team_id", "moment", "_client_row", "domain"]
-        pairs = pairs.sort_values(order, kind="stable").reset_index(drop=True)
-    pairs = add_covariates(pairs, export.clients, export.treatments)
-    n_selected = len(pairs)
-    pairs, norm_log, used_rows = _norm_pairs(pairs, norms)
-    used_norms = norms_used(norms, used_rows)
-    if synthetic_export or config.get("norms_accept_placeholders", False):
-        if used_norms["placeholder"].any():
-            msg = (
-                f"{int(used_norms['placeholder'].sum())} placeholder norm row(s) used "
-                "(accepted: synthetic export or norms_accept_placeholders)"
-            )
-            log.warning("norms: %s", msg)
-            messages.append(msg)
-    else:
-        refuse_placeholders(used_norms, str(norms_path(config)))
-    if len(norm_log):
-        msg = f"{len(norm_log) // 2} pair(s) without a norm group excluded (see exclusion log)"
-        log.warning("norms: %s", msg)
-        messages.append(msg)
-    if config.get("ids_pseudonymised"):  # pseudonymised while extracted from a database
-        pairs["client_key"] = pairs["client_id"]
-    else:
-        key = pseudonym_key
-        if key is None:
-            key = load_key(config.get("pseudonym_key_file", KEY_FILE))
-        pairs["client_key"] = pseudonymise(pairs["client_id"], key)
-    pairs = pairs[PAIRS_FILE_COLUMNS].copy()
-
-    exclusions = concat_exclusions(
-        [
-            validation_exclusions,
-            result.exclusions,
-            norm_log,
-            unscored_log(scores),
-            undefined_log(tp),
-        ]
-    )
+    con = run_recipe(export, config, norms, engine)
+    tp, messages = _team_periods(con, config)
+    pairs, used_norms, norm_messages = _norm_checked_pairs(con, config, norms, synthetic_export)
+    pairs = _pseudonymised(pairs, config, pseudonym_key)
+    exclusion_log = ExclusionLog(con, validation_exclusions)
     n_validation = (
         int((validation_exclusions["table"] == "questionnaires").sum())
         if validation_exclusions is not None
         else 0
     )
-    flow = descriptives.flow(result.n_records, exclusions, n_selected, pairs, n_validation)
-
-    tp = tp[TEAM_PERIOD_COLUMNS].copy()
+    (n_selected,) = steps.scalars(con, "SELECT count(*) FROM pair")
+    n_records = len(export.questionnaires)
+    counts = exclusion_log.step_counts()
+    flow = descriptives.flow(n_records, counts, n_selected, pairs, n_validation)
     return Derived(
         team_periods=tp,
         pairs=pairs,
-        exclusions=exclusions,
+        exclusion_log=exclusion_log,
         flow=flow,
         table1=conditions.table1(tp),
         table2=descriptives.table2(tp),
@@ -230,7 +269,7 @@ def derive(
         table4=descriptives.table4(pairs),
         sample=descriptives.sample(pairs),
         norms_used=used_norms,
-        warnings=messages,
+        warnings=messages + norm_messages,
     )
 
 
@@ -249,7 +288,7 @@ def write_derived(
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     derived.team_periods.to_parquet(team_periods_path, index=False)
     derived.pairs.to_parquet(pairs_path, index=False)
-    write_exclusions(derived.exclusions, exclusions_path)
+    write_exclusion_parts(derived.exclusion_log.parts(), exclusions_path)
     if norms_used_path is not None:
         Path(norms_used_path).parent.mkdir(parents=True, exist_ok=True)
         derived.norms_used.to_csv(norms_used_path, index=False, lineterminator="\n")
@@ -259,6 +298,18 @@ def write_derived(
         frame.to_csv(
             tables_dir / f"{name}.csv", index=False, lineterminator="\n", date_format="%Y-%m-%d"
         )
+
+
+def read_working_copy(validated_dir: str | Path) -> Export:
+    """The valid export written by validation: the small tables as frames, the record
+    tables as memory-mapped Arrow tables (the recipe reads them without a copy)."""
+    import pyarrow.feather as feather
+
+    def read(table: str) -> pa.Table:
+        return feather.read_table(Path(validated_dir) / f"{table}.arrow", memory_map=True)
+
+    small = {t: read(t).to_pandas() for t in ("teams", "implementation", "checklist")}
+    return Export(**small, **{t: read(t) for t in ("clients", "treatments", "questionnaires")})
 
 
 def derive_files(
@@ -272,13 +323,13 @@ def derive_files(
     tables_dir: str | Path,
     norms_used_path: str | Path | None = None,
     synthetic_export: bool = False,
+    engine: Mapping[str, Any] | None = None,
 ) -> Derived:
     """The workflow's derive step: read the valid export, apply the selection, derive and
     write every output (the exclusion log holds validation, selection and study steps)."""
     from ldj_analysis.selection import select, shortfalls
-    from ldj_analysis.validation import read_validated
 
-    export = read_validated(validated_dir)
+    export = read_working_copy(validated_dir)
     prior = pd.read_csv(validation_exclusions, dtype="str", keep_default_na=False)
     export, selection_log = select(export, config["selection"])
     config = {**config, "norms_file": str(norms_file)}
@@ -288,6 +339,7 @@ def derive_files(
         norms=load_norms(norms_file),
         validation_exclusions=concat_exclusions([prior, selection_log]),
         synthetic_export=synthetic_export,
+        engine=engine,
     )
     for message in derived.warnings:
         log.info("derive: %s", message)

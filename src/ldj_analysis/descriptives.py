@@ -12,11 +12,12 @@ weighted), so the published ``all`` row cannot be reproduced exactly by any rule
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from ldj_analysis.checklist import SCORE_COLUMNS
-from ldj_analysis.lookup import index_in
 from ldj_analysis.pairing import STEPS
 from ldj_analysis.vocabulary import CONDITIONS, OUTCOME_DOMAINS
 
@@ -86,28 +87,20 @@ def table4(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def first_pair_per_client(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Each client's first pair (earliest end list, start list, then domain order), clients
-    in the order they first appear. Sorted on integer codes: no text sort (the order of
-    the clients does not matter to :func:`sample`, which sorts the values it sums)."""
-    client = pd.factorize(pairs["client_key"], use_na_sentinel=False)[0]
-    domain = index_in(pairs["domain"], OUTCOME_DOMAINS)
-    order = np.lexsort(
-        (
-            np.where(domain >= 0, domain, len(OUTCOME_DOMAINS)),  # not a domain: last
-            _date_key(pairs["pre_date"]),
-            _date_key(pairs["post_date"]),
-            client,
-        )
+    """Each client's first pair: earliest end list, then start list, then domain order (a
+    pair outside the outcome domains last)."""
+    domain_order = {d: i for i, d in enumerate(OUTCOME_DOMAINS)}
+    keys = pd.DataFrame(
+        {
+            "client": pairs["client_key"].to_numpy(),
+            "post": pairs["post_date"].to_numpy(),
+            "pre": pairs["pre_date"].to_numpy(),
+            "domain": pairs["domain"].map(domain_order).fillna(len(OUTCOME_DOMAINS)).to_numpy(),
+        }
     )
-    first = np.ones(len(order), bool)
-    first[1:] = client[order][1:] != client[order][:-1]
-    return pairs.iloc[order[first]]
-
-
-def _date_key(dates: pd.Series) -> np.ndarray:
-    """Dates as integers that sort ascending, missing last."""
-    values = dates.to_numpy("datetime64[ns]")
-    return np.where(np.isnat(values), np.iinfo(np.int64).max, values.view(np.int64))
+    order = keys.sort_values(["client", "post", "pre", "domain"], kind="stable")
+    first = order.drop_duplicates("client").index.to_numpy()
+    return pairs.iloc[first]
 
 
 def sample(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -134,23 +127,22 @@ def sample(pairs: pd.DataFrame) -> pd.DataFrame:
 
 def flow(
     n_records: int,
-    exclusions: pd.DataFrame,
+    step_counts: Mapping[str, int],
     pairs_selected: int,
     pairs: pd.DataFrame,
     n_validation: int = 0,
 ) -> pd.DataFrame:
     """The record flow, ``step, count``: questionnaire records in, one row per exclusion
-    step, lists in analysed pairs, pairs. It adds up: records = sum of excluded + lists in
+    step (``step_counts``: lists excluded per step after validation), lists in analysed
+    pairs, pairs. It adds up: records = sum of excluded + lists in
     pairs (2 per pair), and selected pairs = pairs without a norm group + analysed pairs."""
-    in_pairing = (exclusions["table"] == "questionnaires") & (exclusions["step"] != "validation")
-    counts = exclusions["step"][in_pairing].value_counts()  # one column: the log has millions
     rows: list[tuple[str, int]] = []
     if n_validation:
         rows.append(("questionnaire records in the export", n_records + n_validation))
         rows.append(("excluded: record breaks the export contract (validation)", n_validation))
     rows.append(("questionnaire records after validation", n_records))
     for step, label in STEPS.items():
-        rows.append((f"excluded: {label}", int(counts.get(step, 0))))
+        rows.append((f"excluded: {label}", int(step_counts.get(step, 0))))
     rows.append(("lists in analysed pairs", 2 * len(pairs)))
     rows.append(("pairs selected", pairs_selected))
     rows.append(("pairs without a norm group (excluded)", pairs_selected - len(pairs)))

@@ -1,10 +1,6 @@
-"""Norm table and z-scores (docs/study.md section 2; docs/data-contract.md "norms").
-
-z = (raw - mean) / sd, sign-flipped when ``higher_is_worse`` is false, so that a higher z
-always means more problems. The norm group is found by instrument, sex and age in whole
-(completed) years at the list's own date: a row with the client's sex is preferred over a
-row with sex ``all``; a client without a recorded sex gets only ``all`` rows; a client
-without a birth date gets no norm group. A list without a norm group is excluded (logged).
+"""The norm table (docs/norms.md; docs/data-contract.md "norms"): reading, checking,
+placeholder rows. The z-scores are recipe steps ``12_norm_groups.sql`` and
+``13_norm_exclusions.sql``; :func:`norm_scores` runs step 12 on lists given as a frame.
 """
 
 from __future__ import annotations
@@ -16,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ldj_analysis.lookup import index_in
+from ldj_analysis import steps
 
 NORM_COLUMNS = [
     "instrument",
@@ -133,66 +129,27 @@ def refuse_placeholders(used: pd.DataFrame, name: str = "norms") -> None:
     )
 
 
-def whole_years(birth: pd.Series, on: pd.Series) -> pd.Series:
-    """Completed years of age from ``birth`` to ``on`` (float; NaN where either is missing)."""
-    b, d = pd.DatetimeIndex(birth), pd.DatetimeIndex(on)
-    years = d.year - b.year - ((d.month < b.month) | ((d.month == b.month) & (d.day < b.day)))
-    return pd.Series(np.asarray(years, dtype="float64"), index=birth.index)
+def register_norms(con: Any, norms: pd.DataFrame) -> None:
+    """The norm table as the recipe's ``norms_in``, with ``norm_row`` (its index label)."""
+    con.register("norms_in", norms[NORM_COLUMNS].assign(norm_row=norms.index.to_numpy("int64")))
 
 
 def norm_scores(lists: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:
-    """z-score and norm group of each list.
-
-    ``lists``: columns ``instrument, sex, age_years, raw`` (any index). Returns a frame on
-    the same index with ``z`` (NaN when no norm group), ``no_norm_reason`` (NaN when a
-    group was found) and ``norm_row``, the index label of the norm row used (-1 when none).
-    """
-    best = norm_groups(lists, norms)  # -1 (none) takes the value appended to each column
-
-    def of_group(column: np.ndarray, none: Any) -> np.ndarray:
-        return np.append(column, none)[best]
-
-    mean = of_group(norms["mean"].to_numpy("float64"), np.nan)
-    sd = of_group(norms["sd"].to_numpy("float64"), np.nan)
-    higher_is_worse = of_group(norms["higher_is_worse"].fillna(True).to_numpy(bool), True)
-    sign = np.where(higher_is_worse, 1.0, -1.0)
-    raw = lists["raw"].to_numpy(dtype="float64")
-    z = sign * (raw - mean) / sd
-    has_instr = index_in(lists["instrument"], norms["instrument"]) >= 0
-    age = lists["age_years"].to_numpy(dtype="float64")
-    reason = np.where(
-        ~np.isnan(mean),
-        None,
-        np.where(
-            ~has_instr,
-            "no norm group: instrument not in the norm table",
-            np.where(
-                np.isnan(age),
-                "no norm group: age unknown (birth date missing)",
-                "no norm group for this instrument, sex and age",
-            ),
-        ),
+    """z-score and norm group of each list (``instrument, sex, age_years, raw``) by recipe
+    step 12: a frame on the lists' index with ``z`` (NaN: no norm group),
+    ``no_norm_reason`` (None when a group was found) and ``norm_row``, the index label of the
+    norm row used (-1: none)."""
+    con = steps.open_recipe()
+    frame = lists[["instrument", "sex", "age_years", "raw"]].reset_index(drop=True)
+    frame = frame.astype(
+        {"instrument": "str", "sex": "str", "age_years": "float64", "raw": "float64"}
     )
-    norm_row = of_group(norms.index.to_numpy("int64"), -1)
-    return pd.DataFrame({"z": z, "no_norm_reason": reason, "norm_row": norm_row}, index=lists.index)
-
-
-def norm_groups(lists: pd.DataFrame, norms: pd.DataFrame) -> np.ndarray:
-    """Position in ``norms`` of each list's norm row (-1: none): of the rows of its
-    instrument whose age band holds its age, the first with its sex, else the first with
-    sex ``all``. One pass over the lists per norm row (norm tables are small)."""
-    instrument = index_in(lists["instrument"], norms["instrument"])  # first row of it
-    norm_instrument = index_in(norms["instrument"], norms["instrument"])
-    sexes = norms["sex"].dropna().unique()
-    sex, norm_sex = index_in(lists["sex"], sexes), index_in(norms["sex"], sexes)
-    age = lists["age_years"].to_numpy(dtype="float64")
-    age_min, age_max = norms["age_min"].to_numpy(), norms["age_max"].to_numpy()
-    for_all = (norms["sex"] == "all").to_numpy(bool)
-    best = np.full(len(lists), -1, np.int64)
-    for k in [*np.flatnonzero(~for_all), *np.flatnonzero(for_all)]:  # own sex before 'all'
-        fits = (best < 0) & (instrument == norm_instrument[k])
-        fits &= (age >= age_min[k]) & (age <= age_max[k])
-        if not for_all[k]:
-            fits &= (sex == norm_sex[k]) & (norm_sex[k] >= 0)
-        best[fits] = k
-    return best
+    con.register("pair_list", frame.assign(pair_no=np.arange(len(frame)), side="list"))
+    register_norms(con, norms)
+    steps.run(con, ["12_norm_groups"])
+    out = steps.fetch(con, "SELECT z, no_norm_reason, norm_row FROM list_norm ORDER BY pair_no")
+    out["norm_row"] = out["norm_row"].fillna(-1).astype("int64")
+    out["no_norm_reason"] = (
+        out["no_norm_reason"].astype(object).where(out["no_norm_reason"].notna(), None)
+    )
+    return out.set_axis(lists.index)

@@ -92,6 +92,9 @@ def keyed_hashes(values: pa.Array, key: bytes, length: int = DEFAULT_LENGTH) -> 
 
 def pseudonymise(ids: pd.Series, key: bytes, length: int = DEFAULT_LENGTH) -> pd.Series:
     """Map each id to its keyed hash (missing stays missing); hashes distinct ids only."""
-    coded = pa.array(ids.astype("str"), pa.large_string()).dictionary_encode()
+    text = pa.array(ids.astype("str"), pa.large_string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    coded = text.dictionary_encode()
     hashed = keyed_hashes(coded.dictionary, key, length)
     return pd.Series(pd.array(hashed.take(coded.indices), dtype="str"), index=ids.index)

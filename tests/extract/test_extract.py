@@ -15,11 +15,11 @@ from ldj_analysis.dbsource import SourceError, parse_source
 from ldj_analysis.derive import derive
 from ldj_analysis.export import ROW_REFS, Export, load_export
 from ldj_analysis.extract import extract, run_extraction
-from ldj_analysis.norms import whole_years
 from ldj_analysis.pseudonym import pseudonymise
 from ldj_analysis.selection import select
 from ldj_analysis.validation import ValidationResult, validate_dir, validate_export
 from ldj_analysis.vocabulary import EXPORT_TABLES
+from tests.study.pairing_oracle import whole_years
 
 KEY = b"test-key-for-extraction"
 

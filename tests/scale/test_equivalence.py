@@ -1,5 +1,4 @@
-"""The national-scale code paths (Arrow lookups, coded exclusion status, row references
-from the working copy, threads) on an export with record-level problems: pairing equals the
+"""On an export with record-level problems: pairing (the recipe) equals the
 plain pandas oracle of the rules (``tests/study/pairing_oracle.py``), and deriving from the
 working copy the workflow writes equals deriving from the valid export in memory."""
 
@@ -18,7 +17,7 @@ from ldj_analysis.conditions import team_periods_base
 from ldj_analysis.config import validate_config
 from ldj_analysis.export import take_text
 from ldj_analysis.key_lookups import _distinct, connect
-from ldj_analysis.pairing import _factorize_text, _no_duplicates, _rank_of, select_pairs
+from ldj_analysis.pairing import select_pairs
 from ldj_analysis.validation import read_validated, validate_export, write_working_copy
 from tests.study.pairing_oracle import oracle_pairs
 
@@ -95,28 +94,9 @@ def test_scenario_has_problems_of_every_kind(export):
     )
 
 
-@given(st.lists(TEXT, max_size=40))
-def test_factorize_text_equals_pandas(values):
-    series = pd.Series(values, dtype="str")
-    codes, uniques = pd.factorize(series)
-    got_codes, got_uniques = _factorize_text(series)
-    np.testing.assert_array_equal(got_codes, codes)
-    assert list(got_uniques) == list(uniques)
-
-
-@given(st.lists(st.text(alphabet="abB01 é", max_size=3), max_size=40))
-def test_rank_of_equals_stable_argsort(values):
-    series = pd.Series(values, dtype="str")
-    order = np.argsort(series.to_numpy(dtype=object), kind="stable")
-    expected = np.empty(len(order), np.int64)
-    expected[order] = np.arange(len(order))
-    np.testing.assert_array_equal(_rank_of(series), expected)
-
-
 @given(st.lists(TEXT, max_size=30))
 def test_distinct_checks_equal_pandas(values):
     series = pd.Series(values, dtype="str")
-    assert _no_duplicates(series) == (len(series.drop_duplicates()) == len(series))
     present = series.dropna()
     with connect() as con:
         assert _distinct(con, series) == (not present.duplicated().any())

@@ -1,9 +1,9 @@
 """The pairing rules of docs/study.md section 3 in plain pandas: an executable oracle.
 
-Written from the rules as documented in :mod:`ldj_analysis.pairing` (steps 1-11), one
-block per step, with no speed tricks, so that a reader can check it against the text and
-the property tests can check ``select_pairs`` against it. It expects a contract export
-whose ids resolve (as after validation). "Export order" means the row order of the
+Written from the rules as documented in docs/study.md (section 3), one block per step, with
+no speed tricks, so that a reader can check it against the text and the property tests can
+check ``select_pairs`` against it. It expects a contract export whose ids resolve (as after
+validation). "Export order" means the row order of the
 questionnaires table; it breaks every remaining tie.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ldj_analysis.vocabulary import INFORMANTS, INSTRUMENTS
@@ -238,3 +239,11 @@ def oracle_pairs(
         steps={record[row]: name for row, name in step.items()},
         usable_posts=usable_posts,
     )
+
+
+def whole_years(birth: pd.Series, on: pd.Series) -> pd.Series:
+    """Completed years of age from ``birth`` to ``on`` (NaN where either is missing): the
+    reference for the recipe's ``whole_years`` and the database's ``_age_years``."""
+    b, d = pd.DatetimeIndex(birth), pd.DatetimeIndex(on)
+    years = d.year - b.year - ((d.month < b.month) | ((d.month == b.month) & (d.day < b.day)))
+    return pd.Series(np.asarray(years, dtype="float64"), index=birth.index)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ldj_analysis import steps
 from ldj_analysis.norms import (
     DEFAULT_NORMS_FILE,
     NormsError,
@@ -16,9 +17,10 @@ from ldj_analysis.norms import (
     norm_scores,
     norms_used,
     refuse_placeholders,
-    whole_years,
 )
 from ldj_analysis.pseudonym import ENV_VAR, KEY_FILE, load_key, pseudonymise
+
+from .pairing_oracle import whole_years
 
 NORMS = check_norms(
     pd.DataFrame(
@@ -75,10 +77,22 @@ def test_no_norm_group(instrument, age, reason):
 
 
 def test_whole_years_birthday_boundary():
-    birth = pd.Series(pd.to_datetime(["2010-03-15"] * 3 + [None]))
-    on = pd.Series(pd.to_datetime(["2018-03-14", "2018-03-15", "2018-03-16", "2018-01-01"]))
-    out = whole_years(birth, on)
-    assert out[:3].tolist() == [7.0, 8.0, 8.0] and np.isnan(out[3])
+    """The recipe's age in whole years: a birthday counts on the day itself."""
+    con = steps.open_recipe()
+    steps.run(con, ["00_macros"])
+    dates = pd.DataFrame(
+        {
+            "birth": pd.to_datetime(["2010-03-15"] * 3 + [None, "2012-02-29"]),
+            "filled_on": pd.to_datetime(
+                ["2018-03-14", "2018-03-15", "2018-03-16", "2018-01-01", "2013-02-28"]
+            ),
+        }
+    )
+    con.register("dates", dates)
+    out = steps.fetch(con, "SELECT whole_years(birth, filled_on) AS age FROM dates")["age"]
+    assert out[:3].tolist() == [7, 8, 8] and pd.isna(out[3]) and out[4] == 0
+    reference = whole_years(dates["birth"], dates["filled_on"])
+    assert out.astype("float64").fillna(-1).tolist() == reference.fillna(-1).tolist()
 
 
 def test_invalid_norm_table():

@@ -1,11 +1,15 @@
 """Snakemake script: selection + study logic (ldj_analysis.selection, ldj_analysis.derive)."""
 
+import tempfile
 from pathlib import Path
 
 from ldj_analysis.derive import derive_files
 from ldj_analysis.runlog import logged_step
 
-with logged_step(snakemake.log[0], "derive"):
+with (
+    logged_step(snakemake.log[0], "derive"),
+    tempfile.TemporaryDirectory(prefix="ldj-derive-", dir=snakemake.resources.tmpdir) as tmp,
+):
     config = dict(snakemake.params.items())
     synthetic_export = config.pop("synthetic_export")
     derive_files(
@@ -19,4 +23,10 @@ with logged_step(snakemake.log[0], "derive"):
         tables_dir=Path(snakemake.output.tables[0]).parent,
         norms_used_path=snakemake.output.norms_used,
         synthetic_export=synthetic_export,
+        # DuckDB spills to the rule's temp directory beyond half the rule's memory
+        engine={
+            "memory_mb": snakemake.resources.mem_mb // 2,
+            "temp_dir": tmp,
+            "threads": snakemake.threads,
+        },
     )

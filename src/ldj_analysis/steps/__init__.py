@@ -1,0 +1,156 @@
+"""The study's data steps as one recipe: the numbered SQL files of this folder, run in order
+on an in-process DuckDB database (docs/study.md; docs/development.md, "The recipe").
+
+Read the files top to bottom: each is one rule of the study and names the tables it makes.
+This module only prepares their inputs: the export's tables (``<table>_in``, each with
+``pos``, its row in the export), the configured settings (DuckDB variables) and the code
+lists from :mod:`ldj_analysis.vocabulary` and the config, as small tables.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from importlib.resources import files
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ldj_analysis.key_lookups import connect
+from ldj_analysis.vocabulary import CHECKLIST_DOMAINS, CHECKLIST_ITEM_MAX, INFORMANTS
+
+log = logging.getLogger(__name__)
+
+#: The recipe's files (without ``.sql``), in the order they run.
+STEP_FILES: list[str] = sorted(
+    p.name.removesuffix(".sql") for p in files(__package__).iterdir() if p.name.endswith(".sql")
+)
+#: The files from the lists to the exclusion log of the lists, with the macros.
+PAIRING_STEPS = [
+    "00_macros",
+    "04_lists",
+    "05_list_checks",
+    "06_duplicate_end_lists",
+    "07_start_lists",
+    "08_informant_priority",
+    "09_unused_start_lists",
+]
+
+#: Columns some exports lack (a database sends ages instead of birth dates), added empty.
+_OPTIONAL = {
+    "questionnaires": {"_age_days": pa.float64(), "_age_years": pa.float64()},
+    "clients": {"birth_date": pa.timestamp("ns")},
+}
+
+
+def run(con: Any, steps: list[str]) -> None:
+    """Execute the given recipe files, in order, on ``con``."""
+    import duckdb
+
+    for name in steps:
+        started = time.perf_counter()
+        try:
+            con.execute((files(__package__) / f"{name}.sql").read_text(encoding="utf-8"))
+        except duckdb.Error as error:
+            raise RuntimeError(f"recipe step {name}.sql failed: {error}") from error
+        log.info("recipe step %s: %.1f s", name, time.perf_counter() - started)
+
+
+def open_recipe(engine: Mapping[str, Any] | None = None) -> Any:
+    """An in-process DuckDB connection for the recipe (memory limit, temp directory and
+    threads from ``engine``: :func:`ldj_analysis.key_lookups.connect`)."""
+    return connect(engine)
+
+
+def arrow_table(frame: pd.DataFrame | pa.Table) -> pa.Table:
+    """A pandas frame (or Arrow table) as an Arrow table."""
+    if isinstance(frame, pa.Table):
+        return frame
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def register_table(con: Any, name: str, frame: pd.DataFrame | pa.Table) -> None:
+    """Register an export table as ``<name>_in`` with ``pos`` (its row order) and the
+    optional columns it lacks."""
+    table = arrow_table(frame)
+    for column, kind in _OPTIONAL.get(name, {}).items():
+        if column not in table.column_names:
+            table = table.append_column(column, pa.nulls(table.num_rows, kind))
+    table = table.append_column("pos", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    con.register(f"{name}_in", table)
+
+
+def set_settings(con: Any, **settings: Any) -> None:
+    """The configured settings as DuckDB variables (``getvariable('name')`` in the files)."""
+    for name, value in settings.items():
+        con.execute(f"SET VARIABLE {name} = ?", [value])
+
+
+def pairing_settings(pairing: Mapping[str, Any]) -> dict[str, Any]:
+    """The variables the pairing files read, from the config's ``pairing`` section."""
+    keys = ("end_list_grace_days", "duplicate_end_lists", "duplicate_start_lists")
+    return {
+        **{k: pairing[k] for k in keys},
+        "same_treatment": bool(pairing["same_treatment"]),
+        "priority_scope": pairing["priority_scope"],
+    }
+
+
+def register_code_lists(
+    con: Any, instruments: Mapping[str, str], pairing: Mapping[str, Any], teams: pd.DataFrame
+) -> None:
+    """``study_instruments`` (instrument, domain), ``informant_rank`` and
+    ``checklist_items`` for the recipe."""
+    con.register(
+        "study_instruments",
+        pd.DataFrame({"instrument": list(instruments), "domain": list(instruments.values())}),
+    )
+    con.register("informant_rank", informant_ranks(teams["institution_id"], pairing))
+    con.register("checklist_items", checklist_items())
+
+
+def informant_ranks(institutions: pd.Series, pairing: Mapping[str, Any]) -> pd.DataFrame:
+    """``institution_id, informant, grp, grp_pos`` for each institution of the teams:
+    ``pairing.informant_priority`` or the institution's ``institution_informants``. Only
+    informants of the contract count; one named twice keeps its first place."""
+    overrides = pairing.get("institution_informants") or {}
+    rows = [
+        (institution, informant, g, p)
+        for institution in pd.unique(institutions.dropna())
+        for g, group in enumerate(overrides.get(str(institution), pairing["informant_priority"]))
+        for p, informant in enumerate(group)
+        if informant in INFORMANTS
+    ]
+    ranks = pd.DataFrame(rows, columns=["institution_id", "informant", "grp", "grp_pos"])
+    ranks = ranks.astype({"institution_id": "str", "informant": "str"})
+    return ranks.drop_duplicates(["institution_id", "informant"]).astype(
+        {"grp": "int64", "grp_pos": "int64"}
+    )
+
+
+def checklist_items() -> pd.DataFrame:
+    """``item, score, score_no``: each item under its domain and under ``total``."""
+    rows = [
+        (f"item_{i:02d}", score, k)
+        for k, (score, numbers) in enumerate(CHECKLIST_DOMAINS.items())
+        for i in numbers
+    ]
+    rows += [(item, "total", len(CHECKLIST_DOMAINS)) for item, _, _ in list(rows)]
+    return pd.DataFrame(rows, columns=["item", "score", "score_no"])
+
+
+def checklist_settings(max_missing_share: float) -> dict[str, Any]:
+    return {"max_missing_share": float(max_missing_share), "item_max": CHECKLIST_ITEM_MAX}
+
+
+def fetch(con: Any, query: str) -> pd.DataFrame:
+    """A query's result as a pandas frame (through Arrow: text as ``str``)."""
+    return con.sql(query).to_arrow_table().to_pandas()
+
+
+def scalars(con: Any, query: str) -> tuple:
+    """The one row of a query's result."""
+    return con.sql(query).fetchall()[0]
