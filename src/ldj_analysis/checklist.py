@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ldj_analysis import steps
+from ldj_analysis.steps import code_lists
 from ldj_analysis.vocabulary import CHECKLIST_DOMAINS
 
 SCORE_COLUMNS = [*CHECKLIST_DOMAINS, "total"]
@@ -20,7 +21,7 @@ def checklist_scores(checklist: pd.DataFrame, max_missing_share: float) -> pd.Da
     of missing items (``n_missing_<score>``), one row per checklist row."""
     con = steps.open_recipe()
     steps.register_table(con, "checklist", checklist)
-    con.register("checklist_items", steps.checklist_items())
+    con.register("checklist_items", code_lists.checklist_items())
     steps.set_settings(con, **steps.checklist_settings(max_missing_share))
     steps.run(con, ["02_checklist"])
     long = steps.fetch(

@@ -34,6 +34,7 @@ from ldj_analysis.pairing import LIST_EXCLUSIONS, check_every_list_accounted_for
 from ldj_analysis.pseudonym import KEY_FILE, load_key, pseudonymise
 from ldj_analysis.response import response_messages
 from ldj_analysis.selection import instrument_domains
+from ldj_analysis.steps import code_lists
 from ldj_analysis.vocabulary import DESCRIPTIVE_TABLES, EXPORT_TABLES
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,9 @@ def run_recipe(
     for name in EXPORT_TABLES:
         steps.register_table(con, name, getattr(export, name))
     pairing = config["pairing"]
-    steps.register_code_lists(con, instrument_domains(config["selection"]), pairing, export.teams)
+    code_lists.register_code_lists(
+        con, instrument_domains(config["selection"]), pairing, export.teams
+    )
     register_norms(con, norms)
     steps.set_settings(
         con,

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ldj_analysis import steps
+from ldj_analysis.steps import code_lists
 from ldj_analysis.vocabulary import INSTRUMENTS
 
 #: Exclusion steps of questionnaire records, in order, with their flow labels.
@@ -96,7 +97,7 @@ def select_pairs(
     for name, frame in {**tables, "clients": _NO_CLIENTS if clients is None else clients}.items():
         steps.register_table(con, name, frame)
     con.register("team_periods", steps.arrow_table(team_periods))
-    steps.register_code_lists(con, instruments, cfg, teams)
+    code_lists.register_code_lists(con, instruments, cfg, teams)
     steps.set_settings(con, **steps.pairing_settings(cfg), ids_pseudonymised=False)
     steps.run(con, [*steps.PAIRING_STEPS, "10_pairs"])
     check_every_list_accounted_for(con)

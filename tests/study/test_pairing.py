@@ -257,6 +257,23 @@ def test_period_bounds_inclusive(date, inside):
         assert steps(r) == {"E": "period", "S": "unused_start"}
 
 
+@pytest.mark.parametrize("selected_out", [False, True])
+def test_period_reason_names_the_end_lists_own_team(selected_out):
+    """The 'period' reason names the team of the end list's treatment, also when selection
+    took that team out of the teams table (the array code before the recipe then named the
+    last team of the teams table: "team 19" on the 2020-2022 rerun)."""
+    teams = [team("T2"), team("T3")] if selected_out else [team("T1"), team("T2"), team("T3")]
+    impl = [period("T2"), period("T3", start="2018-07-01", end="2018-12-31")]
+    if not selected_out:
+        impl.append(period("T1", start="2019-01-01", end="2019-06-30"))
+    trs = [treatment("B1", "C1", team_id="T1")]
+    lists = [q("S", "C1", "begin", "2017-06-10"), q("E", "C1", "eind", "2018-08-01")]
+    r = run(one_client(lists, treatments=trs, teams=teams, implementation=impl))
+    assert steps(r)["E"] == "period"
+    reason = r.exclusions.set_index("key").loc["E", "reason"]
+    assert reason == "end list outside every period of team T1"
+
+
 def test_end_list_in_second_period_gets_that_moment_and_condition():
     impl = [
         period(moment=1, start="2018-01-01", end="2018-06-30", training="2018-03-01"),

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ldj_analysis.key_lookups import connect
-from ldj_analysis.vocabulary import CHECKLIST_DOMAINS, CHECKLIST_ITEM_MAX, INFORMANTS
+from ldj_analysis.vocabulary import CHECKLIST_ITEM_MAX
 
 log = logging.getLogger(__name__)
 
@@ -97,49 +97,6 @@ def pairing_settings(pairing: Mapping[str, Any]) -> dict[str, Any]:
         "same_treatment": bool(pairing["same_treatment"]),
         "priority_scope": pairing["priority_scope"],
     }
-
-
-def register_code_lists(
-    con: Any, instruments: Mapping[str, str], pairing: Mapping[str, Any], teams: pd.DataFrame
-) -> None:
-    """``study_instruments`` (instrument, domain), ``informant_rank`` and
-    ``checklist_items`` for the recipe."""
-    con.register(
-        "study_instruments",
-        pd.DataFrame({"instrument": list(instruments), "domain": list(instruments.values())}),
-    )
-    con.register("informant_rank", informant_ranks(teams["institution_id"], pairing))
-    con.register("checklist_items", checklist_items())
-
-
-def informant_ranks(institutions: pd.Series, pairing: Mapping[str, Any]) -> pd.DataFrame:
-    """``institution_id, informant, grp, grp_pos`` for each institution of the teams:
-    ``pairing.informant_priority`` or the institution's ``institution_informants``. Only
-    informants of the contract count; one named twice keeps its first place."""
-    overrides = pairing.get("institution_informants") or {}
-    rows = [
-        (institution, informant, g, p)
-        for institution in pd.unique(institutions.dropna())
-        for g, group in enumerate(overrides.get(str(institution), pairing["informant_priority"]))
-        for p, informant in enumerate(group)
-        if informant in INFORMANTS
-    ]
-    ranks = pd.DataFrame(rows, columns=["institution_id", "informant", "grp", "grp_pos"])
-    ranks = ranks.astype({"institution_id": "str", "informant": "str"})
-    return ranks.drop_duplicates(["institution_id", "informant"]).astype(
-        {"grp": "int64", "grp_pos": "int64"}
-    )
-
-
-def checklist_items() -> pd.DataFrame:
-    """``item, score, score_no``: each item under its domain and under ``total``."""
-    rows = [
-        (f"item_{i:02d}", score, k)
-        for k, (score, numbers) in enumerate(CHECKLIST_DOMAINS.items())
-        for i in numbers
-    ]
-    rows += [(item, "total", len(CHECKLIST_DOMAINS)) for item, _, _ in list(rows)]
-    return pd.DataFrame(rows, columns=["item", "score", "score_no"])
 
 
 def checklist_settings(max_missing_share: float) -> dict[str, Any]:
