@@ -37,6 +37,8 @@ qualify row_number() over (partition by q.pos order by t.start_date desc, t.trea
 -- Every list with its treatment, team (only a team of the teams table), institution and
 -- informant rank: grp = the informant's priority group (0 first), grp_pos = its place in
 -- the group (moeder before stiefmoeder); NULL when the informant is not in the priority.
+-- informant_rank is read twice (ranks, ranked_informants): two import CTEs, each used once,
+-- because DuckDB inlines a CTE used once but materialises one used twice (a copy).
 create or replace temp view list as
 with
 

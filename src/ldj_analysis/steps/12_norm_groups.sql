@@ -5,6 +5,8 @@
 -- Rule (docs/study.md section 2, "Treatment outcomes"): "Total scores become z = (raw - norm
 -- mean) / norm SD, with norm groups by instrument, sex and age band"; "a higher z means
 -- more problems".
+-- pair_list and norms_in are read twice: two import CTEs each, each used once, because
+-- DuckDB inlines a CTE used once but materialises one used twice (a copy).
 create or replace temp table list_norm as
 with
 

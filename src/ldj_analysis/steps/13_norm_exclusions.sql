@@ -3,6 +3,8 @@
 -- Rule (docs/study.md section 2, "Treatment outcomes"; docs/norms.md): z needs a norm group
 -- "by instrument, sex and age band"; section 3: "every record left out is counted, with its
 -- step and reason".
+-- list_norm is read twice (start and end lists): two import CTEs, each used once (DuckDB
+-- materialises a CTE used twice).
 create or replace temp table scored_pair as
 with
 
