@@ -1,35 +1,94 @@
 -- Step 4. What the pairing steps need to know about every questionnaire list
 -- (docs/study.md section 3): its treatment, that treatment's team and institution, and
--- the informant's place in that institution's informant priority. Ids are unique in the
--- export's tables and a treatment_id names a treatment of the export (validation stops on
--- a duplicate key and excludes a list whose treatment is unknown).
+-- the informant's place in that institution's informant priority.
+-- Rule (section 3, item 2): "every end-of-treatment list (post) filled in the period for the
+-- team's opgroei and opvoed instruments is taken".
+-- Ids are unique in the export's tables and a treatment_id names a treatment of the export
+-- (validation stops on a duplicate key and excludes a list whose treatment is unknown).
 
--- A list without a treatment_id belongs to the client's treatment that covers its date (start_date <= filled_on <= end_date, open end
--- allowed; end lists up to pairing.end_list_grace_days after the end); of several, the one
--- that started last, then the smallest treatment_id.
-CREATE OR REPLACE TEMP TABLE covering_treatment AS
-SELECT q.pos, t.treatment_id
-FROM questionnaires_in q
-JOIN treatments_in t ON t.client_id = q.client_id
-WHERE q.treatment_id IS NULL
-  AND t.start_date <= q.filled_on
-  AND (t.end_date IS NULL OR q.filled_on <= t.end_date + INTERVAL (
-        CASE WHEN q.occasion = 'eind' THEN getvariable('end_list_grace_days') ELSE 0 END) DAY)
-QUALIFY row_number() OVER (PARTITION BY q.pos ORDER BY t.start_date DESC, t.treatment_id) = 1;
+-- A list without a treatment_id belongs to the client's treatment that covers its date
+-- (start_date <= filled_on <= end_date, open end allowed; end lists up to
+-- pairing.end_list_grace_days after the end); of several, the one that started last, then
+-- the smallest treatment_id.
+create or replace temp table covering_treatment as
+with
+
+questionnaires as (
+    select * from questionnaires_in
+),
+
+treatments as (
+    select * from treatments_in
+)
+
+select
+    q.pos,
+    t.treatment_id
+from questionnaires as q
+inner join treatments as t on q.client_id = t.client_id
+where
+    q.treatment_id is null
+    and t.start_date <= q.filled_on
+    and (t.end_date is null or q.filled_on <= t.end_date + interval (
+        case when q.occasion = 'eind' then getvariable('end_list_grace_days') else 0 end
+    ) day)
+qualify row_number() over (partition by q.pos order by t.start_date desc, t.treatment_id asc) = 1;
 
 -- Every list with its treatment, team (only a team of the teams table), institution and
 -- informant rank: grp = the informant's priority group (0 first), grp_pos = its place in
 -- the group (moeder before stiefmoeder); NULL when the informant is not in the priority.
-CREATE OR REPLACE TEMP VIEW list AS
-SELECT q.* EXCLUDE (treatment_id),
-       q.instrument IN (SELECT instrument FROM study_instruments) AS study_instrument,
-       tr.treatment_id, tr.team_id AS treatment_team, tm.team_id, tm.institution_id,
-       r.grp, r.grp_pos,
-       CASE WHEN tm.institution_id IS NOT NULL THEN r.grp IS NOT NULL
-            ELSE q.informant IN (SELECT informant FROM informant_rank)
-       END AS informant_in_priority
-FROM questionnaires_in q
-LEFT JOIN covering_treatment c USING (pos)
-LEFT JOIN treatments_in tr ON tr.treatment_id = coalesce(c.treatment_id, q.treatment_id)
-LEFT JOIN teams_in tm ON tm.team_id = tr.team_id
-LEFT JOIN informant_rank r ON r.institution_id = tm.institution_id AND r.informant = q.informant;
+-- informant_rank is read twice (ranks, ranked_informants): two import CTEs, each used once,
+-- because DuckDB inlines a CTE used once but materialises one used twice (a copy).
+create or replace temp view list as
+with
+
+questionnaires as (
+    select * from questionnaires_in
+),
+
+covering as (
+    select * from covering_treatment
+),
+
+treatments as (
+    select * from treatments_in
+),
+
+teams as (
+    select * from teams_in
+),
+
+ranks as (
+    select * from informant_rank
+),
+
+instruments as (
+    select instrument from study_instruments
+),
+
+ranked_informants as (
+    select informant from informant_rank
+),
+
+final as (
+    select
+        q.* exclude (q.treatment_id),
+        q.instrument in (select si.instrument from instruments as si) as study_instrument,
+        tr.treatment_id,
+        tr.team_id as treatment_team,
+        tm.team_id,
+        tm.institution_id,
+        r.grp,
+        r.grp_pos,
+        case
+            when tm.institution_id is not null then r.grp is not null
+            else q.informant in (select ri.informant from ranked_informants as ri)
+        end as informant_in_priority
+    from questionnaires as q
+    left join covering as c using (pos)
+    left join treatments as tr on coalesce(c.treatment_id, q.treatment_id) = tr.treatment_id
+    left join teams as tm on tr.team_id = tm.team_id
+    left join ranks as r on tm.institution_id = r.institution_id and q.informant = r.informant
+)
+
+select * from final;

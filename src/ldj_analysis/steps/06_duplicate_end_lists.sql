@@ -1,19 +1,34 @@
 -- Step 6. Several end lists of one informant and instrument in one treatment (one
 -- occasion): keep the one pairing.duplicate_end_lists prefers (latest: the measurement
 -- closest to the end of care; or earliest), then the first in the export.
-CREATE OR REPLACE TEMP TABLE end_list_ranked AS
-SELECT *,
-       row_number() OVER (
-           PARTITION BY client_id, treatment_id, instrument, informant
-           ORDER BY preferred(filled_on, getvariable('duplicate_end_lists')), pos
-       ) AS nth
-FROM end_list;
+-- Rule (docs/study.md section 3, edge cases): "The report leaves edge cases open: several
+-- start or end lists of one informant, [...] The choices are configuration keys under
+-- `pairing`".
+create or replace temp table end_list_ranked as
+with
 
-CREATE OR REPLACE TEMP TABLE end_list_kept AS
-SELECT * EXCLUDE (nth) FROM end_list_ranked WHERE nth = 1;
+end_lists as (
+    select * from end_list
+)
 
-CREATE OR REPLACE TEMP TABLE duplicate_end_list AS
-SELECT pos, record_id AS key, 'duplicate' AS step,
-       'another end list of this informant and instrument in the treatment was kept ('
-           || getvariable('duplicate_end_lists') || ')' AS reason
-FROM end_list_ranked WHERE nth > 1;
+select
+    *,
+    row_number() over (
+        partition by client_id, treatment_id, instrument, informant
+        order by preferred(filled_on, getvariable('duplicate_end_lists')), pos
+    ) as nth
+from end_lists;
+
+create or replace temp table end_list_kept as
+select * exclude (nth) from end_list_ranked
+where nth = 1;
+
+create or replace temp table duplicate_end_list as
+select
+    pos,
+    record_id as key,
+    'duplicate' as step,
+    'another end list of this informant and instrument in the treatment was kept ('
+    || getvariable('duplicate_end_lists') || ')' as reason
+from end_list_ranked
+where nth > 1;

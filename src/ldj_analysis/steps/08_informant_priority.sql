@@ -3,35 +3,88 @@
 -- pairing.priority_scope 'pair': the first end list with a start list wins; 'post': only
 -- end lists of the cell's first group with any end list may win. Both lists of every
 -- other pair are excluded.
-CREATE OR REPLACE TEMP TABLE cell_candidate AS
-SELECT e.*, m.start_pos,
-       m.start_pos IS NOT NULL
-           AND (getvariable('priority_scope') = 'pair'
-                OR e.grp = min(e.grp) OVER (PARTITION BY client_id, instrument, team_id, moment))
-           AS eligible
-FROM end_list_kept e LEFT JOIN matched m ON m.end_pos = e.pos;
+-- Rule (docs/study.md section 3, item 4): "when several informants filled the same
+-- instrument for a client, one is kept: mother informants [...] before father informants
+-- [...]. Pre and post come from the same informant".
+create or replace temp table cell_candidate as
+with
 
-CREATE OR REPLACE TEMP TABLE selected_pair AS
-SELECT * FROM cell_candidate WHERE eligible
-QUALIFY row_number() OVER (
-    PARTITION BY client_id, instrument, team_id, moment
-    ORDER BY grp, grp_pos, preferred(filled_on, getvariable('duplicate_end_lists')), pos
+end_lists as (
+    select * from end_list_kept
+),
+
+matches as (
+    select * from matched
+)
+
+select
+    e.*,
+    m.start_pos,
+    m.start_pos is not null and (
+        getvariable('priority_scope') = 'pair'
+        or e.grp = min(e.grp) over (partition by e.client_id, e.instrument, e.team_id, e.moment)
+    ) as eligible
+from end_lists as e
+left join matches as m on e.pos = m.end_pos;
+
+create or replace temp table selected_pair as
+select * from cell_candidate
+where eligible
+qualify row_number() over (
+    partition by client_id, instrument, team_id, moment
+    order by grp, grp_pos, preferred(filled_on, getvariable('duplicate_end_lists')), pos
 ) = 1;
 
-CREATE OR REPLACE TEMP TABLE pair_not_selected AS
-WITH loser AS (
-    SELECT c.pos AS end_pos, c.record_id AS end_key, c.start_pos, s.record_id AS start_key,
-           CASE WHEN w.informant IS NULL
-                THEN 'pair not selected: a higher-priority informant has an end list without'
-                     || ' a start list (priority_scope post)'
-                ELSE 'pair not selected: the pair of informant ' || w.informant
-                     || ' was chosen for this client, instrument and period'
-           END AS reason
-    FROM cell_candidate c
-    LEFT JOIN selected_pair w USING (client_id, instrument, team_id, moment)
-    JOIN start_list s ON s.pos = c.start_pos
-    WHERE c.start_pos IS NOT NULL AND c.pos IS DISTINCT FROM w.pos
+create or replace temp table pair_not_selected as
+with
+
+candidates as (
+    select * from cell_candidate
+),
+
+winners as (
+    select * from selected_pair
+),
+
+start_lists as (
+    select * from start_list
+),
+
+loser as (
+    select
+        c.pos as end_pos,
+        c.record_id as end_key,
+        c.start_pos,
+        s.record_id as start_key,
+        case
+            when w.informant is null
+                then
+                    'pair not selected: a higher-priority informant has an end list without'
+                    || ' a start list (priority_scope post)'
+            else
+                'pair not selected: the pair of informant ' || w.informant
+                || ' was chosen for this client, instrument and period'
+        end as reason
+    from candidates as c
+    left join winners as w using (client_id, instrument, team_id, moment)
+    inner join start_lists as s on c.start_pos = s.pos
+    where c.start_pos is not null and c.pos is distinct from w.pos
+),
+
+final as (
+    select
+        end_pos as pos,
+        end_key as key,
+        'priority' as step,
+        reason
+    from loser
+    union all
+    select
+        start_pos as pos,
+        start_key as key,
+        'priority' as step,
+        reason
+    from loser
 )
-SELECT end_pos AS pos, end_key AS key, 'priority' AS step, reason FROM loser
-UNION ALL
-SELECT start_pos, start_key, 'priority', reason FROM loser;
+
+select * from final;

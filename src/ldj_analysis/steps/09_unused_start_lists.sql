@@ -1,23 +1,85 @@
 -- Step 9. Start lists left over: one that fitted an end list but was not chosen is a
 -- duplicate (duplicate_start_lists preferred another); one that fitted none is unused.
-CREATE OR REPLACE TEMP TABLE unused_start AS
-SELECT s.pos, s.record_id AS key,
-       CASE WHEN s.pos IN (SELECT start_pos FROM start_fits_end) THEN 'duplicate'
-            ELSE 'unused_start' END AS step,
-       CASE WHEN s.pos IN (SELECT start_pos FROM start_fits_end)
-            THEN 'another start list of this informant fitted the end list better ('
-                 || getvariable('duplicate_start_lists') || ')'
-            ELSE 'no selected end list of the same client, instrument and informant after it'
-       END AS reason
-FROM start_list s
-WHERE s.pos NOT IN (SELECT start_pos FROM selected_pair)
-  AND s.pos NOT IN (SELECT pos FROM pair_not_selected);
+-- Rule (docs/study.md section 3, edge cases): "every record left out is counted, with its
+-- step and reason, in `data/derived/exclusions.csv`".
+create or replace temp table unused_start as
+with
+
+start_lists as (
+    select * from start_list
+),
+
+fitting_starts as (
+    select start_pos from start_fits_end
+),
+
+selected_starts as (
+    select start_pos from selected_pair
+),
+
+priority_losers as (
+    select pos from pair_not_selected
+),
+
+left_over as (
+    select
+        s.pos,
+        s.record_id,
+        s.pos in (select f.start_pos from fitting_starts as f) as fitted
+    from start_lists as s
+    where
+        s.pos not in (select sel.start_pos from selected_starts as sel)
+        and s.pos not in (select pl.pos from priority_losers as pl)
+)
+
+select
+    pos,
+    record_id as key,
+    case when fitted then 'duplicate' else 'unused_start' end as step,
+    case
+        when fitted
+            then
+                'another start list of this informant fitted the end list better ('
+                || getvariable('duplicate_start_lists') || ')'
+        else 'no selected end list of the same client, instrument and informant after it'
+    end as reason
+from left_over;
 
 -- The exclusion log of the questionnaire lists: each excluded list once, at its first
 -- failing step (written in export order: ldj_analysis.pairing.LIST_EXCLUSIONS).
-CREATE OR REPLACE TEMP VIEW list_exclusion AS
-SELECT pos, record_id AS key, step, reason FROM list_check WHERE step IS NOT NULL
-UNION ALL SELECT * FROM duplicate_end_list
-UNION ALL SELECT * FROM no_start
-UNION ALL SELECT * FROM pair_not_selected
-UNION ALL SELECT * FROM unused_start;
+create or replace temp view list_exclusion as
+select
+    pos,
+    record_id as key,
+    step,
+    reason
+from list_check
+where step is not null
+union all
+select
+    pos,
+    key,
+    step,
+    reason
+from duplicate_end_list
+union all
+select
+    pos,
+    key,
+    step,
+    reason
+from no_start
+union all
+select
+    pos,
+    key,
+    step,
+    reason
+from pair_not_selected
+union all
+select
+    pos,
+    key,
+    step,
+    reason
+from unused_start;

@@ -2,29 +2,79 @@
 -- treatments * 100, counted before the norm step. Responders (response.numerator): distinct
 -- clients with a selected pair (default), selected pairs, or distinct clients with a usable
 -- end list. Without closed treatments the response is undefined (NULL).
-CREATE OR REPLACE TEMP TABLE responders AS
-SELECT team_id, moment, count(DISTINCT client_id) AS n_responders FROM pair
-WHERE getvariable('numerator') = 'clients_with_pair' GROUP BY team_id, moment
-UNION ALL
-SELECT team_id, moment, count(*) FROM pair
-WHERE getvariable('numerator') = 'pairs' GROUP BY team_id, moment
-UNION ALL
-SELECT team_id, moment, count(DISTINCT client_id) FROM end_list
-WHERE getvariable('numerator') = 'clients_with_post' GROUP BY team_id, moment;
+-- Rule (section 2, "Response"): "the linked pre/post measurements of the period divided by
+-- the treatments closed in the period [...], in percent"; "With no closed treatments the
+-- response is undefined: reported as missing and left out of the models".
+create or replace temp table responders as
+with
 
-CREATE OR REPLACE TEMP TABLE team_period_response AS
-SELECT t.*, coalesce(r.n_responders, 0) AS n_responders,
-       CASE WHEN t.closed_treatments > 0
-            THEN coalesce(r.n_responders, 0)::DOUBLE / t.closed_treatments * 100.0
-       END AS response
-FROM team_periods t LEFT JOIN responders r USING (team_id, moment)
-ORDER BY team_id, moment;
+clients_with_pair as (
+    select
+        team_id,
+        moment,
+        count(distinct client_id) as n_responders
+    from pair
+    where getvariable('numerator') = 'clients_with_pair'
+    group by team_id, moment
+),
 
-CREATE OR REPLACE TEMP TABLE response_undefined AS
-SELECT 'implementation' AS "table",
-       'team_id=' || team_id || ', moment=' || moment AS key,
-       'response' AS step,
-       CASE WHEN closed_treatments IS NULL THEN 'response undefined: closed treatments missing'
-            ELSE 'response undefined: 0 closed treatments' END AS reason
-FROM team_period_response WHERE response IS NULL
-ORDER BY team_id, moment;
+pairs as (
+    select
+        team_id,
+        moment,
+        count(*) as n_responders
+    from pair
+    where getvariable('numerator') = 'pairs'
+    group by team_id, moment
+),
+
+clients_with_post as (
+    select
+        team_id,
+        moment,
+        count(distinct client_id) as n_responders
+    from end_list
+    where getvariable('numerator') = 'clients_with_post'
+    group by team_id, moment
+)
+
+select * from clients_with_pair
+union all
+select * from pairs
+union all
+select * from clients_with_post;
+
+create or replace temp table team_period_response as
+with
+
+periods as (
+    select * from team_periods
+),
+
+responder_counts as (
+    select * from responders
+)
+
+select
+    t.*,
+    coalesce(r.n_responders, 0) as n_responders,
+    case
+        when t.closed_treatments > 0
+            then coalesce(r.n_responders, 0)::double / t.closed_treatments * 100.0
+    end as response
+from periods as t
+left join responder_counts as r using (team_id, moment)
+order by team_id, moment;
+
+create or replace temp table response_undefined as
+select
+    'implementation' as "table",
+    'team_id=' || team_id || ', moment=' || moment as key,
+    'response' as step,
+    case
+        when closed_treatments is null then 'response undefined: closed treatments missing'
+        else 'response undefined: 0 closed treatments'
+    end as reason
+from team_period_response
+where response is null
+order by team_id, moment;

@@ -2,25 +2,65 @@
 -- list's instrument whose age band holds its age in whole years, the first of its own sex,
 -- else the first for sex 'all'; z = (raw - mean) / sd, sign turned when a higher score is
 -- better. A pair with a list without norm group leaves the analysis (both lists logged).
-CREATE OR REPLACE TEMP TABLE list_norm AS
-WITH norm_group AS (
-    SELECT l.pair_no, l.side, n.norm_row, n.mean, n.sd, n.higher_is_worse
-    FROM pair_list l
-    JOIN norms_in n
-      ON n.instrument = l.instrument
-     AND l.age_years BETWEEN n.age_min AND n.age_max
-     AND (n.sex = l.sex OR n.sex = 'all')
-    QUALIFY row_number() OVER (PARTITION BY l.pair_no, l.side ORDER BY n.sex = 'all', n.norm_row)
-        = 1
+-- Rule (docs/study.md section 2, "Treatment outcomes"): "Total scores become z = (raw - norm
+-- mean) / norm SD, with norm groups by instrument, sex and age band"; "a higher z means
+-- more problems".
+-- pair_list and norms_in are read twice: two import CTEs each, each used once, because
+-- DuckDB inlines a CTE used once but materialises one used twice (a copy).
+create or replace temp table list_norm as
+with
+
+lists_to_place as (
+    select * from pair_list
+),
+
+norms as (
+    select * from norms_in
+),
+
+normed_instruments as (
+    select instrument from norms_in
+),
+
+lists as (
+    select * from pair_list
+),
+
+norm_group as (
+    select
+        l.pair_no,
+        l.side,
+        n.norm_row,
+        n.mean,
+        n.sd,
+        n.higher_is_worse
+    from lists_to_place as l
+    inner join norms as n
+        on
+            l.instrument = n.instrument
+            and l.age_years between n.age_min and n.age_max
+            and (l.sex = n.sex or n.sex = 'all')
+    qualify row_number() over (
+        partition by l.pair_no, l.side order by n.sex = 'all', n.norm_row
+    ) = 1
+),
+
+final as (
+    select
+        l.pair_no,
+        l.side,
+        g.norm_row,
+        case when coalesce(g.higher_is_worse, true) then 1.0 else -1.0 end
+        * (l.raw - g.mean) / g.sd as z,
+        case
+            when g.norm_row is not null then null
+            when l.instrument not in (select ni.instrument from normed_instruments as ni)
+                then 'no norm group: instrument not in the norm table'
+            when l.age_years is null then 'no norm group: age unknown (birth date missing)'
+            else 'no norm group for this instrument, sex and age'
+        end as no_norm_reason
+    from lists as l
+    left join norm_group as g using (pair_no, side)
 )
-SELECT l.pair_no, l.side, g.norm_row,
-       CASE WHEN coalesce(g.higher_is_worse, true) THEN 1.0 ELSE -1.0 END
-           * (l.raw - g.mean) / g.sd AS z,
-       CASE
-           WHEN g.norm_row IS NOT NULL THEN NULL
-           WHEN l.instrument NOT IN (SELECT instrument FROM norms_in)
-               THEN 'no norm group: instrument not in the norm table'
-           WHEN l.age_years IS NULL THEN 'no norm group: age unknown (birth date missing)'
-           ELSE 'no norm group for this instrument, sex and age'
-       END AS no_norm_reason
-FROM pair_list l LEFT JOIN norm_group g USING (pair_no, side);
+
+select * from final;

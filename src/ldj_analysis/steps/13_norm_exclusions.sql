@@ -1,22 +1,78 @@
 -- Step 13. A pair with a list without norm group leaves the analysis; both its lists go
 -- to the exclusion log (all start lists, then all end lists, in pair order).
-CREATE OR REPLACE TEMP TABLE scored_pair AS
-SELECT p.*, pre.z AS pre_z, post.z AS post_z, pre.norm_row AS pre_norm_row,
-       post.norm_row AS post_norm_row,
-       CASE WHEN pre.no_norm_reason IS NOT NULL THEN 'start list: ' || pre.no_norm_reason
-            WHEN post.no_norm_reason IS NOT NULL THEN 'end list: ' || post.no_norm_reason
-       END AS no_norm_reason
-FROM pair p
-JOIN list_norm pre ON pre.pair_no = p.pair_no AND pre.side = 'pre'
-JOIN list_norm post ON post.pair_no = p.pair_no AND post.side = 'post'
-ORDER BY p.pair_no;
+-- Rule (docs/study.md section 2, "Treatment outcomes"; docs/norms.md): z needs a norm group
+-- "by instrument, sex and age band"; section 3: "every record left out is counted, with its
+-- step and reason".
+-- list_norm is read twice (start and end lists): two import CTEs, each used once (DuckDB
+-- materialises a CTE used twice).
+create or replace temp table scored_pair as
+with
 
-CREATE OR REPLACE TEMP TABLE norm_exclusion AS
-SELECT 'questionnaires' AS "table", key, 'norm' AS step, no_norm_reason AS reason
-FROM (
-    SELECT 1 AS side, pair_no, pre_record AS key, no_norm_reason FROM scored_pair
-    UNION ALL
-    SELECT 2, pair_no, post_record, no_norm_reason FROM scored_pair
+pairs as (
+    select * from pair
+),
+
+start_norms as (
+    select * from list_norm
+    where side = 'pre'
+),
+
+end_norms as (
+    select * from list_norm
+    where side = 'post'
+),
+
+final as (
+    select
+        p.*,
+        pre.z as pre_z,
+        post.z as post_z,
+        pre.norm_row as pre_norm_row,
+        post.norm_row as post_norm_row,
+        case
+            when pre.no_norm_reason is not null then 'start list: ' || pre.no_norm_reason
+            when post.no_norm_reason is not null then 'end list: ' || post.no_norm_reason
+        end as no_norm_reason
+    from pairs as p
+    inner join start_norms as pre on p.pair_no = pre.pair_no
+    inner join end_norms as post on p.pair_no = post.pair_no
 )
-WHERE no_norm_reason IS NOT NULL
-ORDER BY side, pair_no;
+
+select * from final
+order by pair_no;
+
+create or replace temp table norm_exclusion as
+with
+
+start_lists as (
+    select
+        1 as side,
+        pair_no,
+        pre_record as key,
+        no_norm_reason
+    from scored_pair
+),
+
+end_lists as (
+    select
+        2 as side,
+        pair_no,
+        post_record as key,
+        no_norm_reason
+    from scored_pair
+),
+
+lists as (
+    select * from start_lists
+    union all
+    select * from end_lists
+)
+
+select
+    'questionnaires' as "table",
+    key,
+    'norm' as step,
+    no_norm_reason as reason
+from lists
+where no_norm_reason is not null
+order by side, pair_no;
