@@ -10,22 +10,29 @@ captions) and the configuration used under results/workflow/, and describes:
   every result file;
 - per Snakemake rule one ``CreateAction`` whose result are the files that rule made, with
   its start and end time, read from Snakemake's own records (.snakemake/metadata), not
-  typed here.
+  typed here;
+- the project's lock of exact dependency versions (``requirements.lock``), copied to
+  ``workflow/requirements.lock`` with its SHA-256 and whether the run's environment had the
+  locked versions (docs/reproducibility.md).
 
 The crate is built with the ``rocrate`` library.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import mimetypes
 import os
+import platform
+import re
 import shutil
 from base64 import urlsafe_b64encode
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +54,13 @@ WORKFLOW_DIR = "workflow"
 MAIN_WORKFLOW = f"{WORKFLOW_DIR}/Snakefile"
 CONFIG_FILE = f"{WORKFLOW_DIR}/config.yaml"
 LICENSE = "https://spdx.org/licenses/MIT"
+#: The lock of exact runtime versions in the project folder, and its copy in the crate.
+LOCK_NAME = "requirements.lock"
+LOCK_FILE = f"{WORKFLOW_DIR}/{LOCK_NAME}"
+#: JSON-LD context of the Workflow Run Crate terms (defines ``sha256``).
+WFRUN_TERMS = "https://w3id.org/ro/terms/workflow-run/context"
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", re.MULTILINE)
+_LOCKED_PYTHON = re.compile(r"--python-version[ =](\S+)")
 _FORMATS = {".md": "text/markdown", ".tex": "application/x-tex", ".smk": "text/x-snakemake"}
 
 
@@ -145,6 +159,54 @@ def copy_workflow(
     return [*written, CONFIG_FILE]
 
 
+def locked_versions(text: str) -> dict[str, str]:
+    """The exact versions a lock file pins (its ``name==version`` lines; hashes, comments and
+    options skipped), by normalised distribution name (PEP 503: lower case, runs of ``-_.`` as
+    one ``-``). Read without ``packaging`` so that the crate needs nothing undeclared."""
+    return {re.sub(r"[-_.]+", "-", name).lower(): version for name, version in _PIN.findall(text)}
+
+
+def lock_differences(pins: Mapping[str, str]) -> list[str]:
+    """Each pinned distribution whose installed version is not the locked one, as
+    ``"name locked X, installed Y"``: empty when the environment is the locked one."""
+    out = []
+    for name, version in sorted(pins.items()):
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = "not installed"
+        if installed != version:
+            out.append(f"{name} locked {version}, installed {installed}")
+    return out
+
+
+def _describe_lock(crate, entity, path: Path) -> None:
+    """Give the crate's copy of the lock its SHA-256 (the Workflow Run Crate term
+    ``sha256``), and say how to install from it and whether this run's environment had the
+    locked versions, so that a reader knows if the lock reproduces the run's numbers."""
+    data = path.read_bytes()
+    text = data.decode("utf-8")
+    pins = locked_versions(text)
+    differences = lock_differences(pins)
+    python = _LOCKED_PYTHON.search(text)
+    if differences:
+        state = "This run's environment differed from the lock: " + "; ".join(differences)
+    else:
+        state = f"This run's environment had the locked versions of all {len(pins)} pins"
+    entity["sha256"] = hashlib.sha256(data).hexdigest()
+    entity["contentSize"] = str(len(data))
+    entity["encodingFormat"] = "text/plain"
+    entity["description"] = (
+        "Exact versions (with hashes) of the runtime dependencies"
+        + (f", locked for Python {python.group(1)}" if python else "")
+        + f"; this run used Python {platform.python_version()}. Install in the project "
+        "folder: pip install -r requirements.lock, then pip install --no-deps -e . "
+        f"(docs/reproducibility.md). {state}."
+    )
+    if WFRUN_TERMS not in crate.metadata.extra_contexts:
+        crate.metadata.extra_contexts.append(WFRUN_TERMS)
+
+
 def build_crate(
     results: Mapping[str, JobRecord],
     workflow_files: list[str],
@@ -219,6 +281,8 @@ def build_crate(
     workflow["hasPart"] = [
         parts[p] for p in workflow_files if p in parts and p != CONFIG_FILE and p not in inputs
     ]
+    if LOCK_FILE in parts:
+        _describe_lock(crate, parts[LOCK_FILE], root / LOCK_FILE)
     config = parts[CONFIG_FILE]
     config["description"] = "Configuration of the run (validated, defaults filled in)"
     export = crate.add(
@@ -327,17 +391,24 @@ def write_run_crate(
     crate_root: str | Path = "results",
     project_root: str | Path = ".",
     snakemake_dir: str | Path = ".snakemake",
+    lock_file: str | None = LOCK_NAME,
 ) -> Path:
     """Describe every file in ``crate_root`` that a rule of this workflow made (a file
     Snakemake has no record of is logged and left out): copy the workflow (and the small
-    public inputs, ``input_sources``: the norm table) into ``crate_root/workflow`` and write
+    public inputs, ``input_sources``: the norm table; and ``lock_file``, relative to
+    ``project_root``, when there is one) into ``crate_root/workflow`` and write
     ``crate_root/ro-crate-metadata.json``."""
     root = Path(crate_root)
     records = job_records(result_files(root), snakemake_dir, skip_unknown=True)
     if not records:
         raise ValueError(f"no file in {root} was made by this workflow")
     inputs = list(input_sources)
-    copies = copy_workflow([*workflow_sources, *inputs], config, project_root, root / WORKFLOW_DIR)
+    sources = [*workflow_sources, *inputs]
+    if lock_file and (Path(project_root) / lock_file).is_file():
+        sources.append(lock_file)
+    elif lock_file:
+        log.warning("no %s in %s: the crate names no locked versions", lock_file, project_root)
+    copies = copy_workflow(sources, config, project_root, root / WORKFLOW_DIR)
     crate_inputs = [f"{WORKFLOW_DIR}/{crate_name(p, project_root)}" for p in inputs]
     crate = build_crate(records, copies, fingerprint, root, crate_inputs)
     crate.metadata.write(root)
