@@ -47,6 +47,7 @@ from left_over;
 
 -- The exclusion log of the questionnaire lists: each excluded list once, at its first
 -- failing step (written in export order: ldj_analysis.pairing.LIST_EXCLUSIONS).
+-- The exclusion tables of files 06-09 all hold pos, key, step, reason, in that order.
 create or replace temp view list_exclusion as
 select
     pos,
@@ -56,30 +57,10 @@ select
 from list_check
 where step is not null
 union all
-select
-    pos,
-    key,
-    step,
-    reason
-from duplicate_end_list
+select * from duplicate_end_list
 union all
-select
-    pos,
-    key,
-    step,
-    reason
-from no_start
+select * from no_start
 union all
-select
-    pos,
-    key,
-    step,
-    reason
-from pair_not_selected
+select * from pair_not_selected
 union all
-select
-    pos,
-    key,
-    step,
-    reason
-from unused_start;
+select * from unused_start;
