@@ -138,13 +138,29 @@ class Export:
 
 
 def table_path(export_dir: str | Path, table: str) -> Path | None:
-    """The file holding ``table`` in ``export_dir`` (Parquet preferred), or None."""
+    """The file holding ``table`` in ``export_dir`` (``NAME.csv`` or ``NAME.parquet``), or
+    None. Both present stops with an :class:`ExportError` naming both: which one the site
+    meant cannot be known, and silently taking either once gave a wrong result."""
     export_dir = Path(export_dir)
-    for suffix in (".parquet", ".csv"):
-        path = export_dir / f"{table}{suffix}"
-        if path.is_file():
-            return path
-    return None
+    found = [
+        export_dir / f"{table}{suffix}"
+        for suffix in (".csv", ".parquet")
+        if (export_dir / f"{table}{suffix}").is_file()
+    ]
+    if len(found) > 1:
+        raise ExportError(
+            [
+                Problem(
+                    table,
+                    "",
+                    "",
+                    f"two files for one table: {found[0]} and {found[1]}; "
+                    "remove or move the one that is not the export",
+                )
+            ],
+            header="Cannot read the LDJ export",
+        )
+    return found[0] if found else None
 
 
 def read_raw(export_dir: str | Path) -> dict[str, pd.DataFrame]:
@@ -473,7 +489,10 @@ def export_files(export_dir: str | Path) -> list[str]:
             f"config key 'export_dir': folder '{export_dir}' does not exist "
             "(give the folder of an LDJ export, see docs/data-contract.md)"
         )
-    missing = [t for t in EXPORT_TABLES if table_path(export_dir, t) is None]
+    try:
+        missing = [t for t in EXPORT_TABLES if table_path(export_dir, t) is None]
+    except ExportError as err:
+        raise ValueError(f"config key 'export_dir': {err.problems[0]}") from None
     if missing:
         raise ValueError(
             f"config key 'export_dir': '{export_dir}' lacks table(s) "

@@ -639,6 +639,7 @@ def validate_export(
     the lists and treatments). ``config["engine"]``: DuckDB's memory limit, temp directory
     and threads (:func:`ldj_analysis.key_lookups.connect`).
     """
+    _check_not_empty(export)
     collector = _Collector(export)
     lookups = key_lookups(collector.tables, KEYS, known, config.get("engine"))
     for table, schema in table_schemas(config).items():
@@ -676,6 +677,17 @@ def validate_export(
     return ValidationResult(
         Export(**collector.tables), exclusions, _row_refs(lookups, drop), excluded=drop
     )
+
+
+def _check_not_empty(export: Export) -> None:
+    """Stop on a table without rows, with one message naming it: every table is needed
+    for the study, and an empty one would otherwise run to the end and yield warnings
+    that blame config keys instead of the export."""
+    empty = [table for table, frame in export.tables().items() if len(frame) == 0]
+    if empty:
+        raise ExportError(
+            [Problem(t, "", "", "table is empty (no data rows below the header)") for t in empty]
+        )
 
 
 def validate_dir(export_dir: str, config: dict[str, Any]) -> ValidationResult:
