@@ -243,7 +243,10 @@ def read_raw(export_dir: str | Path, dialects: Dialects | None = None) -> dict[s
         path = table_path(export_dir, table)
         assert path is not None
         if path.suffix == ".parquet":
-            raw[table] = pd.read_parquet(path)
+            try:
+                raw[table] = pd.read_parquet(path)
+            except (OSError, ValueError) as err:  # Arrow's errors of a damaged file
+                problems.append(Problem(table, "", "", f"{path} cannot be read as Parquet: {err}"))
             continue
         try:
             raw[table] = read_csv_text(path, table, dialects.get(table, CsvDialect()))

@@ -83,11 +83,23 @@ def test_config_overrides_detection(tmp_path):
     override = {"encoding": "cp1252", "date_format": "%d/%m/%Y", "delimiter": None}
     dialects = csv_dialects(tmp_path / "nl", override)
     assert dialects["clients"] == CsvDialect(";", "cp1252", ".", "%d/%m/%Y")
+    assert dialects["checklist"] == CsvDialect(";", "cp1252", ",", "%d/%m/%Y")
+    # each key wins over detection: read as ',' decimals, '6,5' is not a number
+    override = {"delimiter": ";", "decimal": ".", "date_format": "%Y-%m-%d"}
+    dialects = csv_dialects(tmp_path / "nl", override)
+    assert dialects["checklist"] == CsvDialect(";", "utf-8", ".", "%Y-%m-%d")
+    message = _read_error(tmp_path / "nl", override)
+    assert "checklist.grade_collection [row 4: team_id=T2, moment=1]: not a valid float: '6,5'" in (
+        message
+    )
+    assert "checklist.filled_on [row 2: team_id=T1, moment=1]: not a valid date: '30/06/2018'" in (
+        message
+    )
 
 
-def _read_error(folder) -> str:
+def _read_error(folder, export_csv=None) -> str:
     with pytest.raises(ExportError) as err:
-        validate_dir(str(folder), CONFIG)
+        validate_dir(str(folder), validate_config({"export_csv": export_csv or {}}))
     return str(err.value)
 
 
