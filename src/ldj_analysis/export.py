@@ -539,9 +539,17 @@ def load_tables(
         return Export(**typed), []
     raw = read_raw(export_dir, dialects)
     export, problems = coerce_export({t: raw[t] for t in raw}, bad_cells, dialects)
+    problems = [_in_file(p, table_path(export_dir, p.table)) for p in problems]
     if export is None:
         return None, problems
     return Export(**{**export.tables(), **typed}), problems
+
+
+def _in_file(problem: Problem, path: Path | None) -> Problem:
+    """A problem of a CSV file's value or header, naming the file (its "row N" is line N)."""
+    if path is None or path.suffix != ".csv":
+        return problem
+    return Problem(problem.table, problem.column, problem.key, f"{problem.rule} (in {path})")
 
 
 def load_export(export_dir: str | Path) -> Export:

@@ -179,3 +179,14 @@ def test_an_empty_file_is_named(tmp_path):
     assert f"checklist: {folder / 'checklist.csv'}: the file is empty (no header line)" in str(
         err.value
     )
+
+
+def test_a_value_that_does_not_parse_names_file_line_and_column(tmp_path):
+    folder = tmp_path / "export"
+    tables = small_export_tables()
+    tables["questionnaires"].loc[3, "filled_on"] = "2018-13-01"
+    write_tables(tables, folder)
+    assert (
+        "questionnaires.filled_on [row 5: record_id=Q4]: not a valid date: '2018-13-01' "
+        f"(in {folder / 'questionnaires.csv'})"
+    ) in _read_error(folder)
