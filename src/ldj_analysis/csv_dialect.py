@@ -207,19 +207,19 @@ def read_fault(
 
 def _decode_fault(path: Path, dialect: CsvDialect) -> tuple[int, str, str] | None:
     """The first bytes of ``path`` that are not in the dialect's encoding, as (line, column,
-    what); the column is the header's name of the field they are in."""
+    what); the column is the header's name of the field they are in. Encodings whose line
+    break is the byte ``\\n`` (UTF-8, Windows-1252) are read line by line; others (UTF-16)
+    whole."""
     encoding = dialect.encoding
-    single_byte_lines = "\n".encode(encoding) == b"\n"  # UTF-8, Windows-1252: split on bytes
     with open(path, "rb") as fh:
-        lines = list(fh) if not single_byte_lines else None
-        if lines is None:
-            for number, raw in enumerate(iter(fh.readline, b""), 1):
+        if "\n".encode(encoding) == b"\n":
+            for number, raw in enumerate(fh, 1):
                 try:
                     raw.decode(encoding)
                 except UnicodeDecodeError as err:
                     return number, *_field_of(path, dialect, raw[: err.start], err, number)
             return None
-    data = b"".join(lines)
+        data = fh.read()
     try:
         data.decode(encoding)
     except UnicodeDecodeError as err:

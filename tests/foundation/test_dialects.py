@@ -190,3 +190,15 @@ def test_a_value_that_does_not_parse_names_file_line_and_column(tmp_path):
         "questionnaires.filled_on [row 5: record_id=Q4]: not a valid date: '2018-13-01' "
         f"(in {folder / 'questionnaires.csv'})"
     ) in _read_error(folder)
+
+
+def test_a_broken_utf16_file_names_line_and_column(tmp_path):
+    write_tables(small_export_tables(), tmp_path / "utf8")
+    write_variant(tmp_path / "utf8", tmp_path / "u16", *VARIANTS["unicode_text"])
+    path = tmp_path / "u16" / "clients.csv"
+    text = path.read_bytes()
+    at = text.index("C2\t".encode("utf-16-le")) + len("C2\t".encode("utf-16-le"))
+    path.write_bytes(text[:at] + b"\x00\xd8" + text[at:])  # a lone surrogate in sex
+    message = _read_error(tmp_path / "u16")
+    assert "clients.sex [line 3]: bytes b'\\x00\\xd8' are not utf-16 text; " in message, message
+    assert f"(in {path})" in message
