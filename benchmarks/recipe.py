@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-KEY = "recipe-benchmark-key-2026"  # LDJ_PSEUDONYM_KEY of every run: same pseudonyms
+KEY = "recipe-benchmark-key-2026-of-32-bytes"  # LDJ_PSEUDONYM_KEY of every run: same pseudonyms
 TABLES = ("clients", "treatments", "teams", "implementation", "checklist", "questionnaires")
 OUTPUTS = ("team_periods.parquet", "pairs.parquet", "exclusions.csv", "norms_used.csv")
 PARAMS = ("selection", "conditions", "checklist", "response", "pairing")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import functools
 from importlib.resources import files
 from pathlib import Path
@@ -68,7 +69,9 @@ def _scalar_from_text(schema: dict[str, Any], text: str) -> Any:
 
 
 def _coerce_text(schema: dict[str, Any], value: Any) -> Any:
-    """Apply :func:`_scalar_from_text` to every string leaf the schema types otherwise."""
+    """Apply :func:`_scalar_from_text` to every string leaf the schema types otherwise, and
+    write dates (YAML's reading of an unquoted ``2020-01-01``) as the ISO text the schema
+    asks for."""
     if isinstance(value, dict):
         props = schema.get("properties", {})
         extra = schema.get("additionalProperties")
@@ -81,6 +84,8 @@ def _coerce_text(schema: dict[str, Any], value: Any) -> Any:
         return [_coerce_text(items if isinstance(items, dict) else {}, v) for v in value]
     if isinstance(value, str):
         return _scalar_from_text(schema, value)
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value.isoformat()  # YAML reads an unquoted 2020-01-01 as a date
     return value
 
 

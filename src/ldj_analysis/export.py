@@ -13,6 +13,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ldj_analysis.csv_dialect import (
+    CsvDialect,
+    DialectError,
+    arrow_encoding,
+    detect_dialect,
+    read_fault,
+)
 from ldj_analysis.vocabulary import CHECKLIST_ITEMS, EXPORT_TABLES
 
 Kind = Literal["str", "date", "int", "float"]
@@ -138,17 +145,80 @@ class Export:
 
 
 def table_path(export_dir: str | Path, table: str) -> Path | None:
-    """The file holding ``table`` in ``export_dir`` (Parquet preferred), or None."""
+    """The file holding ``table`` in ``export_dir`` (``NAME.csv`` or ``NAME.parquet``), or
+    None. Both present stops with an :class:`ExportError` naming both: which one the site
+    meant cannot be known, and silently taking either once gave a wrong result."""
     export_dir = Path(export_dir)
-    for suffix in (".parquet", ".csv"):
-        path = export_dir / f"{table}{suffix}"
-        if path.is_file():
-            return path
-    return None
+    found = [
+        export_dir / f"{table}{suffix}"
+        for suffix in (".csv", ".parquet")
+        if (export_dir / f"{table}{suffix}").is_file()
+    ]
+    if len(found) > 1:
+        raise ExportError(
+            [
+                Problem(
+                    table,
+                    "",
+                    "",
+                    f"two files for one table: {found[0]} and {found[1]}; "
+                    "remove or move the one that is not the export",
+                )
+            ],
+            header="Cannot read the LDJ export",
+        )
+    return found[0] if found else None
 
 
-def read_raw(export_dir: str | Path) -> dict[str, pd.DataFrame]:
-    """Read every contract table as found on disk (CSV as text, Parquet as stored)."""
+Dialects = dict[str, CsvDialect]
+
+
+def csv_dialects(export_dir: str | Path, override: dict | None = None) -> Dialects:
+    """The dialect of each CSV table of ``export_dir`` (config ``export_csv`` as
+    ``override``); an ExportError lists every file whose dialect cannot be told."""
+    dialects: Dialects = {}
+    problems: list[Problem] = []
+    for table in EXPORT_TABLES:
+        path = table_path(export_dir, table)
+        if path is None or path.suffix != ".csv":
+            continue
+        try:
+            dialects[table] = detect_dialect(path, COLUMNS[table], override)
+        except DialectError as err:
+            problems.append(Problem(table, "", "", str(err)))
+    if problems:
+        raise ExportError(problems, header="Cannot read the LDJ export")
+    return dialects
+
+
+def read_csv_text(path: Path, table: str, dialect: CsvDialect) -> pd.DataFrame:
+    """One CSV table as text; a file that does not read in its dialect raises an
+    ExportError naming the file, the line (1-based) and the column."""
+    import pyarrow as pa
+
+    try:
+        return pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            sep=dialect.delimiter,
+            encoding=arrow_encoding(dialect),
+            engine="pyarrow",
+        )
+    except (pa.ArrowInvalid, UnicodeError, ValueError) as err:
+        fault = read_fault(path, dialect, COLUMNS[table])
+        if fault is None:
+            problem = Problem(table, "", "", f"{path}: cannot be read: {err}")
+        else:
+            line, column, what = fault
+            problem = Problem(table, column, f"line {line}", f"{what} (in {path})")
+        raise ExportError([problem], header="Cannot read the LDJ export") from None
+
+
+def read_raw(export_dir: str | Path, dialects: Dialects | None = None) -> dict[str, pd.DataFrame]:
+    """Read every contract table as found on disk (CSV as text, in its dialect; Parquet as
+    stored)."""
     export_dir = Path(export_dir)
     if not export_dir.is_dir():
         raise ExportError(
@@ -166,21 +236,24 @@ def read_raw(export_dir: str | Path) -> dict[str, pd.DataFrame]:
             ],
             header="Cannot read the LDJ export",
         )
+    dialects = csv_dialects(export_dir) if dialects is None else dialects
     raw: dict[str, pd.DataFrame] = {}
+    problems: list[Problem] = []
     for table in EXPORT_TABLES:
         path = table_path(export_dir, table)
         assert path is not None
         if path.suffix == ".parquet":
-            raw[table] = pd.read_parquet(path)
-        else:
-            raw[table] = pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                na_values=[""],
-                encoding="utf-8",
-                engine="pyarrow",
-            )
+            try:
+                raw[table] = pd.read_parquet(path)
+            except (OSError, ValueError) as err:  # Arrow's errors of a damaged file
+                problems.append(Problem(table, "", "", f"{path} cannot be read as Parquet: {err}"))
+            continue
+        try:
+            raw[table] = read_csv_text(path, table, dialects.get(table, CsvDialect()))
+        except ExportError as err:
+            problems += err.problems
+    if problems:
+        raise ExportError(problems, header="Cannot read the LDJ export")
     return raw
 
 
@@ -201,9 +274,13 @@ BadCells = dict[tuple[str, str], np.ndarray]
 
 
 def coerce_table(
-    table: str, frame: pd.DataFrame, bad_cells: BadCells | None = None
+    table: str,
+    frame: pd.DataFrame,
+    bad_cells: BadCells | None = None,
+    dialect: CsvDialect | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
-    """Select the contract columns of one table and convert them to their kinds.
+    """Select the contract columns of one table and convert them to their kinds (text per
+    its CSV ``dialect``: decimal mark and date format).
 
     Unparseable values become missing and a :class:`Problem`; their row masks are added to
     ``bad_cells`` (keyed by table and column) when given.
@@ -223,7 +300,7 @@ def coerce_table(
             out[col] = pd.Series(None, index=frame.index, dtype=object).astype(DTYPES[kind])
             continue
         series = frame[col]
-        converted, bad = _convert(series, kind)
+        converted, bad = _convert(series, kind, dialect or CsvDialect())
         if bad.any():
             if bad_cells is not None:
                 bad_cells[(table, col)] = bad
@@ -314,7 +391,7 @@ def take_text(values: pd.Series, rows: np.ndarray) -> pd.Series:
     return pd.Series(pd.array(taken, dtype="str"))
 
 
-def _convert(series: pd.Series, kind: Kind) -> tuple[pd.Series, np.ndarray]:
+def _convert(series: pd.Series, kind: Kind, dialect: CsvDialect) -> tuple[pd.Series, np.ndarray]:
     """Convert a column; return the converted column and a mask of unparseable values."""
     if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_datetime64_any_dtype(series)):
         series = _clean_text(series)
@@ -325,11 +402,16 @@ def _convert(series: pd.Series, kind: Kind) -> tuple[pd.Series, np.ndarray]:
         if pd.api.types.is_datetime64_any_dtype(series):
             conv = series.dt.tz_localize(None) if series.dt.tz is not None else series
             return conv.astype("datetime64[ns]"), np.zeros(len(series), bool)
-        conv = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce")
+        fmt = dialect.date_format
+        conv = pd.to_datetime(series, format=fmt, errors="coerce")
         if not pd.api.types.is_datetime64_any_dtype(conv):
-            conv = pd.to_datetime(series.astype("str"), format="%Y-%m-%d", errors="coerce")
+            conv = pd.to_datetime(series.astype("str"), format=fmt, errors="coerce")
         conv = conv.astype("datetime64[ns]")
         return conv, present & conv.isna().to_numpy()
+    if dialect.decimal != "." and not pd.api.types.is_numeric_dtype(series):
+        series = series.str.replace(".", "\0", regex=False).str.replace(
+            dialect.decimal, ".", regex=False
+        )  # a '.' where a decimal comma is expected makes the value unparseable
     num = pd.to_numeric(series, errors="coerce")
     bad = present & num.isna().to_numpy()
     if kind == "float":
@@ -342,13 +424,16 @@ def _convert(series: pd.Series, kind: Kind) -> tuple[pd.Series, np.ndarray]:
 
 
 def coerce_export(
-    raw: dict[str, pd.DataFrame], bad_cells: BadCells | None = None
+    raw: dict[str, pd.DataFrame],
+    bad_cells: BadCells | None = None,
+    dialects: Dialects | None = None,
 ) -> tuple[Export | None, list[Problem]]:
     """Type every table; return the Export (None if a table lacks columns) and problems."""
     typed: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for table in EXPORT_TABLES:
-        frame, table_problems = coerce_table(table, raw[table], bad_cells)
+        dialect = (dialects or {}).get(table)
+        frame, table_problems = coerce_table(table, raw[table], bad_cells, dialect)
         typed[table] = frame
         problems += table_problems
     if any(not set(COLUMNS[t]) <= set(frame.columns) for t, frame in typed.items()):
@@ -359,35 +444,60 @@ def coerce_export(
 _ARROW_TYPES = {"date": "timestamp[ns]", "int": "int64", "float": "float64", "str": "large_string"}
 
 
-def read_typed_csv(path: Path, table: str) -> pd.DataFrame | None:
-    """Fast path: read a contract CSV with Arrow's typed reader. Returns None whenever the
-    text path (:func:`coerce_table`) could judge anything differently (a value that does not
-    parse, a time of day, a missing required column): that path then reports every problem."""
+def _csv_header(path: Path, dialect: CsvDialect) -> list[str]:
+    """The column names of a CSV file's header line, read in its dialect."""
+    import csv
+
+    with open(path, encoding=dialect.encoding, errors="replace", newline="") as fh:
+        header = next(csv.reader(fh, delimiter=dialect.delimiter), [])
+    return [h.strip().removeprefix("\ufeff") for h in header]
+
+
+def read_typed_csv(
+    path: Path, table: str, dialect: CsvDialect | None = None
+) -> pd.DataFrame | None:
+    """Fast path: read a contract CSV with Arrow's typed reader, in its ``dialect``. Returns
+    None whenever the text path (:func:`coerce_table`) could judge anything differently (a
+    value that does not parse, a time of day, a missing required column, a row that does
+    not read): that path then reports every problem."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
+    dialect = dialect or CsvDialect()
     spec = COLUMNS[table]
-    with open(path, "rb") as fh:
-        header = fh.readline().decode("utf-8-sig").rstrip("\r\n").split(",")
-    header = [h.strip().strip('"') for h in header]
+    header = _csv_header(path, dialect)
     present = [c for c in spec if c in header]
     if any(c not in header and c not in OPTIONAL_COLUMNS.get(table, set()) for c in spec):
         return None
     types = {c: pa.type_for_alias(_ARROW_TYPES[spec[c]]) for c in present}
+    dates = (
+        {} if dialect.date_format == "%Y-%m-%d" else {"timestamp_parsers": [dialect.date_format]}
+    )
     try:
         arrow = pacsv.read_csv(
             path,
+            read_options=pacsv.ReadOptions(encoding=arrow_encoding(dialect)),
+            parse_options=pacsv.ParseOptions(delimiter=dialect.delimiter),
             convert_options=pacsv.ConvertOptions(
                 column_types=types,
                 include_columns=present,
                 null_values=[""],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
+                decimal_point=dialect.decimal,
+                **dates,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeError):
         return None
+    return _typed_frame(arrow, spec, present)
+
+
+def _typed_frame(arrow, spec: dict[str, Kind], present: list[str]) -> pd.DataFrame | None:
+    """The Arrow table of :func:`read_typed_csv` as the typed frame, or None where a date
+    has a time of day."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     def convert(col: str, kind: Kind) -> pd.Series | None:
         if col not in present:
@@ -411,25 +521,35 @@ def read_typed_csv(path: Path, table: str) -> pd.DataFrame | None:
 
 
 def load_tables(
-    export_dir: str | Path, bad_cells: BadCells | None = None
+    export_dir: str | Path, bad_cells: BadCells | None = None, dialects: Dialects | None = None
 ) -> tuple[Export | None, list[Problem]]:
     """Read and type every table: Arrow's typed reader where a CSV parses cleanly, else the
-    text path that lists every unparseable value (see :func:`coerce_export`)."""
+    text path that lists every unparseable value (see :func:`coerce_export`). CSV files are
+    read in their ``dialects`` (detected when not given, :func:`csv_dialects`)."""
     export_dir = Path(export_dir)
+    dialects = csv_dialects(export_dir) if dialects is None else dialects
     typed: dict[str, pd.DataFrame] = {}
     for table in EXPORT_TABLES:
         path = table_path(export_dir, table)
         if path is not None and path.suffix == ".csv":
-            frame = read_typed_csv(path, table)
+            frame = read_typed_csv(path, table, dialects.get(table))
             if frame is not None:
                 typed[table] = frame
     if len(typed) == len(EXPORT_TABLES):
         return Export(**typed), []
-    raw = read_raw(export_dir)
-    export, problems = coerce_export({t: raw[t] for t in raw}, bad_cells)
+    raw = read_raw(export_dir, dialects)
+    export, problems = coerce_export({t: raw[t] for t in raw}, bad_cells, dialects)
+    problems = [_in_file(p, table_path(export_dir, p.table)) for p in problems]
     if export is None:
         return None, problems
     return Export(**{**export.tables(), **typed}), problems
+
+
+def _in_file(problem: Problem, path: Path | None) -> Problem:
+    """A problem of a CSV file's value or header, naming the file (its "row N" is line N)."""
+    if path is None or path.suffix != ".csv":
+        return problem
+    return Problem(problem.table, problem.column, problem.key, f"{problem.rule} (in {path})")
 
 
 def load_export(export_dir: str | Path) -> Export:
@@ -473,7 +593,10 @@ def export_files(export_dir: str | Path) -> list[str]:
             f"config key 'export_dir': folder '{export_dir}' does not exist "
             "(give the folder of an LDJ export, see docs/data-contract.md)"
         )
-    missing = [t for t in EXPORT_TABLES if table_path(export_dir, t) is None]
+    try:
+        missing = [t for t in EXPORT_TABLES if table_path(export_dir, t) is None]
+    except ExportError as err:
+        raise ValueError(f"config key 'export_dir': {err.problems[0]}") from None
     if missing:
         raise ValueError(
             f"config key 'export_dir': '{export_dir}' lacks table(s) "

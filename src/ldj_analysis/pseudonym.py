@@ -27,26 +27,69 @@ KEY_FILE = ".ldj_pseudonym_key"
 #: are checked for anyway.
 DEFAULT_LENGTH = 16
 _BATCH = 1 << 16  # ids hashed per batch
+#: Shortest key accepted: HMAC-SHA256's own block of security (a short key can be guessed
+#: by trying keys against a known client id).
+MIN_KEY_BYTES = 32
+MAKE_KEY = "python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
 def load_key(path: str | Path = KEY_FILE) -> bytes:
     """The secret: ``$LDJ_PSEUDONYM_KEY``, else the key file ``path`` (relative to the
-    working directory; created if absent)."""
+    working directory; created if absent). A ValueError, one line each, for a key under
+    :data:`MIN_KEY_BYTES` bytes and a key path that is not a file or cannot be read."""
     env = os.environ.get(ENV_VAR)
     if env:
-        return env.encode("utf-8")
+        return check_key(env.encode("utf-8"), f"the environment variable {ENV_VAR}")
     path = Path(path)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        key = path.read_text(encoding="utf-8").strip()
-        if not key:
-            raise ValueError(f"pseudonym key file {path} is empty") from None
-        return key.encode("utf-8")
+        if not path.is_file():
+            raise ValueError(
+                f"config key 'pseudonym_key_file': {path} is not a file (a folder?); give the "
+                "path of a key file, which is created if absent"
+            ) from None
+        key = _read_key_file(path)
+        return check_key(key.encode("utf-8"), f"the key file {path}")
+    except OSError as err:
+        raise ValueError(
+            f"config key 'pseudonym_key_file': cannot create the key file {path}: {err.strerror}"
+        ) from None
     key = secrets.token_hex(32)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(key + "\n")
     return key.encode("utf-8")
+
+
+def _read_key_file(path: Path) -> str:
+    """The key in ``path``, stripped; a ValueError when it is empty or cannot be read."""
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeError) as err:
+        why = err.strerror if isinstance(err, OSError) else "not UTF-8 text"
+        raise ValueError(f"pseudonym key file {path} cannot be read: {why}") from None
+    if not key:
+        raise ValueError(f"pseudonym key file {path} is empty")
+    return key
+
+
+def check_key(key: bytes, source: str) -> bytes:
+    """``key`` when it has at least :data:`MIN_KEY_BYTES` bytes, else a ValueError saying
+    how to make one (``source`` says where the key came from)."""
+    if len(key) < MIN_KEY_BYTES:
+        raise ValueError(
+            f"the pseudonym key from {source} has {len(key)} bytes; it needs at least "
+            f"{MIN_KEY_BYTES}. Make one with {MAKE_KEY} and keep it (the same key gives the "
+            "same pseudonyms on a rerun)"
+        )
+    return key
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short fingerprint of the key, never the key: an HMAC of a fixed text under the key
+    (16 hex characters). Among derive's params, a changed key reruns what depends on it;
+    it tells nothing about the key or the pseudonyms."""
+    return hmac.new(key, b"ldj-analysis pseudonym key fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
 def hmac_digests(values: pa.Array, key: bytes, nbytes: int) -> bytes:

@@ -22,7 +22,16 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ldj_analysis.exclusion_log import EXCLUSION_COLUMNS, write_exclusions
-from ldj_analysis.export import KEYS, ROW_REFS, BadCells, Export, ExportError, Problem, take_text
+from ldj_analysis.export import (
+    KEYS,
+    ROW_REFS,
+    BadCells,
+    Dialects,
+    Export,
+    ExportError,
+    Problem,
+    take_text,
+)
 from ldj_analysis.key_lookups import key_lookups
 from ldj_analysis.vocabulary import (
     ARMS,
@@ -639,6 +648,7 @@ def validate_export(
     the lists and treatments). ``config["engine"]``: DuckDB's memory limit, temp directory
     and threads (:func:`ldj_analysis.key_lookups.connect`).
     """
+    _check_not_empty(export)
     collector = _Collector(export)
     lookups = key_lookups(collector.tables, KEYS, known, config.get("engine"))
     for table, schema in table_schemas(config).items():
@@ -678,12 +688,28 @@ def validate_export(
     )
 
 
-def validate_dir(export_dir: str, config: dict[str, Any]) -> ValidationResult:
-    """Read, type and validate the export in ``export_dir`` (all problems at once)."""
-    from ldj_analysis.export import load_tables
+def _check_not_empty(export: Export) -> None:
+    """Stop on a table without rows, with one message naming it: every table is needed
+    for the study, and an empty one would otherwise run to the end and yield warnings
+    that blame config keys instead of the export."""
+    empty = [table for table, frame in export.tables().items() if len(frame) == 0]
+    if empty:
+        raise ExportError(
+            [Problem(t, "", "", "table is empty (no data rows below the header)") for t in empty]
+        )
 
+
+def validate_dir(
+    export_dir: str, config: dict[str, Any], dialects: Dialects | None = None
+) -> ValidationResult:
+    """Read, type and validate the export in ``export_dir`` (all problems at once); CSV
+    files in their ``dialects``, else as detected with ``config["export_csv"]``."""
+    from ldj_analysis.export import csv_dialects, load_tables
+
+    if dialects is None:
+        dialects = csv_dialects(export_dir, config.get("export_csv"))
     bad_cells: BadCells = {}
-    export, problems = load_tables(export_dir, bad_cells)
+    export, problems = load_tables(export_dir, bad_cells, dialects)
     if export is None:
         raise ExportError(problems)
     return validate_export(export, config, problems, bad_cells)
@@ -704,10 +730,14 @@ def run_validation(
     """
     import json
 
+    from ldj_analysis.export import csv_dialects, table_path
     from ldj_analysis.publish.provenance import fingerprint_of, hashed_export_files
 
     files = hashed_export_files(export_dir)
-    result = validate_dir(str(export_dir), config)
+    dialects = csv_dialects(export_dir, config.get("export_csv"))
+    for table, dialect in dialects.items():
+        log.info("%s: %s", table_path(export_dir, table), dialect.describe())
+    result = validate_dir(str(export_dir), config, dialects)
     write_working_copy(result, validated_dir)
     write_exclusions(result.exclusions, exclusions_path)
     summary = {
@@ -716,6 +746,11 @@ def run_validation(
         # per file: name, SHA-256 and size (the report lists them without reading the export)
         "files": [{"name": n, "sha256": h, "bytes": b} for n, h, b in files],
         "rows": result.rows(),
+        # how each CSV file was read: detected, or as set in config export_csv
+        "csv_dialects": {
+            table_path(export_dir, t).name: d.as_dict()  # type: ignore[union-attr]
+            for t, d in dialects.items()
+        },
         "excluded": {str(t): int(n) for t, n in result.exclusions.groupby("table").size().items()},
     }
     Path(summary_path).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

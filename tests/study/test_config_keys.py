@@ -53,6 +53,10 @@ TESTED_ELSEWHERE: dict[str, str] = {
         for table in ("teams", "implementation", "checklist", "clients", "treatments")
         + ("questionnaires",)
     },
+    **{
+        f"export_csv.{part}": "foundation/test_dialects.py::test_config_overrides_detection"
+        for part in ("delimiter", "encoding", "decimal", "date_format")
+    },
     "pairing.same_treatment": "study/test_properties.py::test_pairing_invariants",
     "pairing.end_list_grace_days": "study/test_pairing.py::test_end_list_grace_days",
     "norms_accept_placeholders": (

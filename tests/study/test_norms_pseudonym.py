@@ -127,8 +127,8 @@ def test_pseudonyms_are_keyed_and_stable():
 
 
 def test_key_from_env_or_generated_file(tmp_path, monkeypatch):
-    monkeypatch.setenv(ENV_VAR, "from-env")
-    assert load_key(tmp_path / KEY_FILE) == b"from-env"
+    monkeypatch.setenv(ENV_VAR, "from-env-" + "x" * 32)
+    assert load_key(tmp_path / KEY_FILE) == b"from-env-" + b"x" * 32
     assert not (tmp_path / KEY_FILE).exists()
     monkeypatch.delenv(ENV_VAR)
     key = load_key(tmp_path / KEY_FILE)

@@ -8,25 +8,33 @@ from ldj_analysis.config import validate_config
 from ldj_analysis.dbsource import source_from_config
 from ldj_analysis.export import export_files
 from ldj_analysis.norms import norms_path
+from ldj_analysis.pseudonym import key_fingerprint, load_key
+from ldj_analysis.runlog import check_output_folders, exit_on_user_error
 
-config.update(validate_config(config))
+# A config, export or key fault ends the run here with its message alone (no traceback).
+with exit_on_user_error():
+    config.update(validate_config(config))
 
-# The export: a folder (export_dir) or the LDJ database (export_uri, refused if it holds
-# a password, so that no params, log or metadata can).
-SOURCE = source_from_config(config)
-EXPORT_DIR = config["export_dir"]
-SYNTHETIC_DIR = config["synthetic"]["dir"]
-NORMS_FILE = str(norms_path(config))  # null: the table shipped with the package
-IS_SYNTHETIC = (
-    SOURCE is None and Path(EXPORT_DIR).resolve() == Path(SYNTHETIC_DIR).resolve()
-)
-EXPORT_FILES = (
-    []
-    if SOURCE is not None
-    else [f"{SYNTHETIC_DIR}/{table}.csv" for table in EXPORT_TABLES]
-    if IS_SYNTHETIC
-    else export_files(EXPORT_DIR)
-)
+    # The export: a folder (export_dir) or the LDJ database (export_uri, refused if it holds
+    # a password, so that no params, log or metadata can).
+    SOURCE = source_from_config(config)
+    EXPORT_DIR = config["export_dir"]
+    SYNTHETIC_DIR = config["synthetic"]["dir"]
+    NORMS_FILE = str(norms_path(config))  # null: the table shipped with the package
+    IS_SYNTHETIC = (
+        SOURCE is None and Path(EXPORT_DIR).resolve() == Path(SYNTHETIC_DIR).resolve()
+    )
+    EXPORT_FILES = (
+        []
+        if SOURCE is not None
+        else [f"{SYNTHETIC_DIR}/{table}.csv" for table in EXPORT_TABLES]
+        if IS_SYNTHETIC
+        else export_files(EXPORT_DIR)
+    )
+
+    # A fingerprint of the pseudonym key (never the key) among the params of the rules that
+    # pseudonymise (derive, extract): a changed key reruns them and what depends on them.
+    KEY_FINGERPRINT = key_fingerprint(load_key(config["pseudonym_key_file"]))
 
 DERIVED = "data/derived"
 VALIDATED_DIR = "data/interim/validated"
@@ -37,3 +45,8 @@ EXTRACTION = f"{DERIVED}/extraction.json"
 TABLES_DIR = "results/tables"
 MODELS_DIR = "results/models"
 LOGS = "logs"
+
+with exit_on_user_error():  # a file where an output folder should be, or a read-only one
+    check_output_folders(
+        [DERIVED, VALIDATED_DIR, TABLES_DIR, MODELS_DIR, "results/figures", LOGS]
+    )

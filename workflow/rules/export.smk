@@ -32,6 +32,7 @@ rule validate:
         summary=VALIDATED_SUMMARY,
     params:
         validation=config["validation"],
+        export_csv=config["export_csv"],
         instruments=config["selection"]["instruments"],
     threads: 2  # Arrow's CSV reader and DuckDB's key lookups run in two threads
     resources:

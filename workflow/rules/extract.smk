@@ -21,6 +21,7 @@ rule extract:
         validation=config["validation"],
         selection=config["selection"],
         pseudonym_key_file=config["pseudonym_key_file"],
+        pseudonym_key_fingerprint=KEY_FINGERPRINT,
     threads: 2  # the database's reader and Arrow's conversions use two threads
     resources:
         # measured: 3.5-3.7 GB at 10 M questionnaire rows (benchmarks/README.md)

@@ -28,6 +28,7 @@ rule derive:
         pairing=config["pairing"],
         norms_accept_placeholders=config["norms_accept_placeholders"],
         pseudonym_key_file=config["pseudonym_key_file"],
+        pseudonym_key_fingerprint=KEY_FINGERPRINT,
         synthetic_export=IS_SYNTHETIC,
         # client ids read from a database are pseudonyms already (ldj_analysis.extract)
         ids_pseudonymised=SOURCE is not None,

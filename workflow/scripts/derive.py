@@ -12,6 +12,7 @@ with (
 ):
     config = dict(snakemake.params.items())
     synthetic_export = config.pop("synthetic_export")
+    config.pop("pseudonym_key_fingerprint")  # in params only to rerun on a changed key
     derive_files(
         validated_dir=Path(snakemake.input.validated[0]).parent,
         validation_exclusions=snakemake.input.exclusions,

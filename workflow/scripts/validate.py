@@ -14,6 +14,7 @@ with (
         export_dir=Path(snakemake.input[0]).parent,
         config={
             "validation": snakemake.params.validation,
+            "export_csv": snakemake.params.export_csv,
             "selection": {"instruments": snakemake.params.instruments},
             # DuckDB's lookups: half the rule's memory (the tables in pandas hold the rest)
             "engine": {
