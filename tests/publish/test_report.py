@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -320,3 +321,52 @@ def test_report_lists_the_export_files_as_validated_without_reading_the_export(t
     ).read_text(encoding="utf-8")
     assert "ab" * 32 in page and "teams.csv" in page
     assert f'<code id="fingerprint">{fingerprint_of(files)}</code>' in page
+
+
+LAYOUT_PROBE = """<script>
+const header = document.querySelector("header"), found = document.getElementById("findings");
+const item = [...found.querySelectorAll("li")].find((li) => li.textContent.startsWith("Use, full"));
+document.body.setAttribute("data-layout", JSON.stringify({
+  width: window.innerWidth, height: window.innerHeight,
+  next: header.nextElementSibling.id, gap: found.getBoundingClientRect().top
+    - header.getBoundingClientRect().bottom,
+  top: found.getBoundingClientRect().top, sentence: item ? item.textContent : ""}));
+</script>"""
+
+
+def _layout(page: Path, tmp: Path) -> dict:
+    """Where the browser put the Findings section at 1280 px wide, and its use/full sentence
+    (a probe script added to a copy of the page: the report itself has none)."""
+    probe = tmp / f"probe-{page.stem}.html"
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", LAYOUT_PROBE + "</body>"))
+    dom = _chromium(probe, tmp, "--window-size=1280,800", "--dump-dom").stdout
+    return json.loads(html_unescape(re.search(r'data-layout="([^"]*)"', dom).group(1)))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")
+def test_findings_come_first_and_follow_the_model_files_in_chromium(tmp_path):
+    """At 1280 px the Findings section is the first thing under the title, on the first
+    screen; a changed estimate in a copy of the model results changes its sentence."""
+    export = _export(tmp_path / "export")
+    config = validate_config({"export_dir": str(export), "publication": {"language": "en"}})
+    models = F.all_models()
+    changed = models["robustness"].copy()
+    at = (changed["spec"] == "study") & (changed["outcome"] == "use") & (changed["term"] == "full")
+    changed.loc[at, "estimate"] = 23.45
+    pages = {}
+    for name, robustness in (("before", models["robustness"]), ("after", changed)):
+        pages[name] = build_report(
+            F.all_tables(),
+            {**models, "robustness": robustness},
+            F.team_periods(),
+            config,
+            export,
+            tmp_path / name / "report.html",
+            run_date="2024-05-01T12:00:00+02:00",
+        )
+    before, after = (_layout(pages[n], tmp_path) for n in ("before", "after"))
+    assert (before["width"], before["next"]) == (1280, "findings")
+    assert 0 <= before["gap"] < 40 and before["top"] < before["height"] / 2
+    assert before["sentence"].startswith("Use, full: B = 19.01 [5.80, 32.20]")
+    assert after["sentence"].startswith("Use, full: B = 23.45 [5.80, 32.20]")

@@ -108,6 +108,30 @@ rule figures:
         "../scripts/figures.py"
 
 
+rule findings:
+    """What the study found and whether it holds: results/findings.md and .csv."""
+    input:
+        # the design simulation's rates, declared only when simulation.in_report
+        unpack(lambda wildcards: {k: v for k, v in SIM_REPORT_INPUTS.items() if k == "sim_summary"}),
+        small_sample=f"{MODELS_DIR}/small_sample.csv",
+        checklist_response=f"{MODELS_DIR}/checklist_response.csv",
+        outcomes=f"{MODELS_DIR}/outcomes.csv",
+    output:
+        md=report("results/findings.md", caption="../report/findings.rst", category="Findings"),
+        csv="results/findings.csv",
+    params:
+        language=PUBLICATION["language"],
+    threads: 1
+    resources:
+        mem_mb=500,
+    benchmark:
+        f"{LOGS}/benchmarks/findings.tsv"
+    log:
+        f"{LOGS}/findings.log",
+    script:
+        "../scripts/findings.py"
+
+
 rule report_html:
     """One self-contained HTML page: every table, model and figure, config and versions."""
     input:

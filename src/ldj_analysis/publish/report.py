@@ -17,6 +17,8 @@ import pandas as pd
 import yaml
 
 from ldj_analysis.publish.display import Display
+from ldj_analysis.publish.findings import findings_table
+from ldj_analysis.publish.findings_text import findings_heading, findings_html
 from ldj_analysis.publish.labels import check_language, text, title
 from ldj_analysis.publish.privacy import marker, refuse_all
 from ldj_analysis.publish.provenance import fingerprint_of, hashed_export_files, software_versions
@@ -183,6 +185,23 @@ def _norms_section(used: pd.DataFrame, norms_file: str, language: str) -> list[s
     return out + [_meta_table(("instrument", "sex", "age", "mean", "sd", "source"), rows)]
 
 
+def _findings_section(
+    models: Mapping[str, pd.DataFrame], simulation: SimulationSection | None, language: str
+) -> tuple[list[tuple[str, str]], str]:
+    """The Findings section (what the study found and whether it holds, from the model
+    frames and the simulation's rates when given) and its contents entry; nothing when a
+    model table is missing."""
+    needed = ("robustness", "checklist_response", "outcomes")
+    if any(name not in models for name in needed):
+        return [], ""
+    rates = simulation.summary if simulation is not None else None
+    found = findings_table(*(models[name] for name in needed), rates)
+    if found.empty:
+        return [], ""
+    heading = findings_heading(language)
+    return [("findings", heading)], _section("findings", heading, findings_html(found, language))
+
+
 def report_html(
     tables: Mapping[str, pd.DataFrame],
     models: Mapping[str, pd.DataFrame],
@@ -252,7 +271,9 @@ def report_html(
     if norms_used is not None:
         shown = config.get("norms_file") or "ldj_analysis/data/norms.csv"  # null: the shipped one
         provenance += _norms_section(norms_used, str(shown), language)
-    toc_items = [("tables", _t("tables", language)), ("models", _t("models", language))]
+    findings_toc, findings_part = _findings_section(models, simulation, language)
+    toc_items = [*findings_toc, ("tables", _t("tables", language))]
+    toc_items += [("models", _t("models", language))]
     toc_items += [("figures", _t("figures", language))]
     simulation_html = ""
     if simulation is not None:
@@ -272,7 +293,8 @@ def report_html(
         f"<style>{PAGE_CSS}\n{TABLE_CSS}</style>\n</head>\n<body>\n"
         f"<header><h1>{e(_t('title', language))}</h1>"
         f"<p>{e(_t('made', language, date=date))}</p></header>\n"
-        f'<p class="privacy">{e(_t("privacy", language, k=k, m=marker(k)))}</p>\n'
+        + findings_part
+        + f'<p class="privacy">{e(_t("privacy", language, k=k, m=marker(k)))}</p>\n'
         f"<nav><h2>{e(_t('contents', language))}</h2><ul>{toc}</ul><ul>{sub}</ul></nav>\n"
         + _section("tables", _t("tables", language), block(DESCRIPTIVE_TABLES))
         + _section(

@@ -1,0 +1,18 @@
+"""Snakemake script: what the study found and whether it holds, as results/findings.md and
+.csv (ldj_analysis.publish.findings)."""
+
+import pandas as pd
+
+from ldj_analysis.publish.findings import findings_table
+from ldj_analysis.publish.findings_text import write_findings
+from ldj_analysis.runlog import logged_step
+
+with logged_step(snakemake.log[0], "findings"):
+    inputs = dict(snakemake.input.items())
+    found = findings_table(
+        pd.read_csv(inputs["small_sample"]),
+        pd.read_csv(inputs["checklist_response"]),
+        pd.read_csv(inputs["outcomes"]),
+        pd.read_csv(inputs["sim_summary"]) if "sim_summary" in inputs else None,
+    )
+    write_findings(found, snakemake.output.md, snakemake.output.csv, snakemake.params.language)
