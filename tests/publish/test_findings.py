@@ -14,6 +14,7 @@ from ldj_analysis.publish.findings import (
     verdict,
 )
 from ldj_analysis.publish.findings_text import findings_html, findings_markdown, write_findings
+from ldj_analysis.publish.privacy import Privacy
 from tests.publish import frames as F
 
 
@@ -168,3 +169,29 @@ def test_write_findings(tmp_path):
     assert list(back.columns) == FINDING_COLUMNS and len(back) == len(found)
     assert back["estimate"].tolist() == found["estimate"].tolist()  # full precision
     assert (tmp_path / "findings.md").read_text(encoding="utf-8").startswith("## Findings\n")
+
+
+def test_what_the_model_tables_suppress_the_findings_do_not_show():
+    small = F.table4()
+    small.loc[small["condition"] == "partial", "n"] = 2  # too few clients: outcome terms hidden
+    found = findings_table(
+        F.small_sample(),
+        F.checklist_response(),
+        F.outcomes(),
+        priv=Privacy(7, F.team_periods(), small),
+    )
+    hidden = found[found["model"] == "outcomes"]
+    assert list(hidden["verdict"]) == ["suppressed", "suppressed"]
+    numbers = ["estimate", "ci_low", "ci_high", "beta", "p_study", "p_CR2", "small_low"]
+    assert hidden[numbers].isna().all().all() and (hidden["methods"] == "").all()
+    assert _row(found, "use", "full")["verdict"] == "weakens"  # the others stay
+    md = findings_markdown(found, "en")
+    assert "Child problems, full: not shown (too few clients" in md
+    assert "−0.15" not in md and "-0.15" not in md
+    shown = findings_table(
+        F.small_sample(),
+        F.checklist_response(),
+        F.outcomes(),
+        priv=Privacy(7, F.team_periods(), F.table4()),
+    )
+    assert "suppressed" not in set(shown["verdict"])

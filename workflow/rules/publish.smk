@@ -116,11 +116,14 @@ rule findings:
         small_sample=f"{MODELS_DIR}/small_sample.csv",
         checklist_response=f"{MODELS_DIR}/checklist_response.csv",
         outcomes=f"{MODELS_DIR}/outcomes.csv",
+        # what the tables suppress, the findings do not show (docs/privacy.md)
+        table4=f"{TABLES_DIR}/table4.csv",
+        team_periods=TEAM_PERIODS,
     output:
         md=report("results/findings.md", caption="../report/findings.rst", category="Findings"),
         csv="results/findings.csv",
     params:
-        language=PUBLICATION["language"],
+        publication=PUBLICATION,
     threads: 1
     resources:
         mem_mb=500,

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ldj_analysis.publish.display import suppressed_terms
+from ldj_analysis.publish.privacy import Privacy
 from ldj_analysis.vocabulary import (
     CHECKLIST_SCORES,
     CONDITION_DUMMIES,
@@ -48,7 +50,9 @@ REFERENCES: tuple[str, ...] = (
     "MacKinnon, J. G., & Webb, M. D. (2017). Wild bootstrap inference for wildly different "
     "cluster sizes. Journal of Applied Econometrics, 32(2), 233-254.",
 )
-VERDICTS: tuple[str, ...] = ("holds", "weakens", "does_not_hold")
+#: The verdicts; ``suppressed``: the effect rests on fewer than ``min_cell_size`` clients and
+#: is not shown (docs/privacy.md), its numbers left empty.
+VERDICTS: tuple[str, ...] = ("holds", "weakens", "does_not_hold", "suppressed")
 FINDING_COLUMNS: list[str] = [
     "question",
     "model",
@@ -74,6 +78,29 @@ FINDING_COLUMNS: list[str] = [
     "disagree",
     "verdict",
 ]
+
+
+def suppressed_effects(
+    checklist_response: pd.DataFrame, outcomes: pd.DataFrame, priv: Privacy | None
+) -> set[tuple[str, str]]:
+    """(outcome, term) of the condition effects the model tables suppress (fewer than
+    ``min_cell_size`` clients), so the findings show no more than the tables do."""
+    if priv is None:
+        return set()
+    hidden: set[tuple[str, str]] = set()
+    for name, frame in (("checklist_response", checklist_response), ("outcomes", outcomes)):
+        gone = frame[suppressed_terms(name, frame, priv).to_numpy(dtype=bool)]
+        hidden |= set(zip(gone["outcome"].astype(str), gone["term"].astype(str), strict=True))
+    return hidden
+
+
+def _suppress(row: dict[str, object]) -> dict[str, object]:
+    """A suppressed finding: its place and decision rule kept, every number and verdict
+    emptied."""
+    keep = ("question", "model", "outcome", "term", "alpha", "n_clusters")
+    out = {k: (v if k in keep else np.nan) for k, v in row.items()}
+    out.update(basis=row["basis"], methods="", sizes="", agree="", disagree="")
+    return {**out, "significant": pd.NA, "verdict": "suppressed"}
 
 
 def question_of(outcome: str) -> str:
@@ -183,18 +210,24 @@ def findings_table(
     checklist_response: pd.DataFrame,
     outcomes: pd.DataFrame,
     rates: pd.DataFrame | None = None,
+    priv: Privacy | None = None,
 ) -> pd.DataFrame:
     """One row per condition effect of the study spec (FINDING_COLUMNS), in the order of the
     study's questions; ``rates``: the simulation's summary.csv, or None (the literature's
-    methods). ``small_low``/``small_high``: the widest interval of the size-keeping methods."""
+    methods). ``small_low``/``small_high``: the widest interval of the size-keeping methods.
+    ``priv``: effects the model tables suppress are emptied (verdict ``suppressed``)."""
     study = small_sample[
         (small_sample["spec"] == "study") & small_sample["term"].isin(CONDITION_DUMMIES)
     ]
     betas = _betas(checklist_response, outcomes)
+    hidden = suppressed_effects(checklist_response, outcomes, priv)
     rows = [
-        _finding_row(effect, betas, rates)
-        for _key, effect in study.groupby(["model", "outcome", "term"], sort=False)
-        if (effect["method"] == "mplus").any()
+        _suppress(row) if (row["outcome"], row["term"]) in hidden else row
+        for row in (
+            _finding_row(effect, betas, rates)
+            for _key, effect in study.groupby(["model", "outcome", "term"], sort=False)
+            if (effect["method"] == "mplus").any()
+        )
     ]
     order = [o for q in QUESTIONS.values() for o in q]
     out = pd.DataFrame(rows, columns=FINDING_COLUMNS)

@@ -32,6 +32,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "effect": "{outcome}, {term}: B = {b} {b_ci}, β = {beta} {beta_ci}, studie p {p}; "
         "{small}. {ruling}",
         "no_methods": "geen methode die haar alfa houdt",
+        "suppressed": "{outcome}, {term}: niet getoond (te weinig cliënten, zoals in de "
+        "modeltabellen).",
         "holds_sig": "Houdt stand: elke methode die haar alfa houdt vindt het ook ({agree}).",
         "weakens_sig": "Verzwakt: gevonden door {agree}, niet door {disagree}.",
         "not_sig": "Houdt geen stand: geen methode die haar alfa houdt vindt het ({disagree}).",
@@ -72,6 +74,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "effect": "{outcome}, {term}: B = {b} {b_ci}, β = {beta} {beta_ci}, study p {p}; "
         "{small}. {ruling}",
         "no_methods": "no method that keeps its size",
+        "suppressed": "{outcome}, {term}: not shown (too few clients, as in the model tables).",
         "holds_sig": "Holds: every size-keeping method finds it too ({agree}).",
         "weakens_sig": "Weakens: found by {agree}, not by {disagree}.",
         "not_sig": "Does not hold: no size-keeping method finds it ({disagree}).",
@@ -133,14 +136,15 @@ def _and(items: list[str], lang: str) -> str:
 def _lead(rows: pd.DataFrame, lang: str) -> list[str]:
     """Per term one sentence: where teams score significantly higher or lower (study p)."""
     out = []
-    for term, group in rows.groupby("term", sort=False):
-        sig = group[group["significant"]]
+    shown = rows[rows["verdict"] != "suppressed"]
+    for term, group in shown.groupby("term", sort=False):
+        sig = group[group["significant"].astype(bool)]
         parts = [
             _t(key, lang, outcomes=_and([label(o, lang).lower() for o in g["outcome"]], lang))
             for key, g in (
                 ("higher", sig[sig["estimate"] > 0]),
                 ("lower", sig[sig["estimate"] < 0]),
-                ("none", group[~group["significant"]]),
+                ("none", group[~group["significant"].astype(bool)]),
             )
             if not g.empty
         ]
@@ -150,6 +154,9 @@ def _lead(rows: pd.DataFrame, lang: str) -> list[str]:
 
 def _effect(r: pd.Series, lang: str) -> str:
     """One sentence per condition effect: numbers, the size-keeping methods' p, verdict."""
+    place = {"outcome": label(r["outcome"], lang), "term": label(r["term"], lang).lower()}
+    if r["verdict"] == "suppressed":
+        return _t("suppressed", lang, **place)
     methods = [m for m in str(r["methods"]).split(";") if m]
     small = ", ".join(f"{m} p {_p(r[f'p_{m}'], lang)}" for m in methods)
     agree, disagree = (
@@ -164,8 +171,7 @@ def _effect(r: pd.Series, lang: str) -> str:
     line = _t(
         "effect",
         lang,
-        outcome=label(r["outcome"], lang),
-        term=label(r["term"], lang).lower(),
+        **place,
         b=_num(r["estimate"], lang),
         b_ci=_ci(r["ci_low"], r["ci_high"], lang),
         beta=_num(r["beta"], lang),
@@ -191,7 +197,8 @@ def findings_blocks(found: pd.DataFrame, language: str) -> list[Block]:
         rows = found[found["question"] == question]
         if rows.empty:
             continue
-        blocks += [("h3", _t(question, lang)), ("p", " ".join(_lead(rows, lang)))]
+        lead = " ".join(_lead(rows, lang))
+        blocks += [("h3", _t(question, lang))] + ([("p", lead)] if lead else [])
         blocks += [("li", _effect(r, lang)) for _i, r in rows.iterrows()]
     if basis == "literature":
         blocks.append(("h3", _t("references", lang)))

@@ -20,7 +20,7 @@ from ldj_analysis.publish.display import Display
 from ldj_analysis.publish.findings import findings_table
 from ldj_analysis.publish.findings_text import findings_heading, findings_html
 from ldj_analysis.publish.labels import check_language, text, title
-from ldj_analysis.publish.privacy import marker, refuse_all
+from ldj_analysis.publish.privacy import Privacy, marker, refuse_all
 from ldj_analysis.publish.provenance import fingerprint_of, hashed_export_files, software_versions
 from ldj_analysis.publish.render import TABLE_CSS, to_html
 from ldj_analysis.publish.tables import display_all, privacy_from_config
@@ -186,7 +186,10 @@ def _norms_section(used: pd.DataFrame, norms_file: str, language: str) -> list[s
 
 
 def _findings_section(
-    models: Mapping[str, pd.DataFrame], simulation: SimulationSection | None, language: str
+    models: Mapping[str, pd.DataFrame],
+    simulation: SimulationSection | None,
+    priv: Privacy,
+    language: str,
 ) -> tuple[list[tuple[str, str]], str]:
     """The Findings section (what the study found and whether it holds, from the model
     frames and the simulation's rates when given) and its contents entry; nothing when a
@@ -195,7 +198,7 @@ def _findings_section(
     if any(name not in models for name in needed):
         return [], ""
     rates = simulation.summary if simulation is not None else None
-    found = findings_table(*(models[name] for name in needed), rates)
+    found = findings_table(*(models[name] for name in needed), rates, priv)
     if found.empty:
         return [], ""
     heading = findings_heading(language)
@@ -271,7 +274,7 @@ def report_html(
     if norms_used is not None:
         shown = config.get("norms_file") or "ldj_analysis/data/norms.csv"  # null: the shipped one
         provenance += _norms_section(norms_used, str(shown), language)
-    findings_toc, findings_part = _findings_section(models, simulation, language)
+    findings_toc, findings_part = _findings_section(models, simulation, priv, language)
     toc_items = [*findings_toc, ("tables", _t("tables", language))]
     toc_items += [("models", _t("models", language))]
     toc_items += [("figures", _t("figures", language))]
