@@ -195,3 +195,52 @@ def test_what_the_model_tables_suppress_the_findings_do_not_show():
         priv=Privacy(7, F.team_periods(), F.table4()),
     )
     assert "suppressed" not in set(shown["verdict"])
+
+
+def _lines(fig) -> list[tuple[float, float, float]]:
+    """(y, x_low, x_high) of every interval drawn (two-point lines) in a figure."""
+    out = []
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            x, y = line.get_xdata(), line.get_ydata()
+            if len(x) == 2 and y[0] == y[1] and x[0] != x[1]:
+                out.append((float(y[0]), float(min(x)), float(max(x))))
+    return out
+
+
+def test_forest_plot_draws_both_intervals_and_marks_significant_findings():
+    from ldj_analysis.publish.findings_figure import STUDY_COLOUR, figure_findings
+
+    wide = F.small_sample()
+    wide.loc[wide["method"] == "CR3", ["ci_low", "ci_high"]] = [-1.0, 40.0]
+    found = _found(wide)
+    assert set(found["small_low"]) == {-1.0} and set(found["ci_low"]) == {5.8}
+    fig = figure_findings(found, "en")
+    assert [ax.get_title(loc="left") for ax in fig.axes] == [
+        "Data use: B (Checklist score 0-100)",
+        "Response: B (percentage points)",
+        "Treatment outcomes: B (z-score)",
+    ]
+    drawn = sorted(x for _y, *x in _lines(fig))
+    expected = sorted(
+        [[r.ci_low, r.ci_high] for r in found.itertuples()]
+        + [[r.small_low, r.small_high] for r in found.itertuples()]
+    )
+    assert np.allclose(drawn, expected)  # the study's and the small-sample interval of each
+    use = fig.axes[0]
+    filled = [
+        line.get_ydata()[0]
+        for line in use.get_lines()
+        if len(line.get_xdata()) == 1 and line.get_markerfacecolor() == STUDY_COLOUR
+    ]
+    assert filled == [pytest.approx(1 - 0.17)]  # use/full (row 1) is significant, partial not
+    assert [t.get_text() for t in use.texts] == ["weakens"]
+    small = F.table4()
+    small.loc[small["condition"] == "partial", "n"] = 2
+    hidden = findings_table(
+        F.small_sample(),
+        F.checklist_response(),
+        F.outcomes(),
+        priv=Privacy(7, F.team_periods(), small),
+    )
+    assert len(_lines(figure_findings(hidden, "en"))) == 2 * (len(found) - 2)

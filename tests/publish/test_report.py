@@ -23,7 +23,7 @@ from ldj_analysis.publish import figures as fg
 from ldj_analysis.publish.privacy import PrivacyError
 from ldj_analysis.publish.provenance import export_fingerprint, fingerprint_of, software_versions
 from ldj_analysis.publish.report import build_report
-from ldj_analysis.vocabulary import FIGURES
+from ldj_analysis.vocabulary import FIGURES, FINDINGS_FIGURE
 from tests.publish import frames as F
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -97,7 +97,7 @@ def test_report_holds_every_table_figure_and_provenance(report):
     _path, html, config, export = report
     found = _count(html)
     assert found.tables == [f"tab-{n}" for n in TABLES]
-    assert len(found.img_src) == len(FIGURES) == 5
+    assert len(found.img_src) == len(FIGURES) + 1 == 6  # and the findings' forest plot
     for src in found.img_src:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -225,7 +225,7 @@ def test_report_in_headless_chromium(report, tmp_path):
     dom = _chromium(page, tmp_path, "--dump-dom").stdout
     found = _count(dom)
     assert found.tables == [f"tab-{n}" for n in TABLES]
-    assert found.tags["img"] == 5 and found.tags.get("figure") == 5
+    assert found.tags["img"] == 6 and found.tags.get("figure") == 6
     assert found.tags["tr"] > 100
     # a screenshot, with the network log of the same load
     shot, netlog = tmp_path / "shot.png", tmp_path / "net.json"
@@ -253,12 +253,12 @@ def test_report_with_figure_files_does_not_import_matplotlib(tmp_path):
 import sys
 from pathlib import Path
 from ldj_analysis.config import validate_config
-from ldj_analysis.vocabulary import FIGURES
+from ldj_analysis.vocabulary import FIGURES, FINDINGS_FIGURE
 from ldj_analysis.publish.report import build_report
 from tests.publish import frames as F
 root = Path({str(tmp_path)!r})
 (root / "figures").mkdir()
-for name in FIGURES:
+for name in (*FIGURES, FINDINGS_FIGURE):
     (root / "figures" / f"{{name}}.png").write_bytes(b"png " + name.encode())
 build_report(F.all_tables(), F.all_models(), F.team_periods(), validate_config({{}}),
              root / "exp", root / "r.html", figures_dir=root / "figures")
@@ -272,6 +272,7 @@ print("matplotlib" in sys.modules)
     assert done.stdout.strip() == "False"
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert base64.b64encode(b"png forest_betas").decode() in page
+    assert base64.b64encode(f"png {FINDINGS_FIGURE}".encode()).decode() in page
 
 
 def test_report_states_the_norms_used(tmp_path):

@@ -2,7 +2,14 @@
 
 from snakemake.io import report as in_report  # `report` at a line start is a keyword
 
-from ldj_analysis.vocabulary import FIGURES, MODEL_FIGURES, MODEL_FILES, MODEL_TABLES, STUDY_FIGURES
+from ldj_analysis.vocabulary import (
+    FIGURES,
+    FINDINGS_FIGURE,
+    MODEL_FIGURES,
+    MODEL_FILES,
+    MODEL_TABLES,
+    STUDY_FIGURES,
+)
 
 ALL_TABLES = DESCRIPTIVE_TABLES + MODEL_TABLES
 FIGURES_DIR = "results/figures"
@@ -41,7 +48,7 @@ FIGURE_FILES = {
         )
         for fmt in PUBLICATION["figure_formats"]
     }
-    for name in FIGURES
+    for name in (*FIGURES, FINDINGS_FIGURE)
 }
 
 
@@ -122,6 +129,7 @@ rule findings:
     output:
         md=report("results/findings.md", caption="../report/findings.rst", category="Findings"),
         csv="results/findings.csv",
+        **FIGURE_FILES[FINDINGS_FIGURE],
     params:
         publication=PUBLICATION,
     threads: 1
@@ -142,7 +150,7 @@ rule report_html:
         unpack(lambda wildcards: SIM_REPORT_INPUTS),
         **TABLE_CSVS,
         team_periods=TEAM_PERIODS,
-        figures=[f"{FIGURES_DIR}/{name}.png" for name in FIGURES]
+        figures=[f"{FIGURES_DIR}/{name}.png" for name in (*FIGURES, FINDINGS_FIGURE)]
         if "png" in PUBLICATION["figure_formats"]
         else [],
         validation=VALIDATED_SUMMARY,

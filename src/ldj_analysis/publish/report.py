@@ -30,7 +30,7 @@ from ldj_analysis.simulation.report import (
     simulation_hint,
     small_sample_with_findings,
 )
-from ldj_analysis.vocabulary import DESCRIPTIVE_TABLES, FIGURES, MODEL_TABLES
+from ldj_analysis.vocabulary import DESCRIPTIVE_TABLES, FIGURES, FINDINGS_FIGURE, MODEL_TABLES
 
 _TEXT: dict[str, dict[str, str]] = {
     "nl": {
@@ -66,6 +66,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "probleemgebied (Tabel 4); grijze lijnen: grenzen 1,00 / 1,28 / 1,64 / 1,96.",
         "forest_betas": "Gestandaardiseerde effecten (β) van gedeeltelijke en volledige "
         "implementatie ten opzichte van controle, met 95%-interval (β ± 1,96 SE).",
+        "findings_forest": "Conditie-effecten (B) per vraag: het 95%-interval van de studie "
+        "(blauw) en het ruimste 95%-interval van de kleine-steekproefmethoden die hun alfa "
+        "houden (oranje); gevuld: significant in de studie, met het oordeel.",
         "flow_diagram": "Stroomdiagram (CONSORT voor clustertrials): teams en team-perioden "
         "per arm en conditie, uitgesloten records met reden, paren en cliënten per conditie "
         "en probleemgebied (dezelfde aantallen als de stroomtabel en Tabel 4).",
@@ -103,6 +106,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "(Table 4); grey lines: bounds 1.00 / 1.28 / 1.64 / 1.96.",
         "forest_betas": "Standardized effects (β) of partial and full implementation against "
         "control, with 95% interval (β ± 1.96 SE).",
+        "findings_forest": "Condition effects (B) per question: the study's 95% interval "
+        "(blue) and the widest 95% interval of the small-sample methods that keep their size "
+        "(orange); filled: significant in the study, with its verdict.",
         "flow_diagram": "Flow diagram (CONSORT for cluster trials): teams and team-periods per "
         "arm and condition, excluded records with their reasons, pairs and clients per "
         "condition and problem domain (the counts of the flow table and Table 4).",
@@ -185,15 +191,41 @@ def _norms_section(used: pd.DataFrame, norms_file: str, language: str) -> list[s
     return out + [_meta_table(("instrument", "sex", "age", "mean", "sd", "source"), rows)]
 
 
+def _findings_png(found: pd.DataFrame, language: str, dpi: int, figures_dir: Path | None) -> bytes:
+    """The findings' forest plot as PNG: the findings rule's file when given, else drawn
+    here (only then is matplotlib imported)."""
+    if figures_dir is not None and (figures_dir / f"{FINDINGS_FIGURE}.png").is_file():
+        return (figures_dir / f"{FINDINGS_FIGURE}.png").read_bytes()
+    from ldj_analysis.publish.figure_style import METADATA
+    from ldj_analysis.publish.findings_figure import figure_findings
+
+    buffer = io.BytesIO()
+    figure_findings(found, language).savefig(
+        buffer, format="png", dpi=dpi, metadata=METADATA["png"]
+    )
+    return buffer.getvalue()
+
+
+def _figure_html(name: str, png: bytes, caption: str) -> str:
+    """One embedded figure with its caption."""
+    data = base64.b64encode(png).decode("ascii")
+    e = html.escape
+    return (
+        f'<figure id="fig-{name}"><img src="data:image/png;base64,{data}" alt="{e(caption)}">'
+        f"<figcaption>{e(caption)}</figcaption></figure>"
+    )
+
+
 def _findings_section(
     models: Mapping[str, pd.DataFrame],
     simulation: SimulationSection | None,
     priv: Privacy,
-    language: str,
+    config: Mapping[str, Any],
+    figures_dir: Path | None,
 ) -> tuple[list[tuple[str, str]], str]:
     """The Findings section (what the study found and whether it holds, from the model
-    frames and the simulation's rates when given) and its contents entry; nothing when a
-    model table is missing."""
+    frames and the simulation's rates when given, with its forest plot) and its contents
+    entry; nothing when a model table is missing."""
     needed = ("robustness", "checklist_response", "outcomes")
     if any(name not in models for name in needed):
         return [], ""
@@ -201,8 +233,13 @@ def _findings_section(
     found = findings_table(*(models[name] for name in needed), rates, priv)
     if found.empty:
         return [], ""
+    pub = config.get("publication", {})
+    language = check_language(pub.get("language", "nl"))
+    png = _findings_png(found, language, int(pub.get("figure_dpi", 150)), figures_dir)
+    figure = _figure_html(FINDINGS_FIGURE, png, _t(FINDINGS_FIGURE, language))
     heading = findings_heading(language)
-    return [("findings", heading)], _section("findings", heading, findings_html(found, language))
+    body = [*findings_html(found, language), figure]
+    return [("findings", heading)], _section("findings", heading, body)
 
 
 def report_html(
@@ -274,7 +311,9 @@ def report_html(
     if norms_used is not None:
         shown = config.get("norms_file") or "ldj_analysis/data/norms.csv"  # null: the shipped one
         provenance += _norms_section(norms_used, str(shown), language)
-    findings_toc, findings_part = _findings_section(models, simulation, priv, language)
+    findings_toc, findings_part = _findings_section(
+        models, simulation, priv, config, Path(figures_dir) if figures_dir else None
+    )
     toc_items = [*findings_toc, ("tables", _t("tables", language))]
     toc_items += [("models", _t("models", language))]
     toc_items += [("figures", _t("figures", language))]
