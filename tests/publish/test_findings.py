@@ -132,6 +132,11 @@ def test_with_simulation_an_over_rejecting_method_leaves_the_verdict():
     assert _row(found, "response", "full")["basis"] == "literature"
     # the client-level set stands for both domains' outcome models
     assert _row(found, "opgroei", "full")["methods"] == "CR2;CR3"
+    md = findings_markdown(found, "en")
+    assert "The size-keeping methods come from the design simulation" in md
+    assert "without a simulated set (response partial and response full)" in md
+    assert "design simulation has not run" not in md
+    assert "Simulated size without an effect (95% Monte Carlo interval): CR2 5.0% [3.8, 6.5]" in md
 
 
 def test_sentences_follow_the_model_files():

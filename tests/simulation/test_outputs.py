@@ -156,3 +156,7 @@ def test_report_shows_the_section_only_when_given(small, tmp_path):
     assert 'id="simulation"' not in without
     assert 'id="simulation"' in with_sim and 'href="#simulation"' in with_sim
     assert with_sim.index('id="simulation"') < with_sim.index('id="provenance"')
+    # the Findings read the simulated sizes when the simulation is in the report
+    assert "De ontwerpsimulatie is niet gedraaid" in without
+    assert "komen uit de ontwerpsimulatie" in with_sim
+    assert "Gesimuleerde omvang zonder effect (95%-Monte-Carlo-interval)" in with_sim

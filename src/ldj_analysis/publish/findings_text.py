@@ -58,6 +58,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "bevinding die waarvan het 95%-Monte-Carlo-interval van de verwerpingskans zonder "
         "effect (studiemodel) alfa bereikt of eronder ligt. Geen methode gaat voor op een "
         "verschil in power binnen de Monte-Carlofout.",
+        "mixed": "Voor de bevindingen zonder gesimuleerde set ({which}) gelden de methoden die "
+        "de literatuur steunt: CR2 en CR3 met Satterthwaite-vrijheidsgraden [1, 2] en de wild "
+        "cluster bootstrap (WCR) [3, 4].",
         "references": "Literatuur",
     },
     "en": {
@@ -96,6 +99,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "those whose 95% Monte Carlo interval of the rejection rate without an effect (study "
         "model) reaches alpha or lies below it. No method is preferred for a power difference "
         "inside the Monte Carlo error.",
+        "mixed": "For the findings without a simulated set ({which}) the methods the "
+        "literature supports apply: CR2 and CR3 with Satterthwaite df [1, 2] and the wild "
+        "cluster bootstrap (WCR) [3, 4].",
         "references": "References",
     },
 }
@@ -184,15 +190,32 @@ def _effect(r: pd.Series, lang: str) -> str:
     return line + (" " + _t("sizes", lang, sizes=sizes) if sizes else "")
 
 
+def _basis(found: pd.DataFrame, lang: str) -> str:
+    """Where the size-keeping methods come from: the literature (no simulation), the
+    simulation, or the simulation with the literature for findings it has no set for."""
+    literature = found[found["basis"] == "literature"]
+    if len(literature) == len(found):
+        return _t("literature", lang, teams=int(found["n_clusters"].max()))
+    if literature.empty:
+        return _t("simulation", lang)
+    which = _and(
+        [
+            f"{label(r.outcome, lang).lower()} {label(r.term, lang).lower()}"
+            for r in literature.itertuples()
+        ],
+        lang,
+    )
+    return _t("simulation", lang) + " " + _t("mixed", lang, which=which)
+
+
 def findings_blocks(found: pd.DataFrame, language: str) -> list[Block]:
     """The section as blocks: heading, the rule and basis, per question a lead and one item
     per effect, the references (literature basis only)."""
     lang = check_language(language)
     first = found.iloc[0]
     alpha = format_number(first["alpha"], 2, lang, leading_zero=False)
-    basis = "simulation" if (found["basis"] == "simulation").all() else "literature"
     blocks: list[Block] = [("h2", _t("head", lang)), ("p", _t("rule", lang, alpha=alpha))]
-    blocks.append(("p", _t(basis, lang, teams=int(found["n_clusters"].max()))))
+    blocks.append(("p", _basis(found, lang)))
     for question in QUESTIONS:
         rows = found[found["question"] == question]
         if rows.empty:
@@ -200,7 +223,7 @@ def findings_blocks(found: pd.DataFrame, language: str) -> list[Block]:
         lead = " ".join(_lead(rows, lang))
         blocks += [("h3", _t(question, lang))] + ([("p", lead)] if lead else [])
         blocks += [("li", _effect(r, lang)) for _i, r in rows.iterrows()]
-    if basis == "literature":
+    if (found["basis"] == "literature").any():
         blocks.append(("h3", _t("references", lang)))
         blocks += [("ref", f"[{i}] {ref}") for i, ref in enumerate(REFERENCES, start=1)]
     return blocks
