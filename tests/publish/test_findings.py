@@ -137,6 +137,8 @@ def test_with_simulation_an_over_rejecting_method_leaves_the_verdict():
     assert "without a simulated set (response partial and response full)" in md
     assert "design simulation has not run" not in md
     assert "Simulated size without an effect (95% Monte Carlo interval): CR2 5.0% [3.8, 6.5]" in md
+    nl = findings_markdown(found, "nl")
+    assert "(95%-Monte-Carlo-interval): CR2 5,0% [3,8; 6,5]; CR3 5,2% [4,0; 6,7]." in nl
 
 
 def test_sentences_follow_the_model_files():

@@ -143,7 +143,7 @@ def verdict(significant: bool, p: Mapping[str, float], alpha: float) -> tuple[st
     return ("holds" if not disagree else "weakens"), agree, disagree
 
 
-def _sizes_text(sizes: Mapping[str, tuple[float, float, float]]) -> str:
+def sizes_text(sizes: Mapping[str, tuple[float, float, float]]) -> str:
     """Each size-keeping method's simulated rate with its Monte Carlo interval."""
     return "; ".join(
         f"{m} {100 * r:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]" for m, (r, lo, hi) in sizes.items()
@@ -195,7 +195,7 @@ def _finding_row(
         **{f"p_{m}": p.get(m, np.nan) for m in LITERATURE_METHODS},
         "small_low": float(found.loc[keep, "ci_low"].min()) if keep else np.nan,
         "small_high": float(found.loc[keep, "ci_high"].max()) if keep else np.nan,
-        "sizes": _sizes_text({m: sizes[m] for m in keep}) if sizes is not None else "",
+        "sizes": sizes_text({m: sizes[m] for m in keep}) if sizes is not None else "",
         "agree": ";".join(agree),
         "disagree": ";".join(disagree),
         "verdict": ruling,

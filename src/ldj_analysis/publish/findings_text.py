@@ -187,6 +187,8 @@ def _effect(r: pd.Series, lang: str) -> str:
         ruling=ruling,
     )
     sizes = r["sizes"] if isinstance(r["sizes"], str) else ""
+    if lang == "nl":  # decimal comma; the interval's comma becomes a semicolon
+        sizes = sizes.replace(", ", "; ").replace(".", ",")
     return line + (" " + _t("sizes", lang, sizes=sizes) if sizes else "")
 
 
