@@ -251,3 +251,23 @@ def test_forest_plot_draws_both_intervals_and_marks_significant_findings():
         priv=Privacy(7, F.team_periods(), small),
     )
     assert len(_lines(figure_findings(hidden, "en"))) == 2 * (len(found) - 2)
+
+
+def test_an_effect_the_study_model_could_not_estimate_is_no_finding(tmp_path):
+    from ldj_analysis.publish.findings_figure import figure_findings
+
+    lost = F.small_sample()
+    lost.loc[lost["outcome"] == "use", ["estimate", "p", "n_clusters"]] = np.nan
+    found = _found(lost)
+    assert "use" not in set(found["outcome"]) and len(found) == 4
+    nothing = F.small_sample().assign(p=np.nan, n_clusters=np.nan)
+    empty = _found(nothing)
+    assert empty.empty and list(empty.columns) == FINDING_COLUMNS
+    md = findings_markdown(empty, "en")
+    assert md == "## Findings\n\nNo condition effect of the study model could be estimated " + (
+        "(see the models' log); there are no findings.\n"
+    )
+    texts = [t.get_text() for ax in figure_findings(empty, "en").axes for t in ax.texts]
+    assert texts == ["no condition effect estimated"]
+    write_findings(empty, tmp_path / "f.md", tmp_path / "f.csv", "nl")
+    assert pd.read_csv(tmp_path / "f.csv").empty

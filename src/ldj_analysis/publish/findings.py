@@ -205,6 +205,13 @@ def _finding_row(
 _BETA = ("beta", "beta_low", "beta_high")
 
 
+def _estimated(effect: pd.DataFrame) -> bool:
+    """Whether the study's (Mplus) test of this effect was computed: a model that cannot be
+    estimated (too few teams, a term not identified) has an empty p and no finding."""
+    study = effect[effect["method"] == "mplus"]
+    return bool(len(study)) and bool(np.isfinite(pd.to_numeric(study["p"]).iloc[0]))
+
+
 def findings_table(
     small_sample: pd.DataFrame,
     checklist_response: pd.DataFrame,
@@ -215,7 +222,8 @@ def findings_table(
     """One row per condition effect of the study spec (FINDING_COLUMNS), in the order of the
     study's questions; ``rates``: the simulation's summary.csv, or None (the literature's
     methods). ``small_low``/``small_high``: the widest interval of the size-keeping methods.
-    ``priv``: effects the model tables suppress are emptied (verdict ``suppressed``)."""
+    ``priv``: effects the model tables suppress are emptied (verdict ``suppressed``); an
+    effect the study model could not estimate is left out."""
     study = small_sample[
         (small_sample["spec"] == "study") & small_sample["term"].isin(CONDITION_DUMMIES)
     ]
@@ -226,7 +234,7 @@ def findings_table(
         for row in (
             _finding_row(effect, betas, rates)
             for _key, effect in study.groupby(["model", "outcome", "term"], sort=False)
-            if (effect["method"] == "mplus").any()
+            if _estimated(effect)
         )
     ]
     order = [o for q in QUESTIONS.values() for o in q]

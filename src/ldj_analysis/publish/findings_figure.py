@@ -34,6 +34,7 @@ _TEXT = {
         "holds": "houdt stand",
         "weakens": "verzwakt",
         "does_not_hold": "houdt geen stand",
+        "none": "geen conditie-effect geschat",
     },
     "en": {
         "data_use": "Data use: B (Checklist score 0-100)",
@@ -45,6 +46,7 @@ _TEXT = {
         "holds": "holds",
         "weakens": "weakens",
         "does_not_hold": "does not hold",
+        "none": "no condition effect estimated",
     },
 }
 _t = partial(text, _TEXT)
@@ -92,6 +94,13 @@ def figure_findings(found: pd.DataFrame, language: str) -> Figure:
     """The forest plot of results/findings.csv (one panel per question with findings)."""
     questions = [q for q in QUESTIONS if (found["question"] == q).any()]
     sizes = [int((found["question"] == q).sum()) for q in questions]
+    if not questions:  # no estimable effect: say so
+        with matplotlib.rc_context(RC):
+            fig = new_figure(7.2, 1.0)
+            ax = fig.add_subplot()
+            ax.text(0.5, 0.5, _t("none", language), ha="center", va="center")
+            ax.set_axis_off()
+        return fig
     with matplotlib.rc_context(RC):
         fig = new_figure(7.2, 1.0 + 0.42 * sum(sizes) + 0.5 * len(questions))
         axes = fig.subplots(len(questions), 1, gridspec_kw={"height_ratios": sizes}, squeeze=False)

@@ -61,6 +61,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "mixed": "Voor de bevindingen zonder gesimuleerde set ({which}) gelden de methoden die "
         "de literatuur steunt: CR2 en CR3 met Satterthwaite-vrijheidsgraden [1, 2] en de wild "
         "cluster bootstrap (WCR) [3, 4].",
+        "none_estimated": "Geen conditie-effect van het studiemodel kon worden geschat (zie "
+        "de log van de modellen); er zijn geen bevindingen.",
         "references": "Literatuur",
     },
     "en": {
@@ -102,6 +104,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "mixed": "For the findings without a simulated set ({which}) the methods the "
         "literature supports apply: CR2 and CR3 with Satterthwaite df [1, 2] and the wild "
         "cluster bootstrap (WCR) [3, 4].",
+        "none_estimated": "No condition effect of the study model could be estimated (see "
+        "the models' log); there are no findings.",
         "references": "References",
     },
 }
@@ -214,6 +218,8 @@ def findings_blocks(found: pd.DataFrame, language: str) -> list[Block]:
     """The section as blocks: heading, the rule and basis, per question a lead and one item
     per effect, the references (literature basis only)."""
     lang = check_language(language)
+    if found.empty:
+        return [("h2", _t("head", lang)), ("p", _t("none_estimated", lang))]
     first = found.iloc[0]
     alpha = format_number(first["alpha"], 2, lang, leading_zero=False)
     blocks: list[Block] = [("h2", _t("head", lang)), ("p", _t("rule", lang, alpha=alpha))]

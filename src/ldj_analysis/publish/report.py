@@ -231,8 +231,6 @@ def _findings_section(
         return [], ""
     rates = simulation.summary if simulation is not None else None
     found = findings_table(*(models[name] for name in needed), rates, priv)
-    if found.empty:
-        return [], ""
     pub = config.get("publication", {})
     language = check_language(pub.get("language", "nl"))
     png = _findings_png(found, language, int(pub.get("figure_dpi", 150)), figures_dir)
