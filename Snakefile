@@ -28,5 +28,6 @@ rule all:
         rules.publish_tables.output,
         rules.figures_study.output,
         rules.figures.output,
+        rules.findings.output,
         rules.report_html.output,
         rules.ro_crate.output.crate,

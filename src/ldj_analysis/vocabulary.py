@@ -127,3 +127,6 @@ FIGURES: tuple[str, ...] = (
 )
 MODEL_FIGURES: tuple[str, ...] = ("forest_betas",)
 STUDY_FIGURES: tuple[str, ...] = tuple(f for f in FIGURES if f not in MODEL_FIGURES)
+#: The forest plot of the findings (``results/figures/<name>.<format>``), drawn by the
+#: ``findings`` rule from results/findings.csv and shown in the report's Findings section.
+FINDINGS_FIGURE = "findings_forest"

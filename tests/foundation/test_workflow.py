@@ -97,7 +97,8 @@ def test_config_change_reruns_only_what_it_affects(tmp_path):
     assert "Nothing to be done" in run_snakemake(work, "-n", "--config", *export).stdout
 
     language = run_snakemake(work, "-n", "--config", *export, "publication={language: en}")
-    publish = {"publish_tables", "figures_study", "figures", "report_html", "ro_crate", "all"}
+    publish = {"publish_tables", "figures_study", "figures", "findings", "report_html"}
+    publish |= {"ro_crate", "all"}
     assert _planned_jobs(language) == publish
 
     window = run_snakemake(work, "-n", "--config", *export, "selection={window_end: '2018-12-31'}")

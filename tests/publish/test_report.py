@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from ldj_analysis.publish import figures as fg
 from ldj_analysis.publish.privacy import PrivacyError
 from ldj_analysis.publish.provenance import export_fingerprint, fingerprint_of, software_versions
 from ldj_analysis.publish.report import build_report
-from ldj_analysis.vocabulary import FIGURES
+from ldj_analysis.vocabulary import FIGURES, FINDINGS_FIGURE
 from tests.publish import frames as F
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -96,7 +97,7 @@ def test_report_holds_every_table_figure_and_provenance(report):
     _path, html, config, export = report
     found = _count(html)
     assert found.tables == [f"tab-{n}" for n in TABLES]
-    assert len(found.img_src) == len(FIGURES) == 5
+    assert len(found.img_src) == len(FIGURES) + 1 == 6  # and the findings' forest plot
     for src in found.img_src:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -224,7 +225,7 @@ def test_report_in_headless_chromium(report, tmp_path):
     dom = _chromium(page, tmp_path, "--dump-dom").stdout
     found = _count(dom)
     assert found.tables == [f"tab-{n}" for n in TABLES]
-    assert found.tags["img"] == 5 and found.tags.get("figure") == 5
+    assert found.tags["img"] == 6 and found.tags.get("figure") == 6
     assert found.tags["tr"] > 100
     # a screenshot, with the network log of the same load
     shot, netlog = tmp_path / "shot.png", tmp_path / "net.json"
@@ -252,12 +253,12 @@ def test_report_with_figure_files_does_not_import_matplotlib(tmp_path):
 import sys
 from pathlib import Path
 from ldj_analysis.config import validate_config
-from ldj_analysis.vocabulary import FIGURES
+from ldj_analysis.vocabulary import FIGURES, FINDINGS_FIGURE
 from ldj_analysis.publish.report import build_report
 from tests.publish import frames as F
 root = Path({str(tmp_path)!r})
 (root / "figures").mkdir()
-for name in FIGURES:
+for name in (*FIGURES, FINDINGS_FIGURE):
     (root / "figures" / f"{{name}}.png").write_bytes(b"png " + name.encode())
 build_report(F.all_tables(), F.all_models(), F.team_periods(), validate_config({{}}),
              root / "exp", root / "r.html", figures_dir=root / "figures")
@@ -271,6 +272,7 @@ print("matplotlib" in sys.modules)
     assert done.stdout.strip() == "False"
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert base64.b64encode(b"png forest_betas").decode() in page
+    assert base64.b64encode(f"png {FINDINGS_FIGURE}".encode()).decode() in page
 
 
 def test_report_states_the_norms_used(tmp_path):
@@ -320,3 +322,52 @@ def test_report_lists_the_export_files_as_validated_without_reading_the_export(t
     ).read_text(encoding="utf-8")
     assert "ab" * 32 in page and "teams.csv" in page
     assert f'<code id="fingerprint">{fingerprint_of(files)}</code>' in page
+
+
+LAYOUT_PROBE = """<script>
+const header = document.querySelector("header"), found = document.getElementById("findings");
+const item = [...found.querySelectorAll("li")].find((li) => li.textContent.startsWith("Use, full"));
+document.body.setAttribute("data-layout", JSON.stringify({
+  width: window.innerWidth, height: window.innerHeight,
+  next: header.nextElementSibling.id, gap: found.getBoundingClientRect().top
+    - header.getBoundingClientRect().bottom,
+  top: found.getBoundingClientRect().top, sentence: item ? item.textContent : ""}));
+</script>"""
+
+
+def _layout(page: Path, tmp: Path) -> dict:
+    """Where the browser put the Findings section at 1280 px wide, and its use/full sentence
+    (a probe script added to a copy of the page: the report itself has none)."""
+    probe = tmp / f"probe-{page.stem}.html"
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", LAYOUT_PROBE + "</body>"))
+    dom = _chromium(probe, tmp, "--window-size=1280,800", "--dump-dom").stdout
+    return json.loads(html_unescape(re.search(r'data-layout="([^"]*)"', dom).group(1)))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is absent")
+def test_findings_come_first_and_follow_the_model_files_in_chromium(tmp_path):
+    """At 1280 px the Findings section is the first thing under the title, on the first
+    screen; a changed estimate in a copy of the model results changes its sentence."""
+    export = _export(tmp_path / "export")
+    config = validate_config({"export_dir": str(export), "publication": {"language": "en"}})
+    models = F.all_models()
+    changed = models["robustness"].copy()
+    at = (changed["spec"] == "study") & (changed["outcome"] == "use") & (changed["term"] == "full")
+    changed.loc[at, "estimate"] = 23.45
+    pages = {}
+    for name, robustness in (("before", models["robustness"]), ("after", changed)):
+        pages[name] = build_report(
+            F.all_tables(),
+            {**models, "robustness": robustness},
+            F.team_periods(),
+            config,
+            export,
+            tmp_path / name / "report.html",
+            run_date="2024-05-01T12:00:00+02:00",
+        )
+    before, after = (_layout(pages[n], tmp_path) for n in ("before", "after"))
+    assert (before["width"], before["next"]) == (1280, "findings")
+    assert 0 <= before["gap"] < 40 and before["top"] < before["height"] / 2
+    assert before["sentence"].startswith("Use, full: B = 19.01 [5.80, 32.20]")
+    assert after["sentence"].startswith("Use, full: B = 23.45 [5.80, 32.20]")

@@ -1,14 +1,13 @@
-"""The verdict per significant finding: the method the simulation supports for the finding's
-model family, its p and whether the finding survives it; shown in the report's robustness
-table (a Simulation column) only when the simulation is in the report."""
+"""The verdict per significant finding: the p of every method that keeps alpha in the
+finding's simulated set and whether the finding holds, weakens or does not hold; shown in the
+report's robustness table (a Simulation column) only when the simulation is in the report."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ldj_analysis.publish import render_table
-from ldj_analysis.simulation.interpretation import FINDING_COLUMNS, findings, recommended
+from ldj_analysis.simulation.interpretation import FINDING_COLUMNS, findings
 from ldj_analysis.simulation.report import simulation_hint, small_sample_with_findings
 from tests.publish import frames as F
 from tests.simulation.builders import simulation_config
@@ -50,9 +49,8 @@ def power_rows(power: dict[str, float]) -> pd.DataFrame:
     return rows.assign(kind="power", effect=0.8, rate=rows["method"].map(power))
 
 
-def test_supported_method_per_family_and_whether_each_finding_survives():
+def test_every_method_that_keeps_alpha_decides_and_none_wins_on_power():
     sim = simulation_config()
-    assert recommended(rates(), sim, ALPHA, 16, "team_periods") == ["CR2", "WCR", "CR3"]
     found = findings(F.small_sample(), rates(), sim, ALPHA)
     assert list(found.columns) == FINDING_COLUMNS
     # use full and response partial/full are significant under Mplus in the study spec
@@ -61,26 +59,34 @@ def test_supported_method_per_family_and_whether_each_finding_survives():
         ("response", "partial"),
         ("response", "full"),
     ]
-    assert (found["method"] == "CR2").all()
-    np.testing.assert_allclose(found["p_method"], [0.027, 0.022, 0.034])
-    assert found["survives"].tolist() == [True, True, True]
-    assert found["size_mplus"].tolist() == [0.090, 0.085, 0.085]  # the finding's own set
-    assert found["size_method"].tolist() == [0.052, 0.049, 0.049]
-    assert found["others"].tolist() == ["WCR .062; CR3 .041", "WCR .001; CR3 .030"] + [
-        "WCR .098; CR3 .049"
+    # CR2 and WCR cover alpha, CR3 lies below it: all three keep their size; Mplus does not
+    assert (found["methods"] == "CR2;CR3;WCR").all()
+    assert found["p_methods"].tolist() == [
+        "CR2 .027; CR3 .041; WCR .062",
+        "CR2 .022; CR3 .030; WCR .001",
+        "CR2 .034; CR3 .049; WCR .098",
     ]
-    assert found["survives_all"].tolist() == [False, True, False]
-    # power decides between methods that hold: here WCR has more power than CR2
+    assert found["verdict"].tolist() == ["weakens", "holds", "weakens"]
+    assert found["disagree"].tolist() == ["WCR", "", "WCR"]
+    assert found["size_mplus"].tolist() == [0.090, 0.085, 0.085]  # the finding's own set
+    assert found["sizes"].iloc[0] == "CR2 5.2% [3.9, 6.7]; CR3 3.0% [2.0, 4.3]; WCR 4.5% [3.3, 6.0]"
+    # more simulated power for WCR changes nothing: no method wins on power
     powered = pd.concat([rates(), power_rows({"CR2": 0.40, "WCR": 0.45, "CR3": 0.30})])
-    assert recommended(powered, sim, ALPHA, 16, "team_periods") == ["WCR", "CR2", "CR3"]
-    assert findings(F.small_sample(), powered, sim, ALPHA)["method"].eq("WCR").all()
-    # if only WCR held, use full (WCR p .062) and response full (.098) would not survive
+    pd.testing.assert_frame_equal(findings(F.small_sample(), powered, sim, ALPHA), found)
+    # a method whose interval lies above alpha leaves the verdict: without WCR use full holds
+    over_wcr = rates()
+    over_wcr.loc[over_wcr["method"] == "WCR", "mc_low"] = 0.051
+    strict = findings(F.small_sample(), over_wcr, sim, ALPHA)
+    assert (strict["methods"] == "CR2;CR3").all()
+    assert strict["verdict"].tolist() == ["holds", "holds", "holds"]
+    # only WCR keeping alpha: use full and response full do not hold
     only_wcr = rates()
-    only_wcr.loc[only_wcr["method"] == "CR2", ["mc_low"]] = 0.06
-    only_wcr.loc[only_wcr["method"] == "CR3", ["mc_low"]] = 0.06
-    strict = findings(F.small_sample(), only_wcr, sim, ALPHA)
-    assert (strict["method"] == "WCR").all()
-    assert strict["survives"].tolist() == [False, True, False]
+    only_wcr.loc[only_wcr["method"].isin(["CR2", "CR3"]), "mc_low"] = 0.06
+    assert findings(F.small_sample(), only_wcr, sim, ALPHA)["verdict"].tolist() == [
+        "does_not_hold",
+        "holds",
+        "does_not_hold",
+    ]
 
 
 def test_robustness_table_shows_the_verdicts_only_with_the_simulation():
@@ -97,8 +103,8 @@ def test_robustness_table_shows_the_verdicts_only_with_the_simulation():
     lines = [line for line in text.splitlines() if line.startswith("|")]
     assert lines[0].rstrip().endswith("Simulation |")
     use_full = next(line for line in lines if "Use" in line and "Full" in line)
-    assert "CR2 p = .027: survives" in use_full
-    assert "supports for this model family" in text  # the note
+    assert "CR2 .027; CR3 .041; WCR .062: weakens" in use_full
+    assert "every method that keeps alpha in the design simulation" in text  # the note
     fe_rows = annotated[annotated["spec"] != "study"]
     assert (fe_rows["simulation"] == "").all()  # the verdict is for the study spec only
 

@@ -109,21 +109,21 @@ def test_reading_figures_and_report_section(small, language):
                 19.0,
                 0.005,
                 0.09,
-                "CR2",
-                0.05,
-                0.027,
-                True,
-                "WCR .036",
-                True,
+                "CR2;CR3;WCR",
+                "CR2 5.2% [3.9, 6.7]",
+                "CR2 .027; CR3 .041; WCR .062",
+                "weakens",
+                "WCR",
             )
         ],
         columns=FINDING_COLUMNS,
     )
     with_findings = interpretation(rates, mdes, sets, sim, ALPHA, language, found)
-    assert (
-        with_findings.count("### ") == 3
-        and ("blijft" if language == "nl" else "survives") in with_findings
+    assert with_findings.count("### ") == 3
+    assert ("verzwakt (niet bij WCR)" if language == "nl" else "weakens (not found by WCR)") in (
+        with_findings
     )
+    assert "CR2 .027; CR3 .041; WCR .062" in with_findings
     assert ("vraagt" if language == "nl" else "needs") in text
     assert "CR3" in text
     figures = make_simulation_figures(rates, sim, ALPHA, language)
@@ -156,3 +156,7 @@ def test_report_shows_the_section_only_when_given(small, tmp_path):
     assert 'id="simulation"' not in without
     assert 'id="simulation"' in with_sim and 'href="#simulation"' in with_sim
     assert with_sim.index('id="simulation"') < with_sim.index('id="provenance"')
+    # the Findings read the simulated sizes when the simulation is in the report
+    assert "De ontwerpsimulatie is niet gedraaid" in without
+    assert "komen uit de ontwerpsimulatie" in with_sim
+    assert "Gesimuleerde omvang zonder effect (95%-Monte-Carlo-interval)" in with_sim

@@ -2,7 +2,14 @@
 
 from snakemake.io import report as in_report  # `report` at a line start is a keyword
 
-from ldj_analysis.vocabulary import FIGURES, MODEL_FIGURES, MODEL_FILES, MODEL_TABLES, STUDY_FIGURES
+from ldj_analysis.vocabulary import (
+    FIGURES,
+    FINDINGS_FIGURE,
+    MODEL_FIGURES,
+    MODEL_FILES,
+    MODEL_TABLES,
+    STUDY_FIGURES,
+)
 
 ALL_TABLES = DESCRIPTIVE_TABLES + MODEL_TABLES
 FIGURES_DIR = "results/figures"
@@ -41,7 +48,7 @@ FIGURE_FILES = {
         )
         for fmt in PUBLICATION["figure_formats"]
     }
-    for name in FIGURES
+    for name in (*FIGURES, FINDINGS_FIGURE)
 }
 
 
@@ -108,6 +115,34 @@ rule figures:
         "../scripts/figures.py"
 
 
+rule findings:
+    """What the study found and whether it holds: results/findings.md and .csv."""
+    input:
+        # the design simulation's rates, declared only when simulation.in_report
+        unpack(lambda wildcards: {k: v for k, v in SIM_REPORT_INPUTS.items() if k == "sim_summary"}),
+        small_sample=f"{MODELS_DIR}/small_sample.csv",
+        checklist_response=f"{MODELS_DIR}/checklist_response.csv",
+        outcomes=f"{MODELS_DIR}/outcomes.csv",
+        # what the tables suppress, the findings do not show (docs/privacy.md)
+        table4=f"{TABLES_DIR}/table4.csv",
+        team_periods=TEAM_PERIODS,
+    output:
+        md=report("results/findings.md", caption="../report/findings.rst", category="Findings"),
+        csv="results/findings.csv",
+        **FIGURE_FILES[FINDINGS_FIGURE],
+    params:
+        publication=PUBLICATION,
+    threads: 1
+    resources:
+        mem_mb=500,
+    benchmark:
+        f"{LOGS}/benchmarks/findings.tsv"
+    log:
+        f"{LOGS}/findings.log",
+    script:
+        "../scripts/findings.py"
+
+
 rule report_html:
     """One self-contained HTML page: every table, model and figure, config and versions."""
     input:
@@ -115,7 +150,7 @@ rule report_html:
         unpack(lambda wildcards: SIM_REPORT_INPUTS),
         **TABLE_CSVS,
         team_periods=TEAM_PERIODS,
-        figures=[f"{FIGURES_DIR}/{name}.png" for name in FIGURES]
+        figures=[f"{FIGURES_DIR}/{name}.png" for name in (*FIGURES, FINDINGS_FIGURE)]
         if "png" in PUBLICATION["figure_formats"]
         else [],
         validation=VALIDATED_SUMMARY,

@@ -13,6 +13,7 @@ counted over all conditions: a record has no condition until it is paired.
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import matplotlib
 
@@ -153,6 +154,130 @@ def diagram_counts(
     }
 
 
+def _box(ax: Any, x: float, y: float, text: str, **kw: Any) -> None:
+    """A text box of the diagram (BOX style, 8.5 pt unless given)."""
+    style = {**BOX, **kw.pop("style", {})}
+    kw.setdefault("fontsize", 8.5)
+    ax.text(x, y, text, ha="center", va="center", bbox=style, **kw)
+
+
+def _arrow(ax: Any, x0: float, y0: float, x1: float, y1: float) -> None:
+    """An arrow from (x0, y0) to (x1, y1)."""
+    ax.annotate(
+        "",
+        xy=(x1, y1),
+        xytext=(x0, y0),
+        arrowprops={"arrowstyle": "-|>", "color": "#333333", "lw": 0.9},
+    )
+
+
+def _stages(ax: Any, language: str) -> None:
+    """The CONSORT stage labels down the left edge."""
+    stages = [("enrolment", 0.93), ("allocation", 0.80), ("followup", 0.50)]
+    stages.append(("analysis", 0.12))
+    for key, y in stages:
+        ax.text(
+            0.035,
+            y,
+            _t(key, language),
+            rotation=90,
+            ha="center",
+            va="center",
+            fontsize=9,
+            fontweight="bold",
+            bbox=STAGE,
+        )
+
+
+def _enrolment(ax: Any, counts: dict[str, Any], language: str) -> None:
+    """Enrolment: teams, institutions and team-periods."""
+    inst = counts["institutions"] if counts["institutions"] is not None else "-"
+    _box(
+        ax,
+        0.5,
+        0.93,
+        _t(
+            "included",
+            language,
+            teams=counts["teams"],
+            inst=inst,
+            periods=counts["team_periods"],
+        ),
+    )
+
+
+def _allocation(ax: Any, counts: dict[str, Any], language: str) -> dict[str, float]:
+    """Allocation: the arms, then the conditions per team-period; the x of each condition."""
+    arms = list(counts["arms"])
+    arm_x = {a: x for a, x in zip(arms, _spread(len(arms), 0.3, 0.7), strict=True)}
+    for arm, x in arm_x.items():
+        _box(ax, x, 0.83, _t("arm", language, arm=_arm(arm, language), teams=counts["arms"][arm]))
+        _arrow(ax, 0.5, 0.905, x, 0.86)
+    cond_x = dict(zip(CONDITIONS, (0.22, 0.5, 0.78), strict=True))
+    for cond, x in cond_x.items():
+        c = counts["conditions"][cond]
+        text_ = _t(
+            "condition",
+            language,
+            cond=label(cond, language),
+            periods=c["periods"],
+            teams=c["teams"],
+        )
+        if c["no_response"]:
+            text_ += "\n" + _t("no_response", language, n=c["no_response"])
+        _box(ax, x, 0.71, text_)
+    for arm, cond in sorted(counts["arm_to_condition"]):
+        if arm in arm_x and cond in cond_x:
+            _arrow(ax, arm_x[arm], 0.805, cond_x[cond], 0.745)
+    return cond_x
+
+
+def _follow_up(ax: Any, counts: dict[str, Any], language: str, k: int) -> None:
+    """Follow-up: the record flow with its exclusions, down to the pairs."""
+    top = 0.58
+    if counts["export_records"] is not None:
+        _box(ax, 0.3, 0.625, _t("export", language, n=_clients(counts["export_records"], k)))
+        step = flow_step(VALIDATION_STEP, language)
+        n_invalid = _clients(counts["validation_excluded"], k)
+        _box(ax, 0.78, 0.625, f"{_wrap(step, 40)}: {n_invalid}", fontsize=7.5)
+    _box(ax, 0.3, top, _t("records", language, n=_clients(counts["records"], k)))
+    n_excluded = sum(n for _, n in counts["excluded"])
+    lines = [_t("excluded", language, n=_clients(n_excluded, k))]
+    for step, n in counts["excluded"]:
+        reason = flow_step(step, language).split(":", 1)[-1].strip()
+        lines.append(f"• {_wrap(reason, 62)}: {_clients(n, k)}")
+    ax.text(
+        0.47,
+        0.45,
+        "\n".join(lines),
+        ha="left",
+        va="center",
+        fontsize=7.3,
+        bbox=BOX,
+        linespacing=1.25,
+    )
+    _arrow(ax, 0.3, top - 0.03, 0.3, 0.345)
+    _arrow(ax, 0.3, 0.45, 0.455, 0.45)
+    lists, pairs = _clients(counts["lists"], k), _clients(counts["pairs"], k)
+    clients = _clients(counts["clients"], k)
+    _box(ax, 0.3, 0.3, _t("pairs", language, lists=lists, pairs=pairs, clients=clients))
+
+
+def _analysis(
+    ax: Any, counts: dict[str, Any], cond_x: dict[str, float], language: str, k: int
+) -> None:
+    """Analysis: pairs (= clients) per condition and domain."""
+    for cond, x in cond_x.items():
+        rows = [_t("analysed", language, cond=label(cond, language))]
+        for domain in OUTCOME_DOMAINS:
+            n = counts["pairs_by_condition"].get((cond, domain), 0)
+            rows.append(
+                _t("domain_line", language, domain=label(domain, language), n=_clients(n, k))
+            )
+        _box(ax, x, 0.12, "\n".join(rows))
+        _arrow(ax, 0.3, 0.265, x, 0.175)
+
+
 def figure_flow(
     flow: pd.DataFrame,
     team_periods: pd.DataFrame,
@@ -160,7 +285,8 @@ def figure_flow(
     language: str,
     min_cell_size: int = 7,
 ) -> Figure:
-    """The CONSORT-style flow diagram (boxes and arrows) in ``language``."""
+    """The CONSORT-style flow diagram (boxes and arrows) in ``language``: the four stages,
+    each drawn by its own function in the page's order."""
     k = min_cell_size
     counts = diagram_counts(flow, team_periods, table4)
     with matplotlib.rc_context(RC):
@@ -169,121 +295,11 @@ def figure_flow(
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
         ax.set_axis_off()
-
-        def box(x: float, y: float, text: str, **kw) -> None:
-            style = {**BOX, **kw.pop("style", {})}
-            kw.setdefault("fontsize", 8.5)
-            ax.text(x, y, text, ha="center", va="center", bbox=style, **kw)
-
-        def arrow(x0: float, y0: float, x1: float, y1: float) -> None:
-            ax.annotate(
-                "",
-                xy=(x1, y1),
-                xytext=(x0, y0),
-                arrowprops={"arrowstyle": "-|>", "color": "#333333", "lw": 0.9},
-            )
-
-        stages = [("enrolment", 0.93), ("allocation", 0.80), ("followup", 0.50)]
-        stages.append(("analysis", 0.12))
-        for key, y in stages:
-            ax.text(
-                0.035,
-                y,
-                _t(key, language),
-                rotation=90,
-                ha="center",
-                va="center",
-                fontsize=9,
-                fontweight="bold",
-                bbox=STAGE,
-            )
-        # Enrolment: teams and team-periods
-        inst = counts["institutions"] if counts["institutions"] is not None else "-"
-        box(
-            0.5,
-            0.93,
-            _t(
-                "included",
-                language,
-                teams=counts["teams"],
-                inst=inst,
-                periods=counts["team_periods"],
-            ),
-        )
-        # Allocation: arms, then conditions per team-period
-        arms = list(counts["arms"])
-        arm_x = {a: x for a, x in zip(arms, _spread(len(arms), 0.3, 0.7), strict=True)}
-        for arm, x in arm_x.items():
-            box(x, 0.83, _t("arm", language, arm=_arm(arm, language), teams=counts["arms"][arm]))
-            arrow(0.5, 0.905, x, 0.86)
-        cond_x = dict(zip(CONDITIONS, (0.22, 0.5, 0.78), strict=True))
-        for cond, x in cond_x.items():
-            c = counts["conditions"][cond]
-            box(
-                x,
-                0.71,
-                _t(
-                    "condition",
-                    language,
-                    cond=label(cond, language),
-                    periods=c["periods"],
-                    teams=c["teams"],
-                )
-                + (
-                    "\n" + _t("no_response", language, n=c["no_response"])
-                    if c["no_response"]
-                    else ""
-                ),
-            )
-        for arm, cond in sorted(counts["arm_to_condition"]):
-            if arm in arm_x and cond in cond_x:
-                arrow(arm_x[arm], 0.805, cond_x[cond], 0.745)
-        # Follow-up: the record flow with its exclusions
-        top = 0.58
-        if counts["export_records"] is not None:
-            box(0.3, 0.625, _t("export", language, n=_clients(counts["export_records"], k)))
-            step = flow_step(VALIDATION_STEP, language)
-            n_invalid = _clients(counts["validation_excluded"], k)
-            box(0.78, 0.625, f"{_wrap(step, 40)}: {n_invalid}", fontsize=7.5)
-        box(0.3, top, _t("records", language, n=_clients(counts["records"], k)))
-        n_excluded = sum(n for _, n in counts["excluded"])
-        lines = [_t("excluded", language, n=_clients(n_excluded, k))]
-        for step, n in counts["excluded"]:
-            reason = flow_step(step, language).split(":", 1)[-1].strip()
-            lines.append(f"• {_wrap(reason, 62)}: {_clients(n, k)}")
-        ax.text(
-            0.47,
-            0.45,
-            "\n".join(lines),
-            ha="left",
-            va="center",
-            fontsize=7.3,
-            bbox=BOX,
-            linespacing=1.25,
-        )
-        arrow(0.3, top - 0.03, 0.3, 0.345)
-        arrow(0.3, 0.45, 0.455, 0.45)
-        box(
-            0.3,
-            0.3,
-            _t(
-                "pairs",
-                language,
-                lists=_clients(counts["lists"], k),
-                pairs=_clients(counts["pairs"], k),
-                clients=_clients(counts["clients"], k),
-            ),
-        )
-        # Analysis: pairs (= clients) per condition and domain
-        for cond, x in cond_x.items():
-            rows = [_t("analysed", language, cond=label(cond, language))]
-            for domain in OUTCOME_DOMAINS:
-                n = counts["pairs_by_condition"].get((cond, domain), 0)
-                rows.append(
-                    _t("domain_line", language, domain=label(domain, language), n=_clients(n, k))
-                )
-            box(x, 0.12, "\n".join(rows))
-            arrow(0.3, 0.265, x, 0.175)
+        _stages(ax, language)
+        _enrolment(ax, counts, language)
+        cond_x = _allocation(ax, counts, language)
+        _follow_up(ax, counts, language, k)
+        _analysis(ax, counts, cond_x, language, k)
         fig.supxlabel(
             _wrap(_t("note", language, m=privacy.marker(k), k=k), 150),
             fontsize=7.5,

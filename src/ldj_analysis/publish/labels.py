@@ -191,9 +191,10 @@ NOTES: dict[str, dict[str, str]] = {
         "robustness_undefined": "- = methode niet gedefinieerd voor dit model (bijv. CR3 met vaste "
         "teameffecten: I - H_gg is singulier, zoals in clubSandwich); reden in small_sample.csv.",
         "robustness_differs": "wijkt af van Mplus: {methods}",
-        "robustness_simulation": "Simulatie = bij een significante bevinding de methode die de "
-        "ontwerpsimulatie voor deze modelfamilie steunt (houdt alfa zonder effect), haar p en of "
-        "de bevinding significant blijft (zie Ontwerpsimulatie).",
+        "robustness_simulation": "Simulatie = bij een significante bevinding de p van elke "
+        "methode die in de ontwerpsimulatie haar alfa houdt (95%-Monte-Carlo-interval zonder "
+        "effect bereikt alfa of ligt eronder) en het oordeel: houdt stand als elk ervan het "
+        "vindt, verzwakt als sommige, houdt geen stand als geen (zie Bevindingen).",
         "icc": "Noot. ICC = variantie tussen teams / totale variantie (REML, "
         "random-interceptmodel, begrensd op 0); Checklistscores en respons over team-perioden, "
         "eindmeting (z) over cliënten.",
@@ -229,9 +230,10 @@ NOTES: dict[str, dict[str, str]] = {
         "robustness_undefined": "- = method undefined for this model (e.g. CR3 with team fixed "
         "effects: I - H_gg is singular, as in clubSandwich); reason in small_sample.csv.",
         "robustness_differs": "differs from Mplus: {methods}",
-        "robustness_simulation": "Simulation = for a significant finding the method the design "
-        "simulation supports for this model family (keeps alpha without an effect), its p and "
-        "whether the finding survives it (see Design simulation).",
+        "robustness_simulation": "Simulation = for a significant finding the p of every method "
+        "that keeps alpha in the design simulation (95% Monte Carlo interval without an effect "
+        "reaches alpha or lies below it) and the verdict: holds when every one finds it, "
+        "weakens when some do, does not hold when none do (see Findings).",
         "icc": "Note. ICC = between-team variance / total variance (REML, random-intercept "
         "model, bounded at 0); Checklist scores and response over team-periods, end-of-care z "
         "over clients.",

@@ -17,8 +17,10 @@ import pandas as pd
 import yaml
 
 from ldj_analysis.publish.display import Display
+from ldj_analysis.publish.findings import findings_table
+from ldj_analysis.publish.findings_text import findings_heading, findings_html
 from ldj_analysis.publish.labels import check_language, text, title
-from ldj_analysis.publish.privacy import marker, refuse_all
+from ldj_analysis.publish.privacy import Privacy, marker, refuse_all
 from ldj_analysis.publish.provenance import fingerprint_of, hashed_export_files, software_versions
 from ldj_analysis.publish.render import TABLE_CSS, to_html
 from ldj_analysis.publish.tables import display_all, privacy_from_config
@@ -28,7 +30,7 @@ from ldj_analysis.simulation.report import (
     simulation_hint,
     small_sample_with_findings,
 )
-from ldj_analysis.vocabulary import DESCRIPTIVE_TABLES, FIGURES, MODEL_TABLES
+from ldj_analysis.vocabulary import DESCRIPTIVE_TABLES, FIGURES, FINDINGS_FIGURE, MODEL_TABLES
 
 _TEXT: dict[str, dict[str, str]] = {
     "nl": {
@@ -64,6 +66,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "probleemgebied (Tabel 4); grijze lijnen: grenzen 1,00 / 1,28 / 1,64 / 1,96.",
         "forest_betas": "Gestandaardiseerde effecten (β) van gedeeltelijke en volledige "
         "implementatie ten opzichte van controle, met 95%-interval (β ± 1,96 SE).",
+        "findings_forest": "Conditie-effecten (B) per vraag: het 95%-interval van de studie "
+        "(blauw) en het ruimste 95%-interval van de kleine-steekproefmethoden die hun alfa "
+        "houden (oranje); gevuld: significant in de studie, met het oordeel.",
         "flow_diagram": "Stroomdiagram (CONSORT voor clustertrials): teams en team-perioden "
         "per arm en conditie, uitgesloten records met reden, paren en cliënten per conditie "
         "en probleemgebied (dezelfde aantallen als de stroomtabel en Tabel 4).",
@@ -101,6 +106,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "(Table 4); grey lines: bounds 1.00 / 1.28 / 1.64 / 1.96.",
         "forest_betas": "Standardized effects (β) of partial and full implementation against "
         "control, with 95% interval (β ± 1.96 SE).",
+        "findings_forest": "Condition effects (B) per question: the study's 95% interval "
+        "(blue) and the widest 95% interval of the small-sample methods that keep their size "
+        "(orange); filled: significant in the study, with its verdict.",
         "flow_diagram": "Flow diagram (CONSORT for cluster trials): teams and team-periods per "
         "arm and condition, excluded records with their reasons, pairs and clients per "
         "condition and problem domain (the counts of the flow table and Table 4).",
@@ -183,61 +191,88 @@ def _norms_section(used: pd.DataFrame, norms_file: str, language: str) -> list[s
     return out + [_meta_table(("instrument", "sex", "age", "mean", "sd", "source"), rows)]
 
 
-def report_html(
-    tables: Mapping[str, pd.DataFrame],
+def _findings_png(found: pd.DataFrame, language: str, dpi: int, figures_dir: Path | None) -> bytes:
+    """The findings' forest plot as PNG: the findings rule's file when given, else drawn
+    here (only then is matplotlib imported)."""
+    if figures_dir is not None and (figures_dir / f"{FINDINGS_FIGURE}.png").is_file():
+        return (figures_dir / f"{FINDINGS_FIGURE}.png").read_bytes()
+    from ldj_analysis.publish.figure_style import METADATA
+    from ldj_analysis.publish.findings_figure import figure_findings
+
+    buffer = io.BytesIO()
+    figure_findings(found, language).savefig(
+        buffer, format="png", dpi=dpi, metadata=METADATA["png"]
+    )
+    return buffer.getvalue()
+
+
+def _figure_html(name: str, png: bytes, caption: str) -> str:
+    """One embedded figure with its caption."""
+    data = base64.b64encode(png).decode("ascii")
+    e = html.escape
+    return (
+        f'<figure id="fig-{name}"><img src="data:image/png;base64,{data}" alt="{e(caption)}">'
+        f"<figcaption>{e(caption)}</figcaption></figure>"
+    )
+
+
+def _findings_section(
     models: Mapping[str, pd.DataFrame],
-    team_periods: pd.DataFrame,
+    simulation: SimulationSection | None,
+    priv: Privacy,
     config: Mapping[str, Any],
-    export_dir: str | Path,
-    *,
-    figures_dir: str | Path | None = None,
-    run_date: str | None = None,
-    norms_used: pd.DataFrame | None = None,
-    files: list[tuple[str, str, int]] | None = None,
-    simulation: SimulationSection | None = None,
-) -> str:
-    """The report page as a string (see :func:`build_report`)."""
-    refuse_all({**tables, **models, "team_periods": team_periods})
+    figures_dir: Path | None,
+) -> tuple[list[tuple[str, str]], str]:
+    """The Findings section (what the study found and whether it holds, from the model
+    frames and the simulation's rates when given, with its forest plot) and its contents
+    entry; nothing when a model table is missing."""
+    needed = ("robustness", "checklist_response", "outcomes")
+    if any(name not in models for name in needed):
+        return [], ""
+    rates = simulation.summary if simulation is not None else None
+    found = findings_table(*(models[name] for name in needed), rates, priv)
     pub = config.get("publication", {})
     language = check_language(pub.get("language", "nl"))
-    k = int(pub.get("min_cell_size", 7))
-    priv = privacy_from_config(config, team_periods, tables.get("table4"))
-    if simulation is not None and "robustness" in models and not simulation.findings.empty:
-        found = small_sample_with_findings(models["robustness"], simulation.findings, language)
-        models = {**models, "robustness": found}  # the simulation's verdict per finding
-    displays: dict[str, Display] = display_all({**tables, **models}, language, priv)
-    pngs = _figure_pngs(
-        tables, models, team_periods, config, Path(figures_dir) if figures_dir else None
-    )
-    date = run_date or datetime.now().astimezone().isoformat(timespec="seconds")
+    png = _findings_png(found, language, int(pub.get("figure_dpi", 150)), figures_dir)
+    figure = _figure_html(FINDINGS_FIGURE, png, _t(FINDINGS_FIGURE, language))
+    heading = findings_heading(language)
+    body = [*findings_html(found, language), figure]
+    return [("findings", heading)], _section("findings", heading, body)
+
+
+def _tables_part(
+    names: tuple[str, ...], displays: Mapping[str, Display], language: str
+) -> list[str]:
+    """The tables ``names`` as HTML, a line for each one missing."""
     e = html.escape
+    out = []
+    for name in names:
+        if name in displays:
+            out.append(to_html(displays[name], language))
+        else:
+            out.append(f'<p class="missing">{e(_t("missing", language, name=name))}</p>')
+    return out
 
-    def block(names: tuple[str, ...]) -> list[str]:
-        out = []
-        for name in names:
-            if name in displays:
-                out.append(to_html(displays[name], language))
-            else:
-                out.append(f'<p class="missing">{e(_t("missing", language, name=name))}</p>')
-        return out
 
-    figures = []
-    for name, png in pngs.items():
-        data = base64.b64encode(png).decode("ascii")
-        caption = _t(name, language)
-        figures.append(
-            f'<figure id="fig-{name}"><img src="data:image/png;base64,{data}" alt="{e(caption)}">'
-            f"<figcaption>{e(caption)}</figcaption></figure>"
-        )
+def _provenance_part(
+    config: Mapping[str, Any],
+    export_dir: str | Path,
+    files: list[tuple[str, str, int]] | None,
+    date: str,
+    norms_used: pd.DataFrame | None,
+    language: str,
+) -> list[str]:
+    """Run date, the export's fingerprint and files, software versions, the configuration
+    used and the norm rows."""
+    e = html.escape
     if files is None:  # a database has no export files
         files = [] if "://" in str(export_dir) else hashed_export_files(export_dir)
-    fingerprint = fingerprint_of(files)
     config_yaml = yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True)
     versions = software_versions()
     provenance = [
         f"<p>{e(_t('made', language, date=date))}</p>",
         f"<h3>{e(_t('fingerprint', language))}</h3>",
-        f'<p><code id="fingerprint">{fingerprint}</code></p>',
+        f'<p><code id="fingerprint">{fingerprint_of(files)}</code></p>',
         f"<p>{e(_t('fingerprint_how', language))}</p>",
         f"<p>{e(_t('export_dir', language))}: <code>{e(str(export_dir))}</code></p>",
         _meta_table(
@@ -252,39 +287,98 @@ def report_html(
     if norms_used is not None:
         shown = config.get("norms_file") or "ldj_analysis/data/norms.csv"  # null: the shipped one
         provenance += _norms_section(norms_used, str(shown), language)
-    toc_items = [("tables", _t("tables", language)), ("models", _t("models", language))]
-    toc_items += [("figures", _t("figures", language))]
-    simulation_html = ""
-    if simulation is not None:
-        sim_heading, sim_body = simulation_body(simulation, language)
-        toc_items.append(("simulation", sim_heading))
-        simulation_html = _section("simulation", sim_heading, sim_body)
-    toc_items.append(("provenance", _t("provenance", language)))
+    return provenance
+
+
+def _nav(toc_items: list[tuple[str, str]], language: str) -> str:
+    """The table of contents: the sections, then every table."""
+    e = html.escape
     toc = "".join(f'<li><a href="#{a}">{e(h)}</a></li>' for a, h in toc_items)
     sub = "".join(
         f'<li><a href="#tab-{n}">{e(title(n, language))}</a></li>'
         for n in (*DESCRIPTIVE_TABLES, *MODEL_TABLES)
     )
-    return (
+    return f"<nav><h2>{e(_t('contents', language))}</h2><ul>{toc}</ul><ul>{sub}</ul></nav>\n"
+
+
+def _page(language: str, date: str, body: str) -> str:
+    """The page around ``body``: the head with the inline CSS, the title and the run date."""
+    e = html.escape
+    head = (
         f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{e(_t('title', language))}</title>\n"
         f"<style>{PAGE_CSS}\n{TABLE_CSS}</style>\n</head>\n<body>\n"
         f"<header><h1>{e(_t('title', language))}</h1>"
         f"<p>{e(_t('made', language, date=date))}</p></header>\n"
-        f'<p class="privacy">{e(_t("privacy", language, k=k, m=marker(k)))}</p>\n'
-        f"<nav><h2>{e(_t('contents', language))}</h2><ul>{toc}</ul><ul>{sub}</ul></nav>\n"
-        + _section("tables", _t("tables", language), block(DESCRIPTIVE_TABLES))
+    )
+    return head + body + "</body>\n</html>\n"
+
+
+def _with_simulation_verdicts(
+    models: Mapping[str, pd.DataFrame], simulation: SimulationSection | None, language: str
+) -> Mapping[str, pd.DataFrame]:
+    """The model frames, the robustness table with the simulation's verdict per finding
+    when the simulation is in the report."""
+    if simulation is not None and "robustness" in models and not simulation.findings.empty:
+        found = small_sample_with_findings(models["robustness"], simulation.findings, language)
+        return {**models, "robustness": found}
+    return models
+
+
+def report_html(
+    tables: Mapping[str, pd.DataFrame],
+    models: Mapping[str, pd.DataFrame],
+    team_periods: pd.DataFrame,
+    config: Mapping[str, Any],
+    export_dir: str | Path,
+    *,
+    figures_dir: str | Path | None = None,
+    run_date: str | None = None,
+    norms_used: pd.DataFrame | None = None,
+    files: list[tuple[str, str, int]] | None = None,
+    simulation: SimulationSection | None = None,
+) -> str:
+    """The report page as a string (see :func:`build_report`): the Findings first, then the
+    privacy note, contents, tables, models, figures, simulation and provenance, each made
+    by its own function."""
+    refuse_all({**tables, **models, "team_periods": team_periods})
+    pub = config.get("publication", {})
+    language = check_language(pub.get("language", "nl"))
+    k = int(pub.get("min_cell_size", 7))
+    priv = privacy_from_config(config, team_periods, tables.get("table4"))
+    models = _with_simulation_verdicts(models, simulation, language)
+    displays: dict[str, Display] = display_all({**tables, **models}, language, priv)
+    fig_dir = Path(figures_dir) if figures_dir else None
+    pngs = _figure_pngs(tables, models, team_periods, config, fig_dir)
+    date = run_date or datetime.now().astimezone().isoformat(timespec="seconds")
+    findings_toc, findings_part = _findings_section(models, simulation, priv, config, fig_dir)
+    toc_items = [*findings_toc, ("tables", _t("tables", language))]
+    toc_items += [("models", _t("models", language)), ("figures", _t("figures", language))]
+    simulation_html = ""
+    if simulation is not None:
+        sim_heading, sim_body = simulation_body(simulation, language)
+        toc_items.append(("simulation", sim_heading))
+        simulation_html = _section("simulation", sim_heading, sim_body)
+    toc_items.append(("provenance", _t("provenance", language)))
+    models_body = _tables_part(MODEL_TABLES, displays, language)
+    models_body += [simulation_hint(language)] if simulation is None else []
+    figures = [_figure_html(name, png, _t(name, language)) for name, png in pngs.items()]
+    provenance = _provenance_part(config, export_dir, files, date, norms_used, language)
+    privacy_note = html.escape(_t("privacy", language, k=k, m=marker(k)))
+    body = (
+        findings_part
+        + f'<p class="privacy">{privacy_note}</p>\n'
+        + _nav(toc_items, language)
         + _section(
-            "models",
-            _t("models", language),
-            block(MODEL_TABLES) + ([simulation_hint(language)] if simulation is None else []),
+            "tables", _t("tables", language), _tables_part(DESCRIPTIVE_TABLES, displays, language)
         )
+        + _section("models", _t("models", language), models_body)
         + _section("figures", _t("figures", language), figures)
         + simulation_html
         + _section("provenance", _t("provenance", language), provenance)
-        + "</body>\n</html>\n"
     )
+    return _page(language, date, body)
 
 
 def build_report(

@@ -207,22 +207,11 @@ def _describe_lock(crate, entity, path: Path) -> None:
         crate.metadata.extra_contexts.append(WFRUN_TERMS)
 
 
-def build_crate(
-    results: Mapping[str, JobRecord],
-    workflow_files: list[str],
-    fingerprint: str,
-    crate_root: str | Path = "results",
-    input_files: Iterable[str] = (),
-):
-    """The run's crate (``rocrate.ROCrate``). ``results`` maps each result path (under
-    ``crate_root``) to the record of the job that made it; ``workflow_files`` are crate paths
-    of the workflow copy (with ``workflow/Snakefile`` and ``workflow/config.yaml``);
-    ``input_files`` those of them the run read as data (the norm table)."""
+def _describe_root(crate, results: Mapping[str, JobRecord]) -> None:
+    """The root dataset: name, description, licence, date (the last job's end) and the
+    profiles it conforms to."""
     from rocrate.model.contextentity import ContextEntity
-    from rocrate.rocrate import ROCrate
 
-    root = Path(crate_root)
-    crate = ROCrate(version=RO_CRATE)
     crate.name = "ldj-analysis: results of one run"
     crate.description = (
         "Tables, models, figures and report of the SEJN study of the LDJ feedback system, "
@@ -246,6 +235,12 @@ def build_crate(
         {"@id": f"https://w3id.org/ro/crate/{RO_CRATE}"},
         {"@id": "https://w3id.org/workflowhub/workflow-ro-crate/1.0"},
     ]
+
+
+def _add_workflow(crate, workflow_files: list[str]):
+    """The main workflow with the software versions it ran with, and the other files of
+    the workflow copy (by crate path)."""
+    from rocrate.model.contextentity import ContextEntity
 
     versions = software_versions()
     software = [
@@ -277,15 +272,14 @@ def build_crate(
         parts[path] = crate.add_file(
             dest_path=path, properties={"name": Path(path).name, "encodingFormat": _format(path)}
         )
-    inputs = set(input_files)
-    workflow["hasPart"] = [
-        parts[p] for p in workflow_files if p in parts and p != CONFIG_FILE and p not in inputs
-    ]
-    if LOCK_FILE in parts:
-        _describe_lock(crate, parts[LOCK_FILE], root / LOCK_FILE)
-    config = parts[CONFIG_FILE]
-    config["description"] = "Configuration of the run (validated, defaults filled in)"
-    export = crate.add(
+    return workflow, parts
+
+
+def _add_export(crate, fingerprint: str):
+    """The export's fingerprint (its data are client-level and stay out of the crate)."""
+    from rocrate.model.contextentity import ContextEntity
+
+    return crate.add(
         ContextEntity(
             crate,
             "#export-fingerprint",
@@ -300,6 +294,9 @@ def build_crate(
         )
     )
 
+
+def _add_results(crate, results: Mapping[str, JobRecord], root: Path) -> dict[str, Any]:
+    """Every result file, sorted by path, with its format and size."""
     files = {}
     for path in sorted(results):
         rel = Path(path).relative_to(root).as_posix()
@@ -311,12 +308,17 @@ def build_crate(
                 "contentSize": str((Path(path)).stat().st_size),
             },
         )
+    return files
+
+
+def _run_action(crate, workflow, objects: list, results: Mapping[str, JobRecord], files):
+    """The run: the workflow's action, from the first job's start to the last one's end."""
     starts = [r.start for r in results.values() if r.start]
     ends = [r.end for r in results.values() if r.end]
-    run = crate.add_action(
+    return crate.add_action(
         workflow,
         identifier="#run",
-        object=[config, export, *(parts[p] for p in input_files)],
+        object=objects,
         result=[files[p] for p in sorted(results)],
         properties={
             "name": "Run of the ldj-analysis workflow",
@@ -327,43 +329,78 @@ def build_crate(
             "actionStatus": {"@id": "http://schema.org/CompletedActionStatus"},
         },
     )
+
+
+def _rule_action(crate, rule: str, paths: list[str], results: Mapping[str, JobRecord], files):
+    """One rule's action: the files it made, its inputs (those outside the crate named)
+    and its start and end time."""
+    from rocrate.model.contextentity import ContextEntity
+
+    recs = [results[p] for p in paths]
+    step = crate.add(
+        ContextEntity(
+            crate,
+            f"#rule-{rule}",
+            {
+                "@type": "SoftwareApplication",
+                "name": f"Snakemake rule {rule}",
+                "isPartOf": {"@id": MAIN_WORKFLOW},
+            },
+        )
+    )
+    inputs = sorted({i for r in recs for i in r.inputs})
+    in_crate = [files[i] for i in inputs if i in files]
+    outside = [i for i in inputs if i not in files]
+    props = {
+        "name": f"Rule {rule}",
+        "startTime": _iso(min((r.start for r in recs if r.start), default=None)),
+        "endTime": _iso(max((r.end for r in recs if r.end), default=None)),
+    }
+    if outside:
+        props["description"] = "Inputs outside the crate: " + ", ".join(outside)
+    return crate.add_action(
+        step,
+        identifier=f"#run-rule-{rule}",
+        object=in_crate or None,
+        result=[files[p] for p in paths],
+        properties={k: v for k, v in props.items() if v is not None},
+    )
+
+
+def build_crate(
+    results: Mapping[str, JobRecord],
+    workflow_files: list[str],
+    fingerprint: str,
+    crate_root: str | Path = "results",
+    input_files: Iterable[str] = (),
+):
+    """The run's crate (``rocrate.ROCrate``). ``results`` maps each result path (under
+    ``crate_root``) to the record of the job that made it; ``workflow_files`` are crate paths
+    of the workflow copy (with ``workflow/Snakefile`` and ``workflow/config.yaml``);
+    ``input_files`` those of them the run read as data (the norm table)."""
+    from rocrate.rocrate import ROCrate
+
+    root = Path(crate_root)
+    crate = ROCrate(version=RO_CRATE)
+    _describe_root(crate, results)
+    workflow, parts = _add_workflow(crate, workflow_files)
+    inputs = set(input_files)
+    workflow["hasPart"] = [
+        parts[p] for p in workflow_files if p in parts and p != CONFIG_FILE and p not in inputs
+    ]
+    if LOCK_FILE in parts:
+        _describe_lock(crate, parts[LOCK_FILE], root / LOCK_FILE)
+    config = parts[CONFIG_FILE]
+    config["description"] = "Configuration of the run (validated, defaults filled in)"
+    export = _add_export(crate, fingerprint)
+    files = _add_results(crate, results, root)
+    objects = [config, export, *(parts[p] for p in input_files)]
+    actions = [_run_action(crate, workflow, objects, results, files)]
     by_rule: dict[str, list[str]] = {}
     for path, record in results.items():
         by_rule.setdefault(record.rule, []).append(path)
-    actions = [run]
     for rule in sorted(by_rule):
-        paths = sorted(by_rule[rule])
-        recs = [results[p] for p in paths]
-        step = crate.add(
-            ContextEntity(
-                crate,
-                f"#rule-{rule}",
-                {
-                    "@type": "SoftwareApplication",
-                    "name": f"Snakemake rule {rule}",
-                    "isPartOf": {"@id": MAIN_WORKFLOW},
-                },
-            )
-        )
-        inputs = sorted({i for r in recs for i in r.inputs})
-        in_crate = [files[i] for i in inputs if i in files]
-        outside = [i for i in inputs if i not in files]
-        props = {
-            "name": f"Rule {rule}",
-            "startTime": _iso(min((r.start for r in recs if r.start), default=None)),
-            "endTime": _iso(max((r.end for r in recs if r.end), default=None)),
-        }
-        if outside:
-            props["description"] = "Inputs outside the crate: " + ", ".join(outside)
-        actions.append(
-            crate.add_action(
-                step,
-                identifier=f"#run-rule-{rule}",
-                object=in_crate or None,
-                result=[files[p] for p in paths],
-                properties={k: v for k, v in props.items() if v is not None},
-            )
-        )
+        actions.append(_rule_action(crate, rule, sorted(by_rule[rule]), results, files))
     crate.root_dataset["mentions"] = actions
     return crate
 

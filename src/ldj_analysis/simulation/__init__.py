@@ -1,6 +1,6 @@
 """Design simulation (docs/simulation.md): the size of each small-sample test for the
 client-level and the team-period models of this design, the power of a follow-up, and whether
-each significant finding survives the test the simulation supports. ``design`` reads or builds
+each significant finding holds under every test that keeps its size. ``design`` reads or builds
 the team x period grid, ``sets`` the scenario sets per model family and outcome, ``generate``
 draws data sets from a two-level model, ``specs`` builds the models' design matrices,
 ``replicate`` runs seeded chunks of replications, ``summary`` gathers them into rejection

@@ -1,8 +1,8 @@
 """The plain-language interpretation of a simulation (Dutch or English), per model family
 (client-level outcome models, team-period models): which test keeps its size for this design,
 what time alone does to each model, where each test breaks down as the ICC grows, how many
-teams a follow-up needs, and whether each significant finding of the study survives the test
-the simulation supports for its family (docs/simulation.md)."""
+teams a follow-up needs, and whether each significant finding of the study holds under every
+test that keeps its size in the finding's set (docs/simulation.md)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ldj_analysis.publish.findings import LITERATURE_METHODS, size_keeping, sizes_text, verdict
 from ldj_analysis.publish.labels import check_language, label, text
 from ldj_analysis.simulation.sets import CLIENT_MODEL, TEAM_PERIOD_MODEL, ScenarioSet
 from ldj_analysis.vocabulary import CONDITION_DUMMIES
@@ -44,8 +45,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "selected": "het geselecteerde onderzoeksontwerp",
         "configured": "een ingesteld ontwerp",
         "size": "Verwerpingskans zonder effect ({spec}; {terms}): {rates}.",
-        "trust": "Voor dit ontwerp: vertrouw op {methods} (in het {spec} zonder effect niet "
-        "vaker significant dan alfa, binnen de Monte-Carlofout; beste power eerst).",
+        "trust": "Voor dit ontwerp ({spec}, zonder effect), per methode: {words}. Vertrouw op de "
+        "methoden die hun alfa houden (het 95%-Monte-Carlo-interval bereikt alfa of ligt "
+        "eronder); geen ervan gaat voor op een verschil in power binnen de Monte-Carlofout.",
         "trust_none": "Geen methode houdt voor dit ontwerp haar alfa; het minst te vaak verwerpt "
         "{methods}.",
         "over": "Te vaak significant: {methods}.",
@@ -66,8 +68,14 @@ _TEXT: dict[str, dict[str, str]] = {
         "teamperiodes: {iccs}. {reps} replicaties per scenario.",
         "tp_size": "Verwerpingskans zonder effect ({spec}), laagste-hoogste over de uitkomsten: "
         "{rates}.",
-        "tp_trust": "Voor de team-periodemodellen: vertrouw op {methods} (in het {spec} zonder "
-        "effect bij geen enkele uitkomst vaker significant dan alfa, binnen de Monte-Carlofout).",
+        "tp_trust": "Voor de team-periodemodellen ({spec}, zonder effect, over alle uitkomsten), "
+        "per methode: {words}. Vertrouw op de methoden die hun alfa houden (het "
+        "95%-Monte-Carlo-interval bereikt alfa of ligt eronder); geen ervan gaat voor op een "
+        "verschil in power binnen de Monte-Carlofout.",
+        "word_holds": "houdt alfa",
+        "word_conservative": "conservatief (houdt alfa)",
+        "word_over": "te vaak significant",
+        "word_failed": "niet te berekenen",
         "tp_trend": "Alleen een tijdtrend ({trend} SD per halfjaar), verwerpingskans voor "
         "volledig (laagste-hoogste): {rates}.",
         "icc_head": "Gevoeligheid voor de ICC",
@@ -77,14 +85,15 @@ _TEXT: dict[str, dict[str, str]] = {
         "client_family": "Uitkomstmodellen (cliënten)",
         "tp_family": "Team-periodemodellen",
         "findings_head": "Significante bevindingen",
-        "finding": "{outcome}, {term} ({family}): Mplus p = {p_mplus}; de simulatie steunt "
-        "{method} voor deze modellen: p = {p}, {verdict}{others}.",
-        "others": " (ook alfa houdend: {others})",
+        "finding": "{outcome}, {term} ({family}): Mplus p = {p_mplus}; methoden die hier hun "
+        "alfa houden: {p}; {verdict}.",
+        "holds": "houdt stand",
+        "weakens": "verzwakt (niet bij {disagree})",
+        "does_not_hold": "houdt geen stand",
         "tp_power": "Power bij d = {d} (term volledig, {spec}), laagste-hoogste over de "
         "uitkomsten: {rates}.",
-        "survives": "blijft significant",
-        "fails": "niet meer significant",
-        "unsupported": "{outcome}, {term} ({family}): Mplus p = {p_mplus}; niet gesimuleerd.",
+        "unsupported": "{outcome}, {term} ({family}): Mplus p = {p_mplus}; niet gesimuleerd of "
+        "geen methode houdt hier haar alfa.",
         "no_findings": "Geen significante conditie-effecten in het studiemodel (Mplus).",
     },
     "en": {
@@ -94,8 +103,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "selected": "the selected study design",
         "configured": "a configured design",
         "size": "Rejection rate without an effect ({spec}; {terms}): {rates}.",
-        "trust": "For this design, trust {methods} (in the {spec}, rejects a true null no more "
-        "often than alpha, within Monte Carlo error; best power first).",
+        "trust": "For this design ({spec}, no effect), per method: {words}. Trust the methods "
+        "that keep alpha (the 95% Monte Carlo interval reaches alpha or lies below it); none "
+        "is preferred for a power difference inside the Monte Carlo error.",
         "trust_none": "No method keeps its alpha for this design; the least over-rejecting is "
         "{methods}.",
         "over": "Over-rejecting: {methods}.",
@@ -116,8 +126,14 @@ _TEXT: dict[str, dict[str, str]] = {
         "team's periods: {iccs}. {reps} replications per scenario.",
         "tp_size": "Rejection rate without an effect ({spec}), lowest-highest over the "
         "outcomes: {rates}.",
-        "tp_trust": "For the team-period models, trust {methods} (in the {spec}, rejects a true "
-        "null for no outcome more often than alpha, within Monte Carlo error).",
+        "tp_trust": "For the team-period models ({spec}, no effect, over all outcomes), per "
+        "method: {words}. Trust the methods that keep alpha (the 95% Monte Carlo interval "
+        "reaches alpha or lies below it); none is preferred for a power difference inside the "
+        "Monte Carlo error.",
+        "word_holds": "keeps alpha",
+        "word_conservative": "conservative (keeps alpha)",
+        "word_over": "over-rejecting",
+        "word_failed": "cannot be computed",
         "tp_trend": "A secular trend alone ({trend} SD per half-year), rejection rate of full "
         "(lowest-highest): {rates}.",
         "icc_head": "Sensitivity to the ICC",
@@ -127,14 +143,15 @@ _TEXT: dict[str, dict[str, str]] = {
         "client_family": "Outcome models (clients)",
         "tp_family": "Team-period models",
         "findings_head": "Significant findings",
-        "finding": "{outcome}, {term} ({family}): Mplus p = {p_mplus}; the simulation supports "
-        "{method} for these models: p = {p}, {verdict}{others}.",
-        "others": " (also keeping alpha: {others})",
+        "finding": "{outcome}, {term} ({family}): Mplus p = {p_mplus}; the methods that keep "
+        "alpha here: {p}; {verdict}.",
+        "holds": "holds",
+        "weakens": "weakens (not found by {disagree})",
+        "does_not_hold": "does not hold",
         "tp_power": "Power at d = {d} (term full, {spec}), lowest-highest over the outcomes: "
         "{rates}.",
-        "survives": "survives",
-        "fails": "does not survive",
-        "unsupported": "{outcome}, {term} ({family}): Mplus p = {p_mplus}; not simulated.",
+        "unsupported": "{outcome}, {term} ({family}): Mplus p = {p_mplus}; not simulated, or "
+        "no method keeps alpha here.",
         "no_findings": "No significant condition effects in the study model (Mplus).",
     },
 }
@@ -150,12 +167,11 @@ FINDING_COLUMNS: list[str] = [
     "estimate",
     "p_mplus",
     "size_mplus",
-    "method",
-    "size_method",
-    "p_method",
-    "survives",
-    "others",
-    "survives_all",
+    "methods",
+    "sizes",
+    "p_methods",
+    "verdict",
+    "disagree",
 ]
 
 
@@ -243,10 +259,12 @@ def findings(
     small_sample: pd.DataFrame, rates: pd.DataFrame, sim: Mapping[str, Any], alpha: float
 ) -> pd.DataFrame:
     """Per significant finding (a condition effect with Mplus p < alpha in the study spec of
-    small_sample.csv): the method the simulation supports for its model family, the sizes
-    of Mplus and of that method in the finding's set (the family's client-level set for an
-    outcome model), that method's p and whether the finding survives it (p < alpha); the
-    other methods that keep alpha with their p (``others``) and whether it survives all."""
+    small_sample.csv), by the rule of the report's Findings (``publish.findings``): the
+    methods that keep their size in the finding's set and term (95% Monte Carlo interval of
+    the size reaches alpha or lies below it), each with its rate and interval (``sizes``) and
+    p (``p_methods``), and the verdict: ``holds`` when every one of them finds it,
+    ``weakens`` when some do (``disagree``: those that do not), ``does_not_hold`` when none
+    do. No method is preferred for a power difference. Empty methods: not simulated."""
     study = small_sample[
         (small_sample["spec"] == "study") & small_sample["term"].isin(CONDITION_DUMMIES)
     ]
@@ -254,19 +272,19 @@ def findings(
     size = rates[(rates["kind"] == "size") & (rates["spec"] == main_spec(sim))]
     rows = []
     for r in study[(study["method"] == "mplus") & (study["p"] < alpha)].itertuples():
-        family = size[size["model"] == r.model]
-        teams = int(family["teams"].iloc[0]) if not family.empty else 0
-        best = recommended(rates, sim, alpha, teams, r.model) if not family.empty else []
-        own = family[family["outcome"] == r.outcome] if r.model == TEAM_PERIOD_MODEL else family
-        rate = own[own["term"] == r.term].set_index("method")["rate"]
-        p = {m: float(p_of.get((r.model, r.outcome, r.term, m), np.nan)) for m in best}
-        method = best[0] if best else ""
-        survives = bool(p[method] < alpha) if method else pd.NA
-        others = "; ".join(f"{m} {_p(p[m])}" for m in best[1:])
-        every = all(v < alpha for v in p.values()) if method else pd.NA
+        own = size[(size["model"] == r.model) & (size["term"] == r.term)]
+        if r.model == TEAM_PERIOD_MODEL:
+            own = own[own["outcome"] == r.outcome]
+        mplus = own[own["method"] == "mplus"]["rate"]
+        kept = size_keeping(own.assign(spec="study"), r.model, r.outcome, r.term, alpha) or {}
+        methods = [m for m in LITERATURE_METHODS if m in kept]
+        p = {m: float(p_of.get((r.model, r.outcome, r.term, m), np.nan)) for m in methods}
+        p = {m: v for m, v in p.items() if np.isfinite(v)}
+        ruling, _agree, disagree = verdict(True, p, alpha) if kept else ("", [], [])
         rows.append(
-            (r.model, r.outcome, r.term, r.estimate, r.p, rate.get("mplus", np.nan), method)
-            + (rate.get(method, np.nan), p.get(method, np.nan), survives, others, every)
+            (r.model, r.outcome, r.term, r.estimate, r.p, mplus.iloc[0] if len(mplus) else np.nan)
+            + (";".join(p), sizes_text({m: kept[m] for m in p}))
+            + ("; ".join(f"{m} {_p(v)}" for m, v in p.items()), ruling, ";".join(disagree))
         )
     return pd.DataFrame(rows, columns=FINDING_COLUMNS)
 
@@ -294,21 +312,20 @@ def _size_lines(rates: pd.DataFrame, sim: Mapping[str, Any], lang: str) -> list[
 def _verdict_lines(
     rates: pd.DataFrame, sim: Mapping[str, Any], alpha: float, best: list[str], lang: str
 ) -> list[str]:
-    """Which methods to trust in the study spec, which over-reject, which are conservative."""
+    """One word per method in the study spec (keeps alpha, conservative, over-rejecting) and
+    which to trust: every method that keeps alpha, none ranked by power; if none keeps it,
+    the least over-rejecting."""
     spec = main_spec(sim)
     model = rates["model"].iloc[0] if not rates.empty else CLIENT_MODEL
     verdicts = size_verdicts(rates, spec, alpha)
-    holds = verdicts[verdicts["verdict"].isin(["holds", "conservative"])]
+    if not verdicts["verdict"].isin(["holds", "conservative"]).any():
+        over = verdicts.loc[verdicts["verdict"] == "over", "method"].tolist()
+        return [_t("trust_none", lang, methods=", ".join(best))] + (
+            [_t("over", lang, methods=", ".join(over))] if over else []
+        )
+    words = ", ".join(f"{r.method} {_t('word_' + r.verdict, lang)}" for r in verdicts.itertuples())
     key = "trust" if model == CLIENT_MODEL else "tp_trust"
-    if holds.empty:
-        lines = [_t("trust_none", lang, methods=", ".join(best))]
-    else:
-        lines = [_t(key, lang, methods=", ".join(best), spec=SPEC_LABELS[lang][spec])]
-    for verdict in ("over", "conservative"):
-        methods = verdicts.loc[verdicts["verdict"] == verdict, "method"].tolist()
-        if methods:
-            lines.append(_t(verdict, lang, methods=", ".join(methods)))
-    return lines
+    return [_t(key, lang, words=words, spec=SPEC_LABELS[lang][spec])]
 
 
 def _follow_up_lines(
@@ -395,12 +412,16 @@ def _client_lines(
 
 
 def _span(rows: pd.DataFrame) -> str:
-    """Each method's lowest-highest rate over the rows, as 'CR2 4.1-5.6%'."""
+    """Each method's lowest-highest rate over the rows with the largest half-width of their
+    95% Monte Carlo intervals, as 'CR2 4.1-5.6% (MC ±1.4)'."""
     parts = []
     for method, group in rows.groupby("method", sort=False):
         low, high = group["rate"].min(), group["rate"].max()
         same = low == high or not np.isfinite(low)
-        parts.append(f"{method} {_pct(low) if same else _pct(low)[:-1] + '-' + _pct(high)}")
+        shown = _pct(low) if same else _pct(low)[:-1] + "-" + _pct(high)
+        half = ((group["mc_high"] - group["mc_low"]) / 2).max()
+        mc = f" (MC ±{100 * half:.1f})" if np.isfinite(half) else ""
+        parts.append(f"{method} {shown}{mc}")
     return "; ".join(parts)
 
 
@@ -476,7 +497,8 @@ def _sensitivity_lines(
 
 
 def _finding_lines(found: pd.DataFrame, lang: str) -> list[str]:
-    """One item per significant finding: the supported method's p and the verdict."""
+    """One item per significant finding: the p of the methods that keep alpha in its set,
+    and the verdict (the rule of the report's Findings)."""
     lines = ["", f"### {_t('findings_head', lang)}", ""]
     if found.empty:
         return [*lines, _t("no_findings", lang)]
@@ -487,16 +509,14 @@ def _finding_lines(found: pd.DataFrame, lang: str) -> list[str]:
             "family": family_label(r.model, lang).lower(),
             "p_mplus": _p(r.p_mplus),
         }
-        if not r.method:
+        if not isinstance(r.methods, str) or not r.methods:
             lines.append(f"- {_t('unsupported', lang, **fields)}")
             continue
-        verdict = _t("survives" if r.survives else "fails", lang)
-        p = _p(r.p_method)
-        others = (
-            _t("others", lang, others=r.others) if isinstance(r.others, str) and r.others else ""
-        )
-        text_ = _t("finding", lang, method=r.method, p=p, verdict=verdict, others=others, **fields)
-        lines.append(f"- {text_}")
+        disagree = ", ".join(str(r.disagree).split(";")) if isinstance(r.disagree, str) else ""
+        ruling = _t(str(r.verdict), lang, disagree=disagree)
+        text_ = _t("finding", lang, p=r.p_methods, verdict=ruling, **fields)
+        sizes = f" ({r.sizes})" if isinstance(r.sizes, str) and r.sizes else ""
+        lines.append(f"- {text_}{sizes}")
     return lines
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 
 from ldj_analysis.publish.labels import check_language, label
-from ldj_analysis.publish.numbers import format_p
 from ldj_analysis.simulation.interpretation import family_label
 
 _TEXT = {
@@ -39,11 +38,12 @@ _TEXT = {
         "icc_table": "Verwerpingskans zonder effect naar ICC ({spec}, term volledig; "
         "95%-Monte-Carlo-interval)",
         "family": "Modelfamilie",
-        "survives": "blijft",
-        "fails": "vervalt",
-        "hint": "Welke toets voor deze modellen haar alfa houdt, en of elke significante "
-        "bevinding die toets doorstaat, laat de ontwerpsimulatie zien; die is geen deel van "
-        "deze run (enkele minuten). Voeg haar toe met: {command}",
+        "holds": "houdt stand",
+        "weakens": "verzwakt",
+        "does_not_hold": "houdt geen stand",
+        "hint": "Welke toetsen voor deze modellen hun alfa houden, en of elke significante "
+        "bevinding onder die toetsen standhoudt, laat de ontwerpsimulatie zien; die is geen "
+        "deel van deze run (enkele minuten). Voeg haar toe met: {command}",
     },
     "en": {
         "heading": "Design simulation",
@@ -66,10 +66,11 @@ _TEXT = {
         "icc_table": "Rejection rate without an effect by ICC ({spec}, term full; 95% Monte "
         "Carlo interval)",
         "family": "Model family",
-        "survives": "survives",
-        "fails": "does not survive",
-        "hint": "Which test keeps its alpha for these models, and whether each significant "
-        "finding survives that test, is shown by the design simulation; it is not part of "
+        "holds": "holds",
+        "weakens": "weakens",
+        "does_not_hold": "does not hold",
+        "hint": "Which tests keep their alpha for these models, and whether each significant "
+        "finding holds under them, is shown by the design simulation; it is not part of "
         "this run (a few minutes). Add it with: {command}",
     },
 }
@@ -111,15 +112,14 @@ def small_sample_with_findings(
     small_sample: pd.DataFrame, found: pd.DataFrame, language: str
 ) -> pd.DataFrame:
     """small_sample.csv with a ``simulation`` column: on the study-spec rows of each
-    significant finding the supported method, its p and whether the finding survives
-    ("CR2 p = ,027: blijft"); the robustness table shows it as a column."""
+    significant finding the methods that keep alpha in its set with their p, and the verdict
+    ("CR2 ,027; CR3 ,041: houdt stand"); the robustness table shows it as a column."""
     text = _TEXT[check_language(language)]
     cells = {}
     for r in found.itertuples():
-        if isinstance(r.method, str) and r.method:
-            verdict = text["survives"] if str(r.survives) == "True" else text["fails"]
-            p = format_p(float(r.p_method), language)
-            cells[(r.model, r.outcome, r.term)] = f"{r.method} p = {p}: {verdict}"
+        if isinstance(r.methods, str) and r.methods:
+            p = str(r.p_methods).replace(".", ",") if language == "nl" else str(r.p_methods)
+            cells[(r.model, r.outcome, r.term)] = f"{p}: {text[str(r.verdict)]}"
     keys = zip(small_sample["model"], small_sample["outcome"], small_sample["term"], strict=True)
     column = [cells.get(k, "") for k in keys]
     study = small_sample["spec"] == "study"
