@@ -324,6 +324,49 @@ def test_report_lists_the_export_files_as_validated_without_reading_the_export(t
     assert f'<code id="fingerprint">{fingerprint_of(files)}</code>' in page
 
 
+def test_report_says_how_the_csv_files_were_read(tmp_path):
+    """validation.json's csv_dialects (detected, or from export_csv) appear in provenance,
+    in the report's language; without them the section is left out."""
+    dialects = {
+        "questionnaires.csv": {
+            "delimiter": ";",
+            "encoding": "cp1252",
+            "decimal": ",",
+            "date_format": "%d-%m-%Y",
+        },
+        "teams.csv": {
+            "delimiter": "\t",
+            "encoding": "utf-8",
+            "decimal": ".",
+            "date_format": "%Y-%m-%d",
+        },
+    }
+    (tmp_path / "figures").mkdir()
+    for name in FIGURES:
+        (tmp_path / "figures" / f"{name}.png").write_bytes(b"png")
+    pages = {}
+    for language, dialect_arg in (("en", dialects), ("nl", dialects), ("en", None)):
+        config = validate_config({"publication": {"language": language}})
+        pages[language, dialect_arg is None] = build_report(
+            F.all_tables(),
+            F.all_models(),
+            F.team_periods(),
+            config,
+            tmp_path / "no-such-export",
+            tmp_path / f"r-{language}.html",
+            figures_dir=tmp_path / "figures",
+            files=[],
+            csv_dialects=dialect_arg,
+        ).read_text(encoding="utf-8")
+    section = pages["en", False].split('id="provenance"')[1]
+    assert "How the CSV files were read" in section
+    row = "<tr><td>questionnaires.csv</td><td>;</td><td>cp1252</td><td>,</td><td>%d-%m-%Y</td></tr>"
+    assert row in section
+    assert "<tr><td>teams.csv</td><td>tab</td><td>utf-8</td>" in section
+    assert "Hoe de CSV-bestanden zijn gelezen" in pages["nl", False]
+    assert "How the CSV files were read" not in pages["en", True]
+
+
 LAYOUT_PROBE = """<script>
 const header = document.querySelector("header"), found = document.getElementById("findings");
 const item = [...found.querySelectorAll("li")].find((li) => li.textContent.startsWith("Use, full"));

@@ -29,6 +29,7 @@ with logged_step(snakemake.log[0], "report_html"):
         # the export as validated (validation.json), not read again: it is no input here;
         # a database source has no files (its queries and row counts: extraction.json)
         files=[(f["name"], f["sha256"], f["bytes"]) for f in summary.get("files", [])],
+        csv_dialects=summary.get("csv_dialects"),
         simulation=(
             simulation_section_inputs(
                 snakemake.input.sim_summary,

@@ -51,6 +51,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "file": "Bestand",
         "bytes": "Bytes",
         "software": "Software",
+        "dialects": "Hoe de CSV-bestanden zijn gelezen (herkend, of uit export_csv)",
+        "delimiter": "Scheidingsteken",
+        "encoding": "Codering",
+        "decimal": "Decimaalteken",
+        "date_format": "Datumnotatie",
         "package": "Pakket",
         "version": "Versie",
         "config": "Gebruikte configuratie",
@@ -91,6 +96,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "file": "File",
         "bytes": "Bytes",
         "software": "Software",
+        "dialects": "How the CSV files were read (detected, or from export_csv)",
+        "delimiter": "Delimiter",
+        "encoding": "Encoding",
+        "decimal": "Decimal mark",
+        "date_format": "Date format",
         "package": "Package",
         "version": "Version",
         "config": "Configuration used",
@@ -254,6 +264,23 @@ def _tables_part(
     return out
 
 
+def _dialects_part(
+    csv_dialects: Mapping[str, Mapping[str, str]] | None, language: str
+) -> list[str]:
+    """How each CSV file of the export was read (validation.json's ``csv_dialects``), so a
+    reader sees that a ``;``-separated Windows-1252 file was read as such; none: nothing."""
+    if not csv_dialects:
+        return []
+    keys = ("delimiter", "encoding", "decimal", "date_format")
+    names = {",": ",", ";": ";", "\t": "tab"}
+    rows = [
+        (name, *(names.get(d[k], d[k]) if k == "delimiter" else d[k] for k in keys))
+        for name, d in sorted(csv_dialects.items())
+    ]
+    head = (_t("file", language), *(_t(k, language) for k in keys))
+    return [f"<h3>{html.escape(_t('dialects', language))}</h3>", _meta_table(head, rows)]
+
+
 def _provenance_part(
     config: Mapping[str, Any],
     export_dir: str | Path,
@@ -261,9 +288,10 @@ def _provenance_part(
     date: str,
     norms_used: pd.DataFrame | None,
     language: str,
+    csv_dialects: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[str]:
-    """Run date, the export's fingerprint and files, software versions, the configuration
-    used and the norm rows."""
+    """Run date, the export's fingerprint and files, how its CSV files were read, software
+    versions, the configuration used and the norm rows."""
     e = html.escape
     if files is None:  # a database has no export files
         files = [] if "://" in str(export_dir) else hashed_export_files(export_dir)
@@ -279,6 +307,7 @@ def _provenance_part(
             (_t("file", language), _t("bytes", language), "SHA-256"),
             [(n, s, h) for n, h, s in files],
         ),
+        *_dialects_part(csv_dialects, language),
         f"<h3>{e(_t('software', language))}</h3>",
         _meta_table((_t("package", language), _t("version", language)), list(versions.items())),
         f"<h3>{e(_t('config', language))}</h3>",
@@ -338,6 +367,7 @@ def report_html(
     norms_used: pd.DataFrame | None = None,
     files: list[tuple[str, str, int]] | None = None,
     simulation: SimulationSection | None = None,
+    csv_dialects: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """The report page as a string (see :func:`build_report`): the Findings first, then the
     privacy note, contents, tables, models, figures, simulation and provenance, each made
@@ -364,7 +394,9 @@ def report_html(
     models_body = _tables_part(MODEL_TABLES, displays, language)
     models_body += [simulation_hint(language)] if simulation is None else []
     figures = [_figure_html(name, png, _t(name, language)) for name, png in pngs.items()]
-    provenance = _provenance_part(config, export_dir, files, date, norms_used, language)
+    provenance = _provenance_part(
+        config, export_dir, files, date, norms_used, language, csv_dialects
+    )
     privacy_note = html.escape(_t("privacy", language, k=k, m=marker(k)))
     body = (
         findings_part
@@ -394,6 +426,7 @@ def build_report(
     norms_used: pd.DataFrame | None = None,
     files: list[tuple[str, str, int]] | None = None,
     simulation: SimulationSection | None = None,
+    csv_dialects: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Path:
     """Write the self-contained report page to ``out_path`` and return its path.
 
@@ -406,6 +439,7 @@ def build_report(
     ``files``: the export's (name, SHA-256, bytes) as validation recorded them (default: read
     and hash ``export_dir`` now).
     ``simulation``: the design simulation's section (simulation.in_report), or None.
+    ``csv_dialects``: file name -> how it was read (validation.json), listed in provenance.
     """
     page = report_html(
         tables,
@@ -418,6 +452,7 @@ def build_report(
         norms_used=norms_used,
         files=files,
         simulation=simulation,
+        csv_dialects=csv_dialects,
     )
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
