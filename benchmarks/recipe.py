@@ -119,7 +119,8 @@ def child_derive(validated: Path, exclusions: Path, out: Path, memory_mb: int) -
     from ldj_analysis.config import load_config
     from ldj_analysis.derive import derive_files
 
-    cfg = load_config(ROOT / "config.yaml")
+    # the config.yaml of the code's own revision: an older schema refuses newer keys
+    cfg = load_config(Path(ldj_analysis.__file__).parents[2] / "config.yaml")
     params = {k: cfg[k] for k in PARAMS} | {"norms_accept_placeholders": True}
     params["ids_pseudonymised"] = False
     norms = ROOT / "src" / "ldj_analysis" / "data" / "norms.csv"  # the same file for both
@@ -328,7 +329,8 @@ def old_tree(rev: str, into: Path) -> Path:
     """The ``src`` folder of revision ``rev``, unpacked under ``into``."""
     into.mkdir(parents=True, exist_ok=True)
     archive = into / "old.tar"
-    subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), rev, "src"], check=True)
+    paths = ["src", "config.yaml"]
+    subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), rev, *paths], check=True)
     with tarfile.open(archive) as tar:
         tar.extractall(into, filter="data")
     archive.unlink()
