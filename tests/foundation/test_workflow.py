@@ -63,15 +63,6 @@ def test_missing_export_folder_names_the_key(tmp_path):
     assert "config key 'export_dir'" in result.stdout + result.stderr
 
 
-def test_slurm_profile_dry_run(tmp_path):
-    pytest.importorskip("snakemake_executor_plugin_slurm")
-    work = copy_workflow(tmp_path / "wf")
-    result = run_snakemake(work, "--workflow-profile", "profiles/slurm", "-n")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Using workflow specific profile profiles/slurm" in result.stdout + result.stderr
-    assert "validate" in result.stdout
-
-
 def _planned_jobs(result) -> set[str]:
     """Rule names in the 'Job stats' table of a dry run."""
     text = result.stdout
