@@ -154,6 +154,7 @@ def run_recipe(
     con = steps.open_recipe(engine)
     for name in EXPORT_TABLES:
         steps.register_table(con, name, getattr(export, name))
+    steps.add_row_refs(con)
     pairing = config["pairing"]
     code_lists.register_code_lists(
         con, instrument_domains(config["selection"]), pairing, export.teams

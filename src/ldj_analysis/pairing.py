@@ -96,6 +96,7 @@ def select_pairs(
     tables = {"questionnaires": questionnaires, "treatments": treatments, "teams": teams}
     for name, frame in {**tables, "clients": _NO_CLIENTS if clients is None else clients}.items():
         steps.register_table(con, name, frame)
+    steps.add_row_refs(con)
     con.register("team_periods", steps.arrow_table(team_periods))
     code_lists.register_code_lists(con, instruments, cfg, teams)
     steps.set_settings(con, **steps.pairing_settings(cfg), ids_pseudonymised=False)
@@ -103,7 +104,11 @@ def select_pairs(
     check_every_list_accounted_for(con)
     return PairingResult(
         pairs=selected_pairs(con)[SELECTED_PAIR_COLUMNS],
-        usable_posts=steps.fetch(con, "SELECT team_id, moment, client_id FROM end_list"),
+        usable_posts=steps.fetch(
+            con,
+            "SELECT e.team_id, e.moment, q.client_id FROM end_list AS e "
+            "INNER JOIN questionnaires_in AS q USING (pos)",
+        ),
         exclusions=list_exclusions(con),
         n_records=len(questionnaires),
     )

@@ -92,3 +92,6 @@ select
 from scores
 where value is null
 order by score_no, pos;
+
+-- Not read after this step (the steps drop what they no longer need: memory at scale).
+drop table checklist_answer;

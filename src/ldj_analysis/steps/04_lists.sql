@@ -5,6 +5,9 @@
 -- team's opgroei and opvoed instruments is taken".
 -- Ids are unique in the export's tables and a treatment_id names a treatment of the export
 -- (validation stops on a duplicate key and excludes a list whose treatment is unknown).
+-- The steps join clients and treatments by row, not by id: _client_row and _treatment_row
+-- are the rows of the list's client and named treatment (validation finds them; -1 where
+-- none is named), and a row's pos is its place in its table.
 
 -- A list without a treatment_id belongs to the client's treatment that covers its date
 -- (start_date <= filled_on <= end_date, open end allowed; end lists up to
@@ -23,9 +26,9 @@ treatments as (
 
 select
     q.pos,
-    t.treatment_id
+    t.pos as treatment_row
 from questionnaires as q
-inner join treatments as t on q.client_id = t.client_id
+inner join treatments as t on q._client_row = t._client_row
 where
     q.treatment_id is null
     and t.start_date <= q.filled_on
@@ -72,9 +75,16 @@ ranked_informants as (
 
 final as (
     select
-        q.* exclude (q.treatment_id),
+        q.pos,
+        q.record_id,
+        q._client_row as client_row,
+        q.instrument,
+        q.informant,
+        q.occasion,
+        q.filled_on,
+        q.raw_total,
         q.instrument in (select si.instrument from instruments as si) as study_instrument,
-        tr.treatment_id,
+        tr.pos as treatment_row,
         tr.team_id as treatment_team,
         tm.team_id,
         tm.institution_id,
@@ -86,7 +96,7 @@ final as (
         end as informant_in_priority
     from questionnaires as q
     left join covering as c using (pos)
-    left join treatments as tr on coalesce(c.treatment_id, q.treatment_id) = tr.treatment_id
+    left join treatments as tr on coalesce(c.treatment_row, q._treatment_row) = tr.pos
     left join teams as tm on tr.team_id = tm.team_id
     left join ranks as r on tm.institution_id = r.institution_id and q.informant = r.informant
 )

@@ -4,30 +4,49 @@
 -- implementation questionnaire"; "every end-of-treatment list (post) filled in the period
 -- for the team's opgroei and opvoed instruments is taken".
 -- End lists are placed in their team-period first: the period of their team that holds the
--- date (of overlapping periods, the earliest moment).
+-- date (of overlapping periods, the earliest moment). The checks are a view, read three
+-- times (the excluded lists, the usable end lists, the usable start lists): each read
+-- streams the export's lists once and keeps only the few columns the later steps need.
 create or replace temp table end_list_period as
 with
 
-lists as (
-    select * from list
+end_lists as (
+    select
+        pos,
+        team_id,
+        filled_on
+    from list
+    where occasion = 'eind'
 ),
 
 periods as (
     select * from team_periods
+),
+
+period_lookup as (
+    select * from team_periods
+),
+
+earliest as (
+    select
+        l.pos,
+        l.team_id,
+        min(p.moment) as moment
+    from end_lists as l
+    inner join periods as p
+        on l.team_id = p.team_id and l.filled_on between p.period_start and p.period_end
+    group by l.pos, l.team_id
 )
 
 select
-    l.pos,
-    p.moment,
+    e.pos,
+    e.moment,
     p.instrument_opgroei,
     p.instrument_opvoed
-from lists as l
-inner join periods as p
-    on l.team_id = p.team_id and l.filled_on between p.period_start and p.period_end
-where l.occasion = 'eind'
-qualify row_number() over (partition by l.pos order by p.moment) = 1;
+from earliest as e
+inner join period_lookup as p using (team_id, moment);
 
-create or replace temp table list_check as
+create or replace temp view checked_list as
 with
 
 lists as (
@@ -36,100 +55,85 @@ lists as (
 
 end_periods as (
     select * from end_list_period
-),
-
-checked as (
-    select
-        l.pos,
-        l.record_id,
-        l.client_id,
-        l.treatment_id,
-        l.instrument,
-        l.informant,
-        l.occasion,
-        l.filled_on,
-        l.raw_total,
-        l._age_days,
-        l._age_years,
-        l.team_id,
-        l.grp,
-        l.grp_pos,
-        l.institution_id,
-        l.treatment_team,
-        p.moment,
-        case
-            when l.occasion = 'tussen' then 'interim'
-            when not coalesce(l.study_instrument, false) then 'instrument'
-            when l.raw_total is null then 'raw_total'
-            when l.occasion = 'eind' and l.treatment_id is null then 'treatment'
-            when not coalesce(l.informant_in_priority, false) then 'informant'
-            when l.occasion = 'eind' and p.moment is null then 'period'
-            when
-                l.occasion = 'eind'
-                and not coalesce(l.instrument in (p.instrument_opgroei, p.instrument_opvoed), false)
-                then 'team_instrument'
-        end as step
-    from lists as l
-    left join end_periods as p using (pos)
-),
-
-final as (
-    select
-        * exclude (institution_id, treatment_team),
-        case step
-            when 'interim' then 'interim list (tussen)'
-            when 'instrument'
-                then 'instrument ' || coalesce(instrument, '?') || ' is not used in the study'
-            when 'raw_total' then 'raw total missing: list incomplete'
-            when 'treatment'
-                then 'no treatment_id and no treatment of this client covers the end list''s date'
-            when 'informant'
-                then
-                    'informant ' || coalesce(informant, '?')
-                    || ' is not in the informant priority'
-                    || coalesce(' of institution ' || institution_id, '')
-            when 'period'
-                then 'end list outside every period of team ' || coalesce(treatment_team, '?')
-            when 'team_instrument'
-                then
-                    'team ' || team_id || ' does not use ' || instrument
-                    || ' at moment ' || moment
-        end as reason
-    from checked
 )
 
-select * from final;
+select
+    l.*,
+    p.moment,
+    case
+        when l.occasion = 'tussen' then 'interim'
+        when not coalesce(l.study_instrument, false) then 'instrument'
+        when l.raw_total is null then 'raw_total'
+        when l.occasion = 'eind' and l.treatment_row is null then 'treatment'
+        when not coalesce(l.informant_in_priority, false) then 'informant'
+        when l.occasion = 'eind' and p.moment is null then 'period'
+        when
+            l.occasion = 'eind'
+            and not coalesce(l.instrument in (p.instrument_opgroei, p.instrument_opvoed), false)
+            then 'team_instrument'
+    end as step
+from lists as l
+left join end_periods as p using (pos);
+
+-- The excluded lists, each at the first check it fails.
+create or replace temp table list_check as
+with
+
+checked as (
+    select * from checked_list
+)
+
+select
+    pos,
+    record_id as key,
+    step,
+    case step
+        when 'interim' then 'interim list (tussen)'
+        when 'instrument'
+            then 'instrument ' || coalesce(instrument, '?') || ' is not used in the study'
+        when 'raw_total' then 'raw total missing: list incomplete'
+        when 'treatment'
+            then 'no treatment_id and no treatment of this client covers the end list''s date'
+        when 'informant'
+            then
+                'informant ' || coalesce(informant, '?')
+                || ' is not in the informant priority'
+                || coalesce(' of institution ' || institution_id, '')
+        when 'period'
+            then 'end list outside every period of team ' || coalesce(treatment_team, '?')
+        when 'team_instrument'
+            then
+                'team ' || team_id || ' does not use ' || instrument
+                || ' at moment ' || moment
+    end as reason
+from checked
+where step is not null;
 
 -- The usable end lists, each in its team-period (also the response's clients_with_post).
 create or replace temp table end_list as
 select
     pos,
     record_id,
-    client_id,
-    treatment_id,
+    client_row,
+    treatment_row,
     instrument,
     informant,
     filled_on,
-    raw_total,
-    _age_days,
-    _age_years,
     team_id,
     moment,
     grp,
     grp_pos
-from list_check
+from checked_list
 where step is null and occasion = 'eind';
 
 create or replace temp table start_list as
 select
     pos,
     record_id,
-    client_id,
-    treatment_id,
+    client_row,
+    treatment_row,
     instrument,
     informant,
-    filled_on,
-    raw_total,
-    _age_years
-from list_check
+    filled_on
+from checked_list
 where step is null and occasion = 'begin';

@@ -14,7 +14,7 @@ end_lists as (
 select
     *,
     row_number() over (
-        partition by client_id, treatment_id, instrument, informant
+        partition by client_row, treatment_row, instrument, informant
         order by preferred(filled_on, getvariable('duplicate_end_lists')), pos
     ) as nth
 from end_lists;
@@ -32,3 +32,6 @@ select
     || getvariable('duplicate_end_lists') || ')' as reason
 from end_list_ranked
 where nth > 1;
+
+-- Not read after this step.
+drop table end_list_ranked;

@@ -22,12 +22,12 @@ select
     s.pos as start_pos,
     s.filled_on as start_date
 from end_lists as e
-inner join start_lists as s using (client_id, instrument, informant)
+inner join start_lists as s using (client_row, instrument, informant)
 where
     s.filled_on < e.filled_on
     and (
         not getvariable('same_treatment')
-        or s.treatment_id is null or s.treatment_id = e.treatment_id
+        or s.treatment_row is null or s.treatment_row = e.treatment_row
     );
 
 create or replace temp table preferred_start as

@@ -22,7 +22,7 @@ select
     m.start_pos,
     m.start_pos is not null and (
         getvariable('priority_scope') = 'pair'
-        or e.grp = min(e.grp) over (partition by e.client_id, e.instrument, e.team_id, e.moment)
+        or e.grp = min(e.grp) over (partition by e.client_row, e.instrument, e.team_id, e.moment)
     ) as eligible
 from end_lists as e
 left join matches as m on e.pos = m.end_pos;
@@ -31,7 +31,7 @@ create or replace temp table selected_pair as
 select * from cell_candidate
 where eligible
 qualify row_number() over (
-    partition by client_id, instrument, team_id, moment
+    partition by client_row, instrument, team_id, moment
     order by grp, grp_pos, preferred(filled_on, getvariable('duplicate_end_lists')), pos
 ) = 1;
 
@@ -66,7 +66,7 @@ loser as (
                 || ' was chosen for this client, instrument and period'
         end as reason
     from candidates as c
-    left join winners as w using (client_id, instrument, team_id, moment)
+    left join winners as w using (client_row, instrument, team_id, moment)
     inner join start_lists as s on c.start_pos = s.pos
     where c.start_pos is not null and c.pos is distinct from w.pos
 ),
@@ -88,3 +88,9 @@ final as (
 )
 
 select * from final;
+
+-- Not read after this step.
+drop table cell_candidate;
+drop table matched;
+drop table preferred_start;
+drop table end_list_kept;

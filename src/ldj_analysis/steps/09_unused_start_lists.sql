@@ -2,7 +2,9 @@
 -- duplicate (duplicate_start_lists preferred another); one that fitted none is unused.
 -- Rule (docs/study.md section 3, edge cases): "every record left out is counted, with its
 -- step and reason, in `data/derived/exclusions.csv`".
-create or replace temp table unused_start as
+-- The left-over start lists are kept narrow (millions at scale); their step and reason are
+-- a view, spelled out when the exclusion log is written.
+create or replace temp table left_over_start as
 with
 
 start_lists as (
@@ -32,6 +34,9 @@ left_over as (
         and s.pos not in (select pl.pos from priority_losers as pl)
 )
 
+select * from left_over;
+
+create or replace temp view unused_start as
 select
     pos,
     record_id as key,
@@ -43,19 +48,13 @@ select
                 || getvariable('duplicate_start_lists') || ')'
         else 'no selected end list of the same client, instrument and informant after it'
     end as reason
-from left_over;
+from left_over_start;
 
 -- The exclusion log of the questionnaire lists: each excluded list once, at its first
 -- failing step (written in export order: ldj_analysis.pairing.LIST_EXCLUSIONS).
 -- The exclusion tables of files 06-09 all hold pos, key, step, reason, in that order.
 create or replace temp view list_exclusion as
-select
-    pos,
-    record_id as key,
-    step,
-    reason
-from list_check
-where step is not null
+select * from list_check
 union all
 select * from duplicate_end_list
 union all
@@ -64,3 +63,7 @@ union all
 select * from pair_not_selected
 union all
 select * from unused_start;
+
+-- Not read after this step.
+drop table start_fits_end;
+drop table start_list;

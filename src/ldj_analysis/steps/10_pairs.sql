@@ -2,6 +2,8 @@
 -- client (the database's row order when ids came pseudonymised) and domain:
 -- sex, age at the end list (days / 365.25) and the treatment's duration (to its end, or to
 -- the end list while it is open). The database sends ages instead of birth dates.
+-- Both lists come from the export by their row (pos); questionnaires_in is read twice: two
+-- import CTEs, each used once (DuckDB materialises a CTE used twice).
 -- Rule (docs/study.md section 3, item 5): "the outcome is the change from pre to post, with
 -- sex, age and treatment duration as covariates".
 create or replace temp table pair as
@@ -11,8 +13,12 @@ winners as (
     select * from selected_pair
 ),
 
+end_lists as (
+    select * from questionnaires_in
+),
+
 start_lists as (
-    select * from start_list
+    select * from questionnaires_in
 ),
 
 periods as (
@@ -37,35 +43,36 @@ final as (
             order by
                 w.team_id, w.moment,
                 case when getvariable('ids_pseudonymised') then c.pos end,
-                w.client_id, i.domain
+                post.client_id, i.domain
         ) as pair_no,
-        w.client_id,
+        post.client_id,
         w.team_id,
         w.moment,
         p.condition,
         i.domain,
         w.instrument,
         w.informant,
-        w.treatment_id,
+        tr.treatment_id,
         pre.record_id as pre_record,
-        w.record_id as post_record,
+        post.record_id as post_record,
         pre.filled_on as pre_date,
-        w.filled_on as post_date,
+        post.filled_on as post_date,
         pre.raw_total as pre_raw,
-        w.raw_total as post_raw,
+        post.raw_total as post_raw,
         c.sex,
         c.birth_date,
-        coalesce(datediff('day', c.birth_date, w.filled_on), w._age_days) / 365.25 as age,
-        datediff('day', tr.start_date, coalesce(tr.end_date, w.filled_on))::double
+        coalesce(datediff('day', c.birth_date, post.filled_on), post._age_days) / 365.25 as age,
+        datediff('day', tr.start_date, coalesce(tr.end_date, post.filled_on))::double
             as duration_days,
         pre._age_years as pre_age_years,
-        w._age_years as post_age_years
+        post._age_years as post_age_years
     from winners as w
+    inner join end_lists as post on w.pos = post.pos
     inner join start_lists as pre on w.start_pos = pre.pos
     inner join periods as p on w.team_id = p.team_id and w.moment = p.moment
     inner join instruments as i on w.instrument = i.instrument
-    left join clients as c on w.client_id = c.client_id
-    left join treatments as tr on w.treatment_id = tr.treatment_id
+    left join clients as c on w.client_row = c.pos
+    left join treatments as tr on w.treatment_row = tr.pos
 )
 
 select * from final;

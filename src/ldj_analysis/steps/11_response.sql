@@ -32,7 +32,7 @@ clients_with_post as (
     select
         team_id,
         moment,
-        count(distinct client_id) as n_responders
+        count(distinct client_row) as n_responders
     from end_list
     where getvariable('numerator') = 'clients_with_post'
     group by team_id, moment

@@ -73,14 +73,63 @@ def arrow_table(frame: pd.DataFrame | pa.Table) -> pa.Table:
 
 
 def register_table(con: Any, name: str, frame: pd.DataFrame | pa.Table) -> None:
-    """Register an export table as ``<name>_in`` with ``pos`` (its row order) and the
+    """Register an export table as ``<name>_in`` with ``pos`` (its row order, 32-bit) and the
     optional columns it lacks."""
     table = arrow_table(frame)
     for column, kind in _OPTIONAL.get(name, {}).items():
         if column not in table.column_names:
             table = table.append_column(column, pa.nulls(table.num_rows, kind))
-    table = table.append_column("pos", pa.array(np.arange(table.num_rows, dtype=np.int64)))
+    table = table.append_column("pos", pa.array(np.arange(table.num_rows, dtype=np.int32)))
     con.register(f"{name}_in", table)
+
+
+#: The working copy's row references (:data:`ldj_analysis.export.ROW_REFS`): the steps join
+#: clients and treatments by these rows, not by their ids.
+ROW_REF_COLUMNS = {
+    "questionnaires": ("_client_row", "_treatment_row"),
+    "treatments": ("_client_row",),
+}
+
+_ROW_REFS_SQL = """
+CREATE OR REPLACE TEMP TABLE clients_all AS
+SELECT * FROM clients_in
+UNION ALL BY NAME
+SELECT client_id, (SELECT count(*) FROM clients_in) + row_number() OVER (ORDER BY client_id) - 1
+    AS pos
+FROM (SELECT client_id FROM questionnaires_in UNION SELECT client_id FROM treatments_in)
+WHERE client_id IS NOT NULL
+    AND client_id NOT IN (SELECT client_id FROM clients_in WHERE client_id IS NOT NULL);
+CREATE OR REPLACE TEMP TABLE client_row AS
+SELECT client_id, min(pos) AS row FROM clients_all GROUP BY client_id;
+CREATE OR REPLACE TEMP TABLE treatment_row AS
+SELECT treatment_id, min(pos) AS row FROM treatments_in GROUP BY treatment_id;
+"""
+
+#: Each table with its row references added, in its own row order.
+_WITH_ROW_REFS = {
+    "clients": "SELECT * FROM clients_all ORDER BY pos",
+    "treatments": "SELECT t.*, c.row::INTEGER AS _client_row FROM treatments_in "
+    "AS t LEFT JOIN client_row AS c USING (client_id) ORDER BY t.pos",
+    "questionnaires": "SELECT q.*, c.row::INTEGER AS _client_row, "
+    "coalesce(t.row, -1)::INTEGER AS _treatment_row FROM questionnaires_in AS q "
+    "LEFT JOIN client_row AS c USING (client_id) "
+    "LEFT JOIN treatment_row AS t USING (treatment_id) ORDER BY q.pos",
+}
+
+
+def add_row_refs(con: Any) -> None:
+    """Give export tables registered without the working copy's row references (frames
+    that did not pass validation) the same, found from the ids; a client named by a list or
+    treatment but missing from ``clients`` is added to it, without sex and birth date."""
+    have = {
+        name: set(con.sql(f"SELECT * FROM {name}_in LIMIT 0").columns) for name in ROW_REF_COLUMNS
+    }
+    if all(set(cols) <= have[name] for name, cols in ROW_REF_COLUMNS.items()):
+        return
+    con.execute(_ROW_REFS_SQL)
+    tables = {name: con.sql(query).to_arrow_table() for name, query in _WITH_ROW_REFS.items()}
+    for name, table in tables.items():
+        con.register(f"{name}_in", table)
 
 
 def set_settings(con: Any, **settings: Any) -> None:
