@@ -3,7 +3,9 @@
 -- sex, age at the end list (days / 365.25) and the treatment's duration (to its end, or to
 -- the end list while it is open). The database sends ages instead of birth dates.
 -- Both lists come from the export by their row (pos); questionnaires_in is read twice: two
--- import CTEs, each used once (DuckDB materialises a CTE used twice).
+-- import CTEs, each used once (DuckDB materialises a CTE used twice). Each import keeps
+-- only the rows of the selected pairs (a semi join), so that the joins below hash the
+-- pairs' rows, not millions of the export's.
 -- Rule (docs/study.md section 3, item 5): "the outcome is the change from pre to post, with
 -- sex, age and treatment duration as covariates".
 create or replace temp table pair as
@@ -14,11 +16,13 @@ winners as (
 ),
 
 end_lists as (
-    select * from questionnaires_in
+    select q.* from questionnaires_in as q
+    semi join selected_pair as w on q.pos = w.pos
 ),
 
 start_lists as (
-    select * from questionnaires_in
+    select q.* from questionnaires_in as q
+    semi join selected_pair as w on q.pos = w.start_pos
 ),
 
 periods as (
@@ -30,11 +34,13 @@ instruments as (
 ),
 
 clients as (
-    select * from clients_in
+    select c.* from clients_in as c
+    semi join selected_pair as w on c.pos = w.client_row
 ),
 
 treatments as (
-    select * from treatments_in
+    select t.* from treatments_in as t
+    semi join selected_pair as w on t.pos = w.treatment_row
 ),
 
 final as (
