@@ -3,20 +3,50 @@
 -- Rule (section 3, items 1-2): "the period runs from the start to the end date of the
 -- implementation questionnaire"; "every end-of-treatment list (post) filled in the period
 -- for the team's opgroei and opvoed instruments is taken".
--- End lists are placed in their team-period first: the period of their team that holds the
--- date (of overlapping periods, the earliest moment). The checks are a view, read three
--- times (the excluded lists, the usable end lists, the usable start lists): each read
--- streams the export's lists once and keeps only the few columns the later steps need.
+-- The checks of the list itself come first (a view, read three times: the lists that fail
+-- them, the end lists that pass them, the usable start lists; each read streams the
+-- export's lists once and keeps only the few columns later steps need). An end list that
+-- passes them is then placed in its team-period: the period of its team that holds the
+-- date (of overlapping periods, the earliest moment), of an instrument the team used then.
+create or replace temp view checked_list as
+with
+
+lists as (
+    select * from list
+)
+
+select
+    *,
+    case
+        when occasion = 'tussen' then 'interim'
+        when not coalesce(study_instrument, false) then 'instrument'
+        when raw_total is null then 'raw_total'
+        when occasion = 'eind' and treatment_row is null then 'treatment'
+        when not coalesce(informant_in_priority, false) then 'informant'
+    end as step
+from lists;
+
+create or replace temp table end_list_candidate as
+select
+    pos,
+    record_id,
+    client_row,
+    treatment_row,
+    treatment_team,
+    instrument,
+    informant,
+    filled_on,
+    team_id,
+    grp,
+    grp_pos
+from checked_list
+where step is null and occasion = 'eind';
+
 create or replace temp table end_list_period as
 with
 
 end_lists as (
-    select
-        pos,
-        team_id,
-        filled_on
-    from list
-    where occasion = 'eind'
+    select * from end_list_candidate
 ),
 
 periods as (
@@ -46,11 +76,11 @@ select
 from earliest as e
 inner join period_lookup as p using (team_id, moment);
 
-create or replace temp view checked_list as
+create or replace temp view placed_end_list as
 with
 
-lists as (
-    select * from list
+end_lists as (
+    select * from end_list_candidate
 ),
 
 end_periods as (
@@ -61,53 +91,65 @@ select
     l.*,
     p.moment,
     case
-        when l.occasion = 'tussen' then 'interim'
-        when not coalesce(l.study_instrument, false) then 'instrument'
-        when l.raw_total is null then 'raw_total'
-        when l.occasion = 'eind' and l.treatment_row is null then 'treatment'
-        when not coalesce(l.informant_in_priority, false) then 'informant'
-        when l.occasion = 'eind' and p.moment is null then 'period'
+        when p.moment is null then 'period'
         when
-            l.occasion = 'eind'
-            and not coalesce(l.instrument in (p.instrument_opgroei, p.instrument_opvoed), false)
+            not coalesce(l.instrument in (p.instrument_opgroei, p.instrument_opvoed), false)
             then 'team_instrument'
     end as step
-from lists as l
+from end_lists as l
 left join end_periods as p using (pos);
 
 -- The excluded lists, each at the first check it fails.
 create or replace temp table list_check as
 with
 
-checked as (
+own_checks as (
     select * from checked_list
+    where step is not null
+),
+
+period_checks as (
+    select * from placed_end_list
+    where step is not null
+),
+
+failed as (
+    select
+        pos,
+        record_id as key,
+        step,
+        case step
+            when 'interim' then 'interim list (tussen)'
+            when 'instrument'
+                then 'instrument ' || coalesce(instrument, '?') || ' is not used in the study'
+            when 'raw_total' then 'raw total missing: list incomplete'
+            when 'treatment'
+                then
+                    'no treatment_id and no treatment of this client covers the end list''s date'
+            when 'informant'
+                then
+                    'informant ' || coalesce(informant, '?')
+                    || ' is not in the informant priority'
+                    || coalesce(' of institution ' || institution_id, '')
+        end as reason
+    from own_checks
+    union all
+    select
+        pos,
+        record_id as key,
+        step,
+        case step
+            when 'period'
+                then 'end list outside every period of team ' || coalesce(treatment_team, '?')
+            when 'team_instrument'
+                then
+                    'team ' || team_id || ' does not use ' || instrument
+                    || ' at moment ' || moment
+        end as reason
+    from period_checks
 )
 
-select
-    pos,
-    record_id as key,
-    step,
-    case step
-        when 'interim' then 'interim list (tussen)'
-        when 'instrument'
-            then 'instrument ' || coalesce(instrument, '?') || ' is not used in the study'
-        when 'raw_total' then 'raw total missing: list incomplete'
-        when 'treatment'
-            then 'no treatment_id and no treatment of this client covers the end list''s date'
-        when 'informant'
-            then
-                'informant ' || coalesce(informant, '?')
-                || ' is not in the informant priority'
-                || coalesce(' of institution ' || institution_id, '')
-        when 'period'
-            then 'end list outside every period of team ' || coalesce(treatment_team, '?')
-        when 'team_instrument'
-            then
-                'team ' || team_id || ' does not use ' || instrument
-                || ' at moment ' || moment
-    end as reason
-from checked
-where step is not null;
+select * from failed;
 
 -- The usable end lists, each in its team-period (also the response's clients_with_post).
 create or replace temp table end_list as
@@ -123,8 +165,8 @@ select
     moment,
     grp,
     grp_pos
-from checked_list
-where step is null and occasion = 'eind';
+from placed_end_list
+where step is null;
 
 create or replace temp table start_list as
 select
@@ -137,3 +179,7 @@ select
     filled_on
 from checked_list
 where step is null and occasion = 'begin';
+
+-- Not read after this step.
+drop table end_list_candidate;
+drop table end_list_period;
