@@ -3,43 +3,14 @@
 from __future__ import annotations
 
 import re
-import shlex
 
 import pytest
-import yaml
 
+from tests.cluster.documented import bash_blocks, documented_command, profile_runtime
 from tests.workflow_copy import ROOT, copy_workflow, run_snakemake
 
 # Every test here starts snakemake in a subprocess.
 pytestmark = pytest.mark.slow
-
-DOC = ROOT / "docs" / "cluster.md"
-PROFILE = ROOT / "profiles" / "slurm" / "profile.yaml"
-
-
-def _bash_blocks() -> list[str]:
-    return re.findall(r"```bash\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
-
-
-def _documented_command(block: str) -> tuple[dict[str, str], list[str]]:
-    """The environment set by the block's `export` lines and the `snakemake` command's arguments."""
-    env: dict[str, str] = {}
-    command: list[str] | None = None
-    for line in block.replace("\\\n", " ").splitlines():
-        words = shlex.split(line, comments=True)
-        if not words:
-            continue
-        if words[0] == "export":
-            env.update(word.split("=", 1) for word in words[1:])
-        elif words[0] == "snakemake":
-            command = words[1:]
-    assert command is not None, f"no snakemake command in docs/cluster.md's block:\n{block}"
-    return env, command
-
-
-def _profile_runtime() -> int:
-    # The profile is a yte template; its plain keys read as YAML.
-    return yaml.safe_load(PROFILE.read_text(encoding="utf-8"))["default-resources"]["runtime"]
 
 
 def _job_resources(output: str) -> list[dict[str, str]]:
@@ -56,7 +27,7 @@ def slurm_env(monkeypatch):
 
 
 def test_documented_command_keeps_the_profile_defaults_and_gives_account(tmp_path, slurm_env):
-    env, command = _documented_command(_bash_blocks()[0])
+    env, command = documented_command(bash_blocks()[0])
     for name, value in env.items():
         slurm_env.setenv(name, value)
     result = run_snakemake(copy_workflow(tmp_path / "wf"), *command, "-n")
@@ -72,7 +43,7 @@ def test_documented_command_keeps_the_profile_defaults_and_gives_account(tmp_pat
         a.split("=", 1) for a in command if a.startswith("slurm_partition=")
     ).get("slurm_partition")
     assert account and partition, "docs/cluster.md's command gives no account or partition"
-    runtime = str(_profile_runtime())
+    runtime = str(profile_runtime())
     for job in jobs:
         assert job.get("runtime") == runtime, job
         assert job.get("slurm_account") == account, job
@@ -95,12 +66,12 @@ def test_account_none_submits_without_account(tmp_path, slurm_env):
     assert result.returncode == 0, result.stdout + result.stderr
     jobs = _job_resources(result.stdout)
     assert jobs and all("slurm_account" not in job and "slurm_partition" not in job for job in jobs)
-    assert all(job.get("runtime") == str(_profile_runtime()) for job in jobs)
+    assert all(job.get("runtime") == str(profile_runtime()) for job in jobs)
 
 
 def test_documented_squeue_status_option_exists(tmp_path, slurm_env):
-    block = next(b for b in _bash_blocks() if "--slurm-status-command" in b)
-    _, command = _documented_command(block)
+    block = next(b for b in bash_blocks() if "--slurm-status-command" in b)
+    _, command = documented_command(block)
     slurm_env.setenv("LDJ_SLURM_ACCOUNT", "acc")
     result = run_snakemake(copy_workflow(tmp_path / "wf"), *command, "-n")
     assert result.returncode == 0, result.stdout + result.stderr
