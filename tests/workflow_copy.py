@@ -36,3 +36,14 @@ def run_snakemake(
         text=True,
         timeout=timeout,
     )
+
+
+def result_files(work: Path, folders: tuple[str, ...]) -> dict[str, bytes]:
+    """The bytes of every file under ``folders`` of a run, by path (images left out: their
+    encoders may differ between runs)."""
+    out = {}
+    for folder in folders:
+        for path in sorted((work / folder).rglob("*")):
+            if path.is_file() and path.suffix not in (".png", ".svg"):
+                out[str(path.relative_to(work))] = path.read_bytes()
+    return out

@@ -18,7 +18,7 @@ import pytest
 from tests.cluster.documented import bash_blocks, documented_command, profile_runtime
 from tests.cluster.slurmserver import SlurmCluster, install, start_cluster
 from tests.simulation.test_workflow import SIMULATION
-from tests.workflow_copy import ROOT, copy_workflow
+from tests.workflow_copy import ROOT, copy_workflow, result_files
 
 # Starts SLURM's daemons and runs the workflow twice (about two and a half minutes).
 pytestmark = pytest.mark.slow
@@ -81,16 +81,6 @@ def _output(proc: subprocess.Popen[str], timeout: float = 900) -> str:
         return proc.communicate()[0] + f"\n(killed after {timeout} s)"
 
 
-def _files(work: Path) -> dict[str, bytes]:
-    """The compared results' bytes by path (images left out: their encoders may differ)."""
-    out = {}
-    for folder in COMPARED:
-        for path in sorted((work / folder).rglob("*")):
-            if path.is_file() and path.suffix not in (".png", ".svg"):
-                out[str(path.relative_to(work))] = path.read_bytes()
-    return out
-
-
 def _rule_runtimes() -> dict[str, int]:
     """Rules that set their own ``runtime`` (minutes) in workflow/rules/*.smk."""
     runtimes = {}
@@ -140,7 +130,7 @@ def test_study_and_simulation_on_slurm_equal_a_local_run(slurm, tmp_path):
     assert remote.returncode == 0, remote_output[-3000:]
     assert "Using workflow specific profile profiles/slurm" in remote_output
     _assert_jobs_as_given(slurm, remote_output, env)
-    got, want = _files(work), _files(local_work)
+    got, want = result_files(work, COMPARED), result_files(local_work, COMPARED)
     assert sorted(got) == sorted(want)
     assert len([n for n in want if n.startswith("results/models")]) >= 4
     assert len([n for n in want if n.startswith("results/simulation")]) >= 4

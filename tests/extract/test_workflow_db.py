@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.workflow_copy import copy_workflow, run_snakemake
+from tests.workflow_copy import copy_workflow, result_files, run_snakemake
 
 COMPARED = ("results/tables", "results/models", "results/figures")
 
@@ -24,17 +24,8 @@ def csv_run(tmp_path_factory) -> Path:
     return work
 
 
-def _files(work: Path) -> dict[str, bytes]:
-    out = {}
-    for folder in COMPARED:
-        for path in sorted((work / folder).rglob("*")):
-            if path.is_file() and path.suffix not in (".png", ".svg"):
-                out[str(path.relative_to(work))] = path.read_bytes()
-    return out
-
-
 def _same_results(work: Path, csv_run: Path) -> None:
-    got, want = _files(work), _files(csv_run)
+    got, want = result_files(work, COMPARED), result_files(csv_run, COMPARED)
     assert sorted(got) == sorted(want)
     assert len([n for n in want if n.startswith("results/models")]) >= 4
     differ = [name for name in want if got[name] != want[name]]
