@@ -3,8 +3,9 @@ on an in-process DuckDB database (docs/study.md; docs/development.md, "The recip
 
 Read the files top to bottom: each is one rule of the study and names the tables it makes.
 This module only prepares their inputs: the export's tables (``<table>_in``, each with
-``pos``, its row in the export), the configured settings (DuckDB variables) and the code
-lists from :mod:`ldj_analysis.vocabulary` and the config, as small tables.
+``pos``, its row in the export, and the rows of a list's client and treatment that the
+steps join by), the configured settings (DuckDB variables) and the code lists from
+:mod:`ldj_analysis.vocabulary` and the config, as small tables.
 """
 
 from __future__ import annotations
