@@ -38,11 +38,10 @@ def _moment_keys(frame: pd.DataFrame) -> pd.Series:
     return "team_id=" + frame["team_id"].astype("str") + ", moment=" + frame["moment"].astype("str")
 
 
-def select(export: Export, selection: dict[str, Any]) -> tuple[Export, pd.DataFrame]:
-    """Apply the ``selection`` config to a valid export; return it and the exclusion log."""
-    teams = export.teams.copy()
-    logs: list[pd.DataFrame] = []
-
+def _selected_teams(
+    teams: pd.DataFrame, selection: dict[str, Any], logs: list[pd.DataFrame]
+) -> pd.DataFrame:
+    """The teams of ``selection.institutions`` and ``selection.teams`` (unknown ids refused)."""
     for key, column in (("institutions", "institution_id"), ("teams", "team_id")):
         wanted = selection.get(key) or []
         if not wanted:
@@ -56,9 +55,14 @@ def select(export: Export, selection: dict[str, Any]) -> tuple[Export, pd.DataFr
         out = ~teams[column].isin(wanted)
         logs.append(_exclusions("teams", teams.loc[out, "team_id"], f"not in selection.{key}"))
         teams = teams.loc[~out]
+    return teams
 
-    override = selection.get("arm_override") or {}
-    unknown = sorted(set(override) - set(export.teams["team_id"]))
+
+def _override_arms(
+    teams: pd.DataFrame, all_teams: pd.DataFrame, override: dict[str, str]
+) -> pd.DataFrame:
+    """The teams with ``selection.arm_override`` applied (each change logged)."""
+    unknown = sorted(set(override) - set(all_teams["team_id"]))
     if unknown:
         raise SelectionError(
             "config key 'selection.arm_override': not in the export's teams table: "
@@ -70,9 +74,13 @@ def select(export: Export, selection: dict[str, Any]) -> tuple[Export, pd.DataFr
         for team_id, arm in zip(teams.loc[changed, "team_id"], new_arm[changed], strict=True):
             log.info("selection: team %s arm set to %s (selection.arm_override)", team_id, arm)
         teams["arm"] = new_arm.fillna(teams["arm"]).astype("str")
+    return teams
 
-    impl = export.implementation
-    impl = impl.loc[impl["team_id"].isin(teams["team_id"])]
+
+def _periods_in_window(
+    impl: pd.DataFrame, selection: dict[str, Any], logs: list[pd.DataFrame]
+) -> pd.DataFrame:
+    """The implementation rows within ``selection.window_start`` .. ``window_end``."""
     in_window = pd.Series(True, index=impl.index)
     if selection.get("window_start"):
         in_window &= impl["period_start"] >= pd.Timestamp(selection["window_start"])
@@ -85,20 +93,27 @@ def select(export: Export, selection: dict[str, Any]) -> tuple[Export, pd.DataFr
             "period outside selection.window_start .. selection.window_end",
         )
     )
-    impl = impl.loc[in_window].copy()
+    return impl.loc[in_window].copy()
 
+
+def _renumbered(impl: pd.DataFrame, checklist: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Implementation and checklist rows with moments renumbered 1..k per team."""
     renumber = (
         impl[["team_id", "moment"]]
         .assign(new=impl.groupby("team_id")["moment"].rank(method="dense").astype("Int64"))
         .set_index(["team_id", "moment"])["new"]
     )
-    checklist = export.checklist.merge(renumber.reset_index(), on=["team_id", "moment"])
-    checklist = checklist.drop(columns="moment").rename(columns={"new": "moment"})
-    checklist = checklist[export.checklist.columns]
+    renumbered = checklist.merge(renumber.reset_index(), on=["team_id", "moment"])
+    renumbered = renumbered.drop(columns="moment").rename(columns={"new": "moment"})
     impl["moment"] = renumber.to_numpy()
+    return impl, renumbered[checklist.columns]
 
-    instruments = selection.get("instruments") or {}
-    for domain, codes in instruments.items():
+
+def _drop_unselected_instruments(
+    impl: pd.DataFrame, selection: dict[str, Any], logs: list[pd.DataFrame]
+) -> pd.DataFrame:
+    """Blank a period's instrument that ``selection.instruments`` does not count (logged)."""
+    for domain, codes in (selection.get("instruments") or {}).items():
         column = f"instrument_{domain}"
         dropped = impl[column].notna() & ~impl[column].isin(codes)
         if dropped.any():
@@ -110,7 +125,18 @@ def select(export: Export, selection: dict[str, Any]) -> tuple[Export, pd.DataFr
                 )
             )
             impl[column] = impl[column].where(~dropped)
+    return impl
 
+
+def select(export: Export, selection: dict[str, Any]) -> tuple[Export, pd.DataFrame]:
+    """Apply the ``selection`` config to a valid export; return it and the exclusion log."""
+    logs: list[pd.DataFrame] = []
+    teams = _selected_teams(export.teams.copy(), selection, logs)
+    teams = _override_arms(teams, export.teams, selection.get("arm_override") or {})
+    impl = export.implementation
+    impl = _periods_in_window(impl.loc[impl["team_id"].isin(teams["team_id"])], selection, logs)
+    impl, checklist = _renumbered(impl, export.checklist)
+    impl = _drop_unselected_instruments(impl, selection, logs)
     if impl.empty:
         raise SelectionError(
             "the selection leaves no team-period to analyse: check config keys "
@@ -119,20 +145,17 @@ def select(export: Export, selection: dict[str, Any]) -> tuple[Export, pd.DataFr
             f"'selection.institutions' and 'selection.teams' against the export's "
             f"{len(export.implementation)} implementation rows"
         )
-    kept_teams = set(impl["team_id"])
-    gone = ~teams["team_id"].isin(kept_teams)
+    gone = ~teams["team_id"].isin(set(impl["team_id"]))
     logs.append(_exclusions("teams", teams.loc[gone, "team_id"], "no period in the selection"))
-    teams = teams.loc[~gone]
     selected = Export(
-        teams=teams.reset_index(drop=True),
+        teams=teams.loc[~gone].reset_index(drop=True),
         implementation=impl.reset_index(drop=True),
         checklist=checklist.reset_index(drop=True),
         clients=export.clients,
         treatments=export.treatments,
         questionnaires=export.questionnaires,
     )
-    exclusions = concat_exclusions(logs)
-    return selected, exclusions
+    return selected, concat_exclusions(logs)
 
 
 def shortfalls(team_periods: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
