@@ -10,7 +10,9 @@ the referring table's row order. DuckDB runs both on several threads over the Ar
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,16 @@ def connect(engine: Mapping[str, Any] | None = None) -> Any:
     if engine.get("threads"):
         settings["threads"] = int(engine["threads"])
     return duckdb.connect(config=settings)
+
+
+@contextmanager
+def rule_engine(mem_mb: int, tmpdir: str | Path, threads: int, name: str) -> Iterator[dict]:
+    """DuckDB's settings for a rule (see :func:`connect`) from its resources: half of its
+    ``mem_mb`` (the tables in pandas and Arrow hold the rest), its threads, and a fresh
+    spill directory in ``tmpdir`` (made if missing), removed with what it holds at the end."""
+    Path(tmpdir).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"ldj-{name}-", dir=tmpdir) as spill:
+        yield {"memory_mb": int(mem_mb) // 2, "temp_dir": spill, "threads": int(threads)}
 
 
 def _keyed(values: pd.Series) -> pa.Table:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 
@@ -101,3 +102,25 @@ def test_config_change_reruns_only_what_it_affects(tmp_path):
 
     lag = run_snakemake(work, "-n", "--config", *export, "conditions={lag_days: 0}")
     assert "derive" in _planned_jobs(lag)
+
+
+def test_rules_reading_the_export_spill_under_the_working_directory(tmp_path):
+    """validate, derive (and extract, for a database source) have the tmpdir resource
+    data/interim/spill: DuckDB's spill files, which hold the export's ids, stay beside the
+    working copy, where a large export has room, and out of git."""
+    work = copy_workflow(tmp_path / "wf")
+    runs = {
+        "folder": run_snakemake(work, "-n", "--forceall"),
+        "database": run_snakemake(
+            work, "-n", "--forceall", "--config", "export_dir=null", "export_uri=duckdb:///x.db"
+        ),
+    }
+    for source, result in runs.items():
+        jobs = re.findall(r"^rule (\w+):\n(.*?)\n\n", result.stdout, flags=re.M | re.S)
+        spill = {name for name, text in jobs if "tmpdir=data/interim/spill," in text}
+        readers = {"validate", "derive"} if source == "folder" else {"extract", "derive"}
+        assert spill == readers, (source, result.stdout[-2000:])
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "data/interim/spill/x"], cwd=ROOT, check=False
+    )
+    assert ignored.returncode == 0

@@ -38,6 +38,10 @@ with exit_on_user_error():
 
 DERIVED = "data/derived"
 VALIDATED_DIR = "data/interim/validated"
+# DuckDB's spill files (they hold the export's ids, like the working copy): the tmpdir of the
+# rules that read the export, under the working directory, where a large export has room;
+# `--set-resources validate:tmpdir=/scratch/...` puts them elsewhere
+SPILL_DIR = "data/interim/spill"
 VALIDATED_SUMMARY = f"{DERIVED}/validation.json"
 VALIDATION_EXCLUSIONS = f"{DERIVED}/exclusions_validation.csv"
 VALIDATED_TABLES = expand("{dir}/{table}.arrow", dir=VALIDATED_DIR, table=EXPORT_TABLES)

@@ -26,6 +26,7 @@ rule extract:
     resources:
         # measured: 3.5-3.7 GB at 10 M questionnaire rows (benchmarks/README.md)
         mem_mb=5000,
+        tmpdir=SPILL_DIR,  # DuckDB spills beyond half of mem_mb to a temp dir here
     benchmark:
         f"{LOGS}/benchmarks/extract.tsv"
     log:

@@ -35,6 +35,7 @@ rule derive:
     resources:
         # peak about 3 x the working copy's size at 10 M rows (benchmarks/README.md)
         mem_mb=lambda wc, input: max(2000, int(4 * input.size_mb)),
+        tmpdir=SPILL_DIR,  # DuckDB spills beyond half of mem_mb to a temp dir here
     threads: 2  # DuckDB runs the recipe's queries in the rule's threads
     benchmark:
         f"{LOGS}/benchmarks/derive.tsv"

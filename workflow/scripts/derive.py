@@ -1,14 +1,15 @@
 """Snakemake script: selection + study logic (ldj_analysis.selection, ldj_analysis.derive)."""
 
-import tempfile
 from pathlib import Path
 
 from ldj_analysis.derive import derive_files
+from ldj_analysis.key_lookups import rule_engine
 from ldj_analysis.runlog import logged_step
 
+res = snakemake.resources
 with (
     logged_step(snakemake.log[0], "derive"),
-    tempfile.TemporaryDirectory(prefix="ldj-derive-", dir=snakemake.resources.tmpdir) as tmp,
+    rule_engine(res.mem_mb, res.tmpdir, snakemake.threads, "derive") as engine,
 ):
     config = dict(snakemake.params.items())
     synthetic_export = config.pop("synthetic_export")
@@ -24,10 +25,5 @@ with (
         tables_dir=Path(snakemake.output.tables[0]).parent,
         norms_used_path=snakemake.output.norms_used,
         synthetic_export=synthetic_export,
-        # DuckDB spills to the rule's temp directory beyond half the rule's memory
-        engine={
-            "memory_mb": snakemake.resources.mem_mb // 2,
-            "temp_dir": tmp,
-            "threads": snakemake.threads,
-        },
+        engine=engine,  # DuckDB spills to the rule's tmpdir beyond half its mem_mb
     )

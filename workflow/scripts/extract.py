@@ -1,16 +1,17 @@
 """Snakemake script: extract the export from the LDJ database (ldj_analysis.extract)."""
 
-import tempfile
 from pathlib import Path
 
 from ldj_analysis.dbsource import parse_source
 from ldj_analysis.extract import run_extraction
+from ldj_analysis.key_lookups import rule_engine
 from ldj_analysis.pseudonym import load_key
 from ldj_analysis.runlog import logged_step
 
+res = snakemake.resources
 with (
     logged_step(snakemake.log[0], "extract"),
-    tempfile.TemporaryDirectory(prefix="ldj-extract-", dir=snakemake.resources.tmpdir) as tmp,
+    rule_engine(res.mem_mb, res.tmpdir, snakemake.threads, "extract") as engine,
 ):
     run_extraction(
         parse_source(
@@ -21,12 +22,7 @@ with (
         config={
             "validation": snakemake.params.validation,
             "selection": snakemake.params.selection,
-            # DuckDB's lookups: half the rule's memory (the tables in pandas hold the rest)
-            "engine": {
-                "memory_mb": snakemake.resources.mem_mb // 2,
-                "temp_dir": tmp,
-                "threads": snakemake.threads,
-            },
+            "engine": engine,  # DuckDB spills to the rule's tmpdir beyond half its mem_mb
         },
         validated_dir=Path(snakemake.output.validated[0]).parent,
         exclusions_path=snakemake.output.exclusions,

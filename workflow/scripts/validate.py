@@ -1,14 +1,15 @@
 """Snakemake script: validate the export (ldj_analysis.validation.run_validation)."""
 
-import tempfile
 from pathlib import Path
 
+from ldj_analysis.key_lookups import rule_engine
 from ldj_analysis.runlog import logged_step
 from ldj_analysis.validation import run_validation
 
+res = snakemake.resources
 with (
     logged_step(snakemake.log[0], "validate"),
-    tempfile.TemporaryDirectory(prefix="ldj-validate-", dir=snakemake.resources.tmpdir) as tmp,
+    rule_engine(res.mem_mb, res.tmpdir, snakemake.threads, "validate") as engine,
 ):
     run_validation(
         export_dir=Path(snakemake.input[0]).parent,
@@ -16,12 +17,7 @@ with (
             "validation": snakemake.params.validation,
             "export_csv": snakemake.params.export_csv,
             "selection": {"instruments": snakemake.params.instruments},
-            # DuckDB's lookups: half the rule's memory (the tables in pandas hold the rest)
-            "engine": {
-                "memory_mb": snakemake.resources.mem_mb // 2,
-                "temp_dir": tmp,
-                "threads": snakemake.threads,
-            },
+            "engine": engine,  # DuckDB spills to the rule's tmpdir beyond half its mem_mb
         },
         validated_dir=Path(snakemake.output.validated[0]).parent,
         exclusions_path=snakemake.output.exclusions,
