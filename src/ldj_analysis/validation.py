@@ -1,7 +1,8 @@
 """Validation of a typed LDJ export against contract version 1.
 
 Every table is checked with a pandera schema (types, codes, ranges, keys) and the tables
-against each other (foreign keys, matching moments, agreeing implementation dates). All
+against each other (foreign keys; matching moments and agreeing implementation dates, as
+the queries of ``team_tables.sql``). All
 problems are collected before anything is reported, so a researcher sees every problem of
 an export at once. Problems that concern one record of the clients, treatments or
 questionnaires table can, per config, be excluded instead: the record (and the records that
@@ -14,6 +15,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ from ldj_analysis.export import (
     Problem,
     take_text,
 )
-from ldj_analysis.key_lookups import key_lookups
+from ldj_analysis.key_lookups import connect, key_lookups
 from ldj_analysis.vocabulary import (
     ARMS,
     CARE_TYPES,
@@ -364,51 +366,46 @@ def _check_keys(collector: _Collector, lookups: dict[str, Any]) -> None:
 
 
 def _check_cross_tables(collector: _Collector) -> None:
-    """The team-level tables against each other: teams known, a checklist row for each
-    implementation row (and back), one training and dashboard date per team."""
-    import pyarrow
-    import pyarrow.compute as pc
-
+    """The team-level tables against each other (the queries of ``team_tables.sql``): teams
+    known, a checklist row for each implementation row (and back), one training and
+    dashboard date per team."""
     t = collector.tables
-    team_ids = pyarrow.array(pd.Series(t["teams"]["team_id"], dtype="str").dropna())
-    for table in ("implementation", "checklist"):
-        ids = pd.Series(t[table]["team_id"], dtype="str")
-        known = pc.is_in(pyarrow.array(ids), value_set=team_ids).fill_null(False)
-        missing = ids.notna().to_numpy() & ~known.to_numpy(zero_copy_only=False)
-        for row in np.flatnonzero(missing):
-            collector.table(
-                table,
-                "team_id",
-                f"row {row + 2}: team_id={t[table]['team_id'].iloc[row]}",
-                "team not in teams table",
+    columns = {
+        "teams": ["team_id"],
+        "implementation": ["team_id", "moment", "training_date", "dashboard_date"],
+        "checklist": ["team_id", "moment"],
+    }
+    with connect() as con:
+        for table, names in columns.items():
+            frame = t[table][names].assign(row=np.arange(len(t[table]), dtype=np.int64))
+            con.register(f"{table}_in", frame)
+        con.execute((files(__package__) / "team_tables.sql").read_text(encoding="utf-8"))
+        for table in ("implementation", "checklist"):
+            unknown = 'SELECT row, team_id FROM unknown_team WHERE "table" = ? ORDER BY row'
+            for row, team_id in con.execute(unknown, [table]).fetchall():
+                key = f"row {row + 2}: team_id={team_id}"
+                collector.table(table, "team_id", key, "team not in teams table")
+        for table in ("implementation", "checklist"):
+            unmatched = (
+                'SELECT team_id, moment, other FROM unmatched_moment WHERE "table" = ? '
+                "ORDER BY team_id NULLS LAST, moment NULLS LAST"
             )
-    impl_keys = pd.MultiIndex.from_frame(t["implementation"][["team_id", "moment"]])
-    check_keys = pd.MultiIndex.from_frame(t["checklist"][["team_id", "moment"]])
-    for table, keys, other_name, other in (
-        ("implementation", impl_keys, "checklist", check_keys),
-        ("checklist", check_keys, "implementation", impl_keys),
-    ):
-        for team_id, moment in keys.difference(other):
-            collector.table(
-                table,
-                "moment",
-                f"team_id={team_id}, moment={moment}",
-                f"no matching {other_name} row for this team and moment",
+            for team_id, moment, other in con.execute(unmatched, [table]).fetchall():
+                key = f"team_id={_shown(team_id, 'nan')}, moment={_shown(moment, '<NA>')}"
+                rule = f"no matching {other} row for this team and moment"
+                collector.table(table, "moment", key, rule)
+        for column in ("training_date", "dashboard_date"):
+            disagreeing = (
+                "SELECT team_id, dates FROM disagreeing_date WHERE date_column = ? ORDER BY team_id"
             )
-    impl = t["implementation"]
-    for column in ("training_date", "dashboard_date"):
-        known = impl.dropna(subset=[column])
-        n_dates = known.groupby("team_id")[column].nunique()
-        for team_id in n_dates.index[n_dates > 1]:
-            dates = sorted(
-                {d.date().isoformat() for d in known.loc[known.team_id == team_id, column]}
-            )
-            collector.table(
-                "implementation",
-                column,
-                f"team_id={team_id}",
-                f"moments disagree on the date: {', '.join(dates)}",
-            )
+            for team_id, dates in con.execute(disagreeing, [column]).fetchall():
+                rule = f"moments disagree on the date: {', '.join(dates)}"
+                collector.table("implementation", column, f"team_id={team_id}", rule)
+
+
+def _shown(value: Any, missing: str) -> str:
+    """A key's value as pandas shows it in an index (``nan`` or ``<NA>`` when missing)."""
+    return missing if value is None else str(value)
 
 
 def _check_record_references(collector: _Collector, lookups: dict[str, Any]) -> None:
