@@ -2,8 +2,8 @@
 
 A step that fails on bad input (export, config, model) ends with its message, not a
 traceback, so a researcher reads what to fix; so does an output folder that cannot be
-written (read-only, full, a file where a folder should be) and Ctrl-C. Unexpected errors
-keep their traceback.
+written (read-only, full, a file where a folder should be), DuckDB running out of the
+memory it was given, and Ctrl-C. Unexpected errors keep their traceback.
 """
 
 from __future__ import annotations
@@ -114,12 +114,31 @@ def logged_step(log_path: str | Path, step: str) -> Iterator[logging.Logger]:
     except Exception as err:
         if type(err).__name__ == "InterruptException":  # DuckDB's Ctrl-C
             _interrupted(logger, to_err, step)
+        if (message := out_of_memory_message(err, step)) is not None:
+            logger.error("%s", message)
+            sys.exit(1)
         logger.exception("step %s failed", step)
         raise
     finally:
         root.removeHandler(to_file)
         root.removeHandler(to_err)
         to_file.close()
+
+
+def out_of_memory_message(err: BaseException, step: str) -> str | None:
+    """One line for DuckDB running out of the memory it was given (its own error, or a
+    recipe step's that it caused), saying how to give the rule more; None otherwise."""
+    cause: BaseException | None = err
+    while cause is not None and type(cause).__name__ != "OutOfMemoryException":
+        cause = cause.__cause__
+    if cause is None:
+        return None
+    first = str(cause).strip().splitlines()[0]
+    return (
+        f"step {step} ran out of memory: {first}. Give the rule more: `snakemake "
+        f"--set-resources {step}:mem_mb=N`, N over twice the limit shown (DuckDB gets half of "
+        "mem_mb and spills beyond it to disk, but not every query can)"
+    )
 
 
 def _interrupted(logger: logging.Logger, to_err: logging.Handler, step: str) -> None:

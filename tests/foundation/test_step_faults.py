@@ -89,3 +89,34 @@ def test_a_file_where_an_output_folder_should_be(tmp_path):
     )
     (tmp_path / "results").unlink()
     check_output_folders([tmp_path / "results" / "tables"])  # absent: made by the run
+
+
+def _out_of_memory(wrapped: bool):
+    """A real DuckDB out-of-memory error: a window over 8 M rows in 60 MB with nowhere to
+    spill (``wrapped``: raised through a recipe step, as steps.run wraps it)."""
+    from ldj_analysis.key_lookups import connect
+
+    con = connect()
+    con.execute("SET temp_directory = ''; SET memory_limit = '60MB'")
+    query = (
+        "SELECT max(r) FROM (SELECT row_number() OVER (ORDER BY hash(i)) r"
+        " FROM range(8000000) t(i))"
+    )
+    try:
+        con.execute(query).fetchall()
+    except Exception as error:
+        if wrapped:
+            raise RuntimeError(f"recipe step 05_list_checks.sql failed: {error}") from error
+        raise
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_duckdb_out_of_memory_says_how_to_give_the_rule_more(tmp_path, capsys, wrapped):
+    with pytest.raises(SystemExit) as stop, logged_step(tmp_path / "step.log", "derive"):
+        _out_of_memory(wrapped)
+    stderr = capsys.readouterr().err
+    assert stop.value.code == 1
+    assert stderr.startswith("[derive] ERROR: step derive ran out of memory: Out of Memory Error")
+    assert "`snakemake --set-resources derive:mem_mb=N`" in stderr
+    assert len(stderr.splitlines()) == 1, stderr
+    assert "Traceback" not in (tmp_path / "step.log").read_text()
