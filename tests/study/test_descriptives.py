@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ldj_analysis.derive import derive, write_derived
 from ldj_analysis.descriptives import sample, table2, table3, table4
@@ -126,3 +128,38 @@ def test_flow_counts_validation_exclusions(norms):
     assert f["questionnaire records after validation"] == 2
     assert f["lists in analysed pairs"] == 2
     assert d.exclusions["key"].tolist()[:2] == ["Q9", "C9"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["k1", "k2", "K1", "k10", "é"])),
+            st.integers(0, 3),
+            st.integers(0, 3),
+            st.one_of(st.none(), st.sampled_from(["opgroei", "opvoed", "other"])),
+        ),
+        max_size=25,
+    )
+)
+def test_first_pair_per_client_is_the_first_in_sorted_order(rows):
+    """The definition: sort by client pseudonym (missing last), end date, start date and
+    domain order (stable), keep each client's first row."""
+    from ldj_analysis.descriptives import first_pair_per_client
+    from ldj_analysis.vocabulary import OUTCOME_DOMAINS
+
+    day = pd.Timestamp("2020-01-01")
+    pairs = pd.DataFrame(
+        {
+            "client_key": pd.Series([r[0] for r in rows], dtype="str"),
+            "post_date": [day + pd.Timedelta(days=r[1]) for r in rows],
+            "pre_date": [day - pd.Timedelta(days=r[2]) for r in rows],
+            "domain": pd.Series([r[3] for r in rows], dtype="str"),
+        }
+    )
+    rank = {d: i for i, d in enumerate(OUTCOME_DOMAINS)}
+    order = pairs.assign(rank=pairs["domain"].map(rank).fillna(len(rank))).sort_values(
+        ["client_key", "post_date", "pre_date", "rank"], kind="stable"
+    )
+    want = pairs.loc[order.drop_duplicates("client_key").index]
+    pd.testing.assert_frame_equal(first_pair_per_client(pairs), want)
