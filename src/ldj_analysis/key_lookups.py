@@ -1,11 +1,13 @@
-"""The export's key and foreign-key lookups as DuckDB queries, in this process.
+"""The export's keys and references as DuckDB queries, in this process.
 
 Validation asks two questions of every key (``docs/data-contract.md``): are a table's keys
 distinct, and which row of the referred table does each foreign key point to? The first
 is a look at the order (keys read in increasing order are distinct) or a count of distinct
-keys, the second a left join of the foreign keys on the referred table's (key, row), in
-the referring table's row order. DuckDB runs both on several threads over the Arrow data
-(no copy), spilling to ``temp_dir`` beyond its memory limit.
+keys. The second is a left join of each record table on the tables it refers to, in
+``record_references.sql``, which checks the contract's rules on the references in the
+same pass (a known client, team and treatment; the list's treatment its client's own; no
+record before the client's birth). DuckDB runs them on several threads over the Arrow data
+(no copy of the text), spilling to ``temp_dir`` beyond its memory limit.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +23,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
-#: Foreign keys looked up in the key column they refer to, per referred table: (key column,
-#: (lookup name, referring table, its column) ...).
-REFERRED: dict[str, tuple[str, tuple[tuple[str, str, str], ...]]] = {
-    "clients": (
-        "client_id",
-        (("q_client", "questionnaires", "client_id"), ("tr_client", "treatments", "client_id")),
-    ),
-    "treatments": ("treatment_id", (("tr_row", "questionnaires", "treatment_id"),)),
-    "teams": ("team_id", (("tr_team", "treatments", "team_id"),)),
-}
 
 
 def connect(engine: Mapping[str, Any] | None = None) -> Any:
@@ -60,11 +52,9 @@ def rule_engine(mem_mb: int, tmpdir: str | Path, threads: int, name: str) -> Ite
         yield {"memory_mb": int(mem_mb) // 2, "temp_dir": spill, "threads": int(threads)}
 
 
-def _keyed(values: pd.Series) -> pa.Table:
-    """A text column as an Arrow table of (key, row); rows as 32-bit integers (a table of
-    up to 2^31 rows), which halves what the joins below hold and sort."""
-    text = pa.array(pd.Series(values, dtype="str"))
-    return pa.table({"key": text, "row": pa.array(np.arange(len(values), dtype=np.int32))})
+def _text(values: pd.Series) -> pa.ChunkedArray | pa.Array:
+    """A key column as Arrow text (codes and categoricals as their text)."""
+    return pa.array(pd.Series(values, dtype="str"))
 
 
 def strictly_increasing(values: pa.Array | pa.ChunkedArray) -> bool:
@@ -76,40 +66,139 @@ def strictly_increasing(values: pa.Array | pa.ChunkedArray) -> bool:
     return bool(pc.all(pc.less(values.slice(0, n - 1), values.slice(1))).as_py())
 
 
-def _distinct(con: Any, values: pd.Series | pa.Table) -> bool:
-    """Whether the present values of a text column (or the ``key`` of a :func:`_keyed`
-    table) are all different."""
-    keys = values if isinstance(values, pa.Table) else _keyed(values)
-    if strictly_increasing(keys.column("key")):
+def _distinct(con: Any, values: pd.Series) -> bool:
+    """Whether the present values of a text column are all different."""
+    keys = _text(values)
+    if strictly_increasing(keys):
         return True
-    con.register("keys", keys)
+    con.register("keys", pa.table({"key": keys}))
     return bool(con.execute("SELECT count(DISTINCT key) = count(key) FROM keys").fetchall()[0][0])
 
 
-def _positions(con: Any, pool: pd.Series, columns: list[pd.Series]) -> tuple[bool, list]:
-    """Whether ``pool``'s present values are distinct, and per column the row of each
-    value's first occurrence in ``pool`` (-1 where absent or missing).
+#: The referred tables and their keys: a foreign key refers to its key's first row there.
+REFERRED: dict[str, str] = {
+    "clients": "client_id",
+    "teams": "team_id",
+    "treatments": "treatment_id",
+}
 
-    A left join of each column on the pool's (key, row), in the column's row order. When
-    the keys are distinct (the valid case) every key's row is its first one; otherwise the
-    first row of each key is found by a GROUP BY first.
-    """
-    pool_rows = _keyed(pool)
-    distinct = _distinct(con, pool_rows)
-    con.register("pool_rows", pool_rows)
-    first_rows = (
-        "pool_rows"
-        if distinct
-        else "(SELECT key, min(row) AS row FROM pool_rows WHERE key IS NOT NULL GROUP BY key)"
-    )
-    out = []
-    for column in columns:
-        con.register("refs", _keyed(column))
-        found = con.sql(
-            f"SELECT f.row FROM refs r LEFT JOIN {first_rows} f ON r.key = f.key ORDER BY r.row"
-        ).to_arrow_table()
-        out.append(found.column("row").fill_null(-1).to_numpy().astype(np.intp))  # to index
-    return distinct, out
+#: The columns ``record_references.sql`` reads per table, and the export's column behind
+#: each: text keys, dates, and the ages in days a database source computes instead of
+#: sending birth dates (``client_ref``: see :func:`_client_refs`).
+REFERENCE_INPUTS: dict[str, dict[str, str]] = {
+    "clients": {"client_id": "client_id", "client_ref": "client_id", "birth_date": "birth_date"},
+    "teams": {"team_id": "team_id"},
+    "treatments": {
+        "treatment_id": "treatment_id",
+        "client_id": "client_id",
+        "client_ref": "client_id",
+        "team_id": "team_id",
+        "start_date": "start_date",
+        "age_at_start": "_age_days_at_start",
+    },
+    "questionnaires": {
+        "client_id": "client_id",
+        "client_ref": "client_id",
+        "treatment_id": "treatment_id",
+        "filled_on": "filled_on",
+        "age": "_age_days",
+    },
+}
+_AGES = ("age_at_start", "age")
+
+#: The lookups of the records' client rows, per referring table.
+CLIENT_LOOKUPS: dict[str, str] = {"treatments": "tr_client", "questionnaires": "q_client"}
+
+#: The views of ``record_references.sql``: (its record table, the lookup its row column
+#: is); the view's other columns are its rules' flags.
+REFERENCE_VIEWS: dict[str, tuple[str, str, str]] = {
+    "treatment_client": ("treatments", "client_row", "tr_client"),
+    "treatment_team": ("treatments", "team_row", "tr_team"),
+    "list_client": ("questionnaires", "client_row", "q_client"),
+    "list_treatment": ("questionnaires", "treatment_row", "tr_row"),
+}
+
+
+def _reference_input(
+    frame: pd.DataFrame, columns: Mapping[str, str], born: bool, client_ref: pa.Array | None
+) -> pa.Table:
+    """A table's columns for ``record_references.sql`` as Arrow (text without a copy where
+    it is Arrow already), with its row numbers. Birth dates where the export has them,
+    else the source's ages; the other is left missing."""
+    n = len(frame)
+    data = {"row": pa.array(np.arange(n, dtype=np.int32))}
+    for name, column in columns.items():
+        given = born if name == "birth_date" else not born if name in _AGES else True
+        if name == "client_ref" and client_ref is not None:
+            data[name] = client_ref
+        elif not given or column not in frame.columns:
+            kind = pa.timestamp("ns") if name == "birth_date" else pa.float64()
+            data[name] = pa.nulls(n, kind)
+        elif name in _AGES:
+            ages = pd.to_numeric(frame[column]).astype("float64")
+            data[name] = pa.array(ages, from_pandas=True)
+        elif name.endswith(("_id", "_ref")):
+            data[name] = _text(frame[column])
+        else:
+            data[name] = pa.array(frame[column])
+    return pa.table(data)
+
+
+def _client_refs(
+    tables: Mapping[str, pd.DataFrame], known: Mapping[str, Any]
+) -> dict[str, pa.Array | None]:
+    """How records find their client (``client_ref``): by the client id (None here: the
+    id's text), or, where the extraction from a database found every record's client row
+    already (``known``), by that row: a join on integers, not on long pseudonyms."""
+    if not all(name in known for name in CLIENT_LOOKUPS.values()):
+        return dict.fromkeys(("clients", *CLIENT_LOOKUPS))
+    refs = {"clients": pa.array(np.arange(len(tables["clients"]), dtype=np.int32))}
+    for table, name in CLIENT_LOOKUPS.items():
+        rows = np.asarray(known[name])
+        refs[table] = pa.array(rows.astype(np.int32), mask=rows < 0)
+    return refs
+
+
+def _references(
+    con: Any,
+    tables: Mapping[str, pd.DataFrame],
+    distinct: Mapping[str, bool],
+    known: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The record tables' references (``record_references.sql``): the row positions of
+    their foreign keys (-1 where missing or not found) under the lookups' names, and per
+    table the masks of the rules broken (``rules:<table>``, in the order of the view)."""
+    born = "birth_date" in tables["clients"].columns
+    refs = _client_refs(tables, known)
+    for table, columns in REFERENCE_INPUTS.items():
+        frame = _reference_input(tables[table], columns, born, refs.get(table))
+        con.register(f"{table}_in", frame)
+    for table, key in REFERRED.items():  # each key's first row; the table when distinct
+        rows = (
+            f"{table}_in"
+            if distinct[f"distinct:{table}"]
+            else f"(SELECT * FROM {table}_in WHERE row IN "
+            f"(SELECT min(row) FROM {table}_in WHERE {key} IS NOT NULL GROUP BY {key}))"
+        )
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table}_first AS SELECT * FROM {rows}")
+    con.execute((files(__package__) / "record_references.sql").read_text(encoding="utf-8"))
+    found: dict[str, Any] = {f"rules:{table}": {} for table, _, _ in REFERENCE_VIEWS.values()}
+    for view, (table, column, name) in REFERENCE_VIEWS.items():
+        result = _in_row_order(con.sql(f"SELECT * FROM {view}").fetchnumpy())
+        found[name] = result.pop(column)
+        found[f"rules:{table}"] |= result
+    return found
+
+
+def _in_row_order(result: dict[str, Any]) -> dict[str, np.ndarray]:
+    """A query's columns placed in table order by its ``row`` column (one result row per
+    table row): cheaper than an ORDER BY, which sorts the whole result in DuckDB first."""
+    rows = np.asarray(result.pop("row"))
+    placed = {}
+    for column, values in result.items():
+        placed[column] = np.empty(len(rows), dtype=np.asarray(values).dtype)
+        placed[column][rows] = values
+    return placed
 
 
 def key_lookups(
@@ -118,25 +207,17 @@ def key_lookups(
     known: Mapping[str, Any] | None = None,
     engine: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """``distinct:<table>`` for every single-column key (``keys``), and the positions of the
-    foreign keys of :data:`REFERRED` in the tables they refer to. Lookups ``known`` (found
-    by the extraction) are taken as they are."""
+    """``distinct:<table>`` for every single-column key (``keys``; those ``known``, found
+    by the extraction, are taken as they are), and the record tables' references with the
+    rules on them (:func:`_references`; the client rows ``known`` are joined by)."""
     known = known or {}
     found: dict[str, Any] = {}
     with connect(engine) as con:
-        for table, (key, lookups) in REFERRED.items():
-            names = [name for name, _, _ in lookups]
-            if all(name in known for name in names):
-                found.update({name: known[name] for name in names})
-                continue
-            columns = [tables[f][c] for _, f, c in lookups]
-            distinct, where = _positions(con, tables[table][key], columns)
-            found[f"distinct:{table}"] = distinct
-            found.update(zip(names, where, strict=True))
         for table, frame in tables.items():
             name = f"distinct:{table}"
             if name in known:
                 found[name] = known[name]
-            elif len(keys[table]) == 1 and name not in found:
+            elif len(keys[table]) == 1:
                 found[name] = _distinct(con, frame[keys[table][0]])
+        found |= _references(con, tables, found, known)
     return found

@@ -8,7 +8,7 @@ import pytest
 
 from ldj_analysis.config import validate_config
 from ldj_analysis.export import ExportError, load_export, read_raw
-from ldj_analysis.validation import records_before_birth, validate_dir
+from ldj_analysis.validation import _check_record_references, validate_dir
 
 from .builders import small_export_tables, write_tables
 
@@ -361,11 +361,46 @@ def test_born_on_the_day_of_a_list_is_possible(tmp_path):
 
 
 def test_impossible_records_from_ages_instead_of_birth_dates():
-    """A source that gives ages (not birth dates) feeds :func:`records_before_birth`."""
-    ages = {
-        ("treatments", "start_date"): np.array([3.0, np.nan, -1.0]),
-        ("questionnaires", "filled_on"): np.array([0.0, -0.5, np.nan]),
+    """A source that gives ages in days at each event (not birth dates): a negative age is
+    a record before the client's birth; a missing one is not checked."""
+    from ldj_analysis.export import KEYS
+    from ldj_analysis.key_lookups import key_lookups
+
+    class Found:
+        def __init__(self, tables):
+            self.tables, self.found = tables, []
+
+        def rows(self, table, mask, column, rule):
+            if mask.any():
+                self.found.append((table, column, rule, mask.tolist()))
+
+    ids = pd.Series(["K1", "K1", "K1"], dtype="str")
+    tables = {
+        "teams": pd.DataFrame({"team_id": pd.Series(["T1"], dtype="str")}),
+        "clients": pd.DataFrame({"client_id": pd.Series(["K1"], dtype="str")}),
+        "treatments": pd.DataFrame(
+            {
+                "treatment_id": pd.Series(["B1", "B2", "B3"], dtype="str"),
+                "client_id": ids,
+                "team_id": pd.Series(["T1"] * 3, dtype="str"),
+                "start_date": pd.to_datetime(["2018-01-01"] * 3),
+                "_age_days_at_start": pd.array([3, None, -1], dtype="Int64"),
+            }
+        ),
+        "questionnaires": pd.DataFrame(
+            {
+                "record_id": pd.Series(["Q1", "Q2", "Q3"], dtype="str"),
+                "client_id": ids,
+                "treatment_id": pd.Series(["B1", "B1", "B1"], dtype="str"),
+                "filled_on": pd.to_datetime(["2018-01-01"] * 3),
+                "_age_days": pd.array([0.0, -0.5, np.nan], dtype="float64"),
+            }
+        ),
     }
-    found = records_before_birth(ages)
-    assert found[("treatments", "start_date")].tolist() == [False, False, True]
-    assert found[("questionnaires", "filled_on")].tolist() == [False, True, False]
+    found = Found(tables)
+    _check_record_references(found, key_lookups(tables, KEYS))
+    rule = "before the client's birth_date"
+    assert found.found == [
+        ("treatments", "start_date", rule, [False, False, True]),
+        ("questionnaires", "filled_on", rule, [False, True, False]),
+    ]

@@ -174,26 +174,6 @@ def test_coded_text_equals_pandas_categorical(values, data):
     np.testing.assert_array_equal(codes[kept], want.cat.codes.to_numpy())
 
 
-@given(st.lists(TEXT, max_size=30), st.lists(st.lists(TEXT, max_size=20), max_size=3))
-def test_positions_in_one_pool_equal_one_lookup_each(pool, columns):
-    """The DuckDB lookup of several columns in one pool gives each value's first row in
-    the pool (-1 where absent or missing), and whether the pool's present values are
-    distinct."""
-    from ldj_analysis.key_lookups import _positions, connect
-
-    pool = pd.Series(pool, dtype="str")
-    columns = [pd.Series(c, dtype="str") for c in [pool.tolist(), *columns]]
-    with connect() as con:
-        distinct, found = _positions(con, pool, columns)
-    for got, column in zip(found, columns, strict=True):
-        first = {}
-        for row, value in pool.dropna().items():
-            first.setdefault(value, row)
-        want = [-1 if pd.isna(v) else first.get(v, -1) for v in column]
-        np.testing.assert_array_equal(got, np.asarray(want, dtype=np.int64))
-    assert distinct == (not pool.dropna().duplicated().any())
-
-
 @given(st.lists(TEXT, min_size=1, max_size=30), st.data())
 def test_take_text_of_rows_in_order_equals_object_arrays(values, data):
     """Rows in increasing order are taken by a filter over the Arrow chunks."""
