@@ -118,6 +118,22 @@ def _natural_key(ids: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"prefix": ids.str.replace(r"\d+\s*$", "", regex=True), "num": num})
 
 
+def condition_sequences(team_periods: pd.DataFrame) -> pd.Series:
+    """Each team's condition ranks in moment order as one string (``"012"``), Table 1's sort
+    key; joined column by column of the team x moment table, not with a call per team."""
+    rank = team_periods["condition"].map(_RANK)
+    if rank.isna().any():
+        bad = sorted(team_periods.loc[rank.isna(), "condition"].astype(str).unique())
+        raise ValueError(f"Table 1: conditions outside {list(CONDITIONS)}: {bad}")
+    ranks = team_periods.assign(r=rank.astype("int64").astype("str")).pivot(
+        index="team_id", columns="moment", values="r"
+    )
+    seq = pd.Series("", index=ranks.index, dtype="str", name="r")
+    for moment in ranks.columns:  # ascending: the pivot sorts its columns
+        seq = seq + ranks[moment].fillna("")
+    return seq
+
+
 def table1(team_periods: pd.DataFrame) -> pd.DataFrame:
     """Table 1: ``team_id, period_1 .. period_k`` (condition or empty), k = largest moment.
 
@@ -130,12 +146,7 @@ def table1(team_periods: pd.DataFrame) -> pd.DataFrame:
     wide.columns = [f"period_{m}" for m in range(1, k + 1)]
     wide = wide.reset_index()
     arms = team_periods.drop_duplicates("team_id").set_index("team_id")["arm"]
-    seq = (
-        team_periods.sort_values("moment")
-        .assign(r=lambda d: d["condition"].map(_RANK).astype(str))
-        .groupby("team_id")["r"]
-        .agg("".join)
-    )
+    seq = condition_sequences(team_periods)
     key = _natural_key(wide["team_id"])
     order = pd.DataFrame(
         {

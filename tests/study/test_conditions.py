@@ -6,8 +6,11 @@ import logging
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ldj_analysis.conditions import ConditionError, table1, team_periods_base
+from ldj_analysis.vocabulary import CONDITIONS
 
 from .builders import checklist_row, config, make_export, period, team
 
@@ -143,3 +146,48 @@ def test_table1_published_order():
         "partial",
         "full",
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from(["T1", "T2", "T10", "A3", "t2"]), st.integers(1, 4)),
+        st.sampled_from(CONDITIONS),
+        max_size=20,
+    ),
+    st.permutations(range(20)),
+)
+def test_condition_sequences_join_each_teams_ranks_in_moment_order(cells, shuffle):
+    """The definition: per team, the ranks of its conditions sorted by moment, joined."""
+    from ldj_analysis.conditions import condition_sequences
+
+    rows = [(t, m, c) for (t, m), c in cells.items()]
+    rows = [rows[i] for i in shuffle if i < len(rows)]
+    tp = pd.DataFrame(
+        {
+            "team_id": pd.Series([r[0] for r in rows], dtype="str"),
+            "moment": pd.Series([r[1] for r in rows], dtype="int64"),
+            "condition": pd.Series([r[2] for r in rows], dtype="str"),
+        }
+    )
+    want = {
+        team: "".join(
+            str(CONDITIONS.index(c)) for _, c in sorted((m, c) for t, m, c in rows if t == team)
+        )
+        for team in {r[0] for r in rows}
+    }
+    got = condition_sequences(tp)
+    assert got.to_dict() == want
+    assert list(got.index) == sorted(want)
+
+
+def test_condition_sequences_refuse_an_unknown_condition():
+    tp = pd.DataFrame(
+        {
+            "team_id": pd.Series(["T1", "T1"], dtype="str"),
+            "moment": [1, 2],
+            "condition": pd.Series(["control", None], dtype="str"),
+        }
+    )
+    with pytest.raises(ValueError, match="conditions outside"):
+        table1(tp.assign(arm="control"))
