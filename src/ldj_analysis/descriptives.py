@@ -86,17 +86,19 @@ def table4(pairs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).astype({"n": "int64"})
 
 
-def first_pair_per_client(pairs: pd.DataFrame) -> pd.DataFrame:
+def first_pair_per_client(pairs: pd.DataFrame, sort: bool = True) -> pd.DataFrame:
     """Each client's first pair: earliest end list, then start list, then domain order (a
-    pair outside the outcome domains last); clients in pseudonym order. The pseudonyms are
-    sorted as integer codes (``factorize(sort=True)``: the same order, a faster sort)."""
-    domain_order = {d: i for i, d in enumerate(OUTCOME_DOMAINS)}
+    pair outside the outcome domains last); clients in pseudonym order, or with
+    ``sort=False`` in order of first appearance (as ``groupby(sort=False)``: no string sort,
+    for summaries that do not depend on the row order). The pseudonyms are sorted as integer
+    codes (``factorize(sort=True)``: the same order, a faster sort)."""
+    domain = pd.Index(OUTCOME_DOMAINS).get_indexer(pairs["domain"])  # others, missing: -1
     keys = pd.DataFrame(
         {
-            "client": pd.factorize(pairs["client_key"], sort=True, use_na_sentinel=False)[0],
+            "client": pd.factorize(pairs["client_key"], sort=sort, use_na_sentinel=False)[0],
             "post": pairs["post_date"].to_numpy(),
             "pre": pairs["pre_date"].to_numpy(),
-            "domain": pairs["domain"].map(domain_order).fillna(len(OUTCOME_DOMAINS)).to_numpy(),
+            "domain": np.where(domain < 0, len(OUTCOME_DOMAINS), domain),
         }
     )
     order = keys.sort_values(["client", "post", "pre", "domain"], kind="stable")
@@ -104,9 +106,14 @@ def first_pair_per_client(pairs: pd.DataFrame) -> pd.DataFrame:
     return pairs.iloc[first]
 
 
+#: The columns :func:`sample` reads.
+SAMPLE_COLUMNS = ["client_key", "post_date", "pre_date", "domain", "sex", "age", "duration_days"]
+
+
 def sample(pairs: pd.DataFrame) -> pd.DataFrame:
     """``group, n, age_mean, age_sd, age_min, age_max, duration_mean, duration_sd``."""
-    first = first_pair_per_client(pairs)
+    # the rows' order does not matter: _describe sorts the values
+    first = first_pair_per_client(pairs[SAMPLE_COLUMNS], sort=False)
     groups = {"all": first, "boys": first[first["sex"] == "m"], "girls": first[first["sex"] == "f"]}
     rows = []
     for name, g in groups.items():
@@ -114,7 +121,8 @@ def sample(pairs: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "group": name,
-                "n": int(g["client_key"].nunique()),
+                # one row per client: the distinct clients are the rows with a pseudonym
+                "n": int(g["client_key"].notna().sum()),
                 "age_mean": age["mean"],
                 "age_sd": age["sd"],
                 "age_min": age["min"],

@@ -163,3 +163,72 @@ def test_first_pair_per_client_is_the_first_in_sorted_order(rows):
     )
     want = pairs.loc[order.drop_duplicates("client_key").index]
     pd.testing.assert_frame_equal(first_pair_per_client(pairs), want)
+
+
+def _pairs_of(rows) -> pd.DataFrame:
+    day = pd.Timestamp("2020-01-01")
+    return pd.DataFrame(
+        {
+            "client_key": pd.Series([r[0] for r in rows], dtype="str"),
+            "post_date": [day + pd.Timedelta(days=r[1]) for r in rows],
+            "pre_date": [day - pd.Timedelta(days=r[2]) for r in rows],
+            "domain": pd.Series([r[3] for r in rows], dtype="str"),
+            "sex": pd.Series([r[4] for r in rows], dtype="str"),
+            "age": pd.Series([r[5] for r in rows], dtype="float64"),
+            "duration_days": pd.Series([r[6] for r in rows], dtype="float64"),
+        }
+    )
+
+
+_PAIR_ROWS = st.lists(
+    st.tuples(
+        st.one_of(st.none(), st.sampled_from(["k1", "k2", "K1", "k10", "é"])),
+        st.integers(0, 3),
+        st.integers(0, 3),
+        st.one_of(st.none(), st.sampled_from(["opgroei", "opvoed", "other"])),
+        st.one_of(st.none(), st.sampled_from(["m", "f", "x"])),
+        st.one_of(st.none(), st.floats(4, 18, allow_nan=False)),
+        st.one_of(st.none(), st.integers(1, 900).map(float)),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_PAIR_ROWS)
+def test_first_pair_per_client_unsorted_is_the_same_rows_in_order_of_appearance(rows):
+    """``sort=False``: the same rows as ``sort=True``, clients in order of first appearance."""
+    from ldj_analysis.descriptives import first_pair_per_client
+
+    pairs = _pairs_of(rows)
+    want = first_pair_per_client(pairs)
+    appearance = {k: i for i, k in reversed(list(enumerate(pairs["client_key"].fillna("<NA>"))))}
+    want = want.iloc[np.argsort([appearance[k] for k in want["client_key"].fillna("<NA>")])]
+    pd.testing.assert_frame_equal(first_pair_per_client(pairs, sort=False), want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_PAIR_ROWS)
+def test_sample_is_described_from_each_clients_first_pair(rows):
+    """The definition: each client's first pair in sorted order (client, end date, start
+    date, domain order), then per group the distinct clients and the sorted values' stats."""
+    from ldj_analysis.vocabulary import OUTCOME_DOMAINS
+
+    pairs = _pairs_of(rows)
+    rank = {d: i for i, d in enumerate(OUTCOME_DOMAINS)}
+    order = pairs.assign(rank=pairs["domain"].map(rank).fillna(len(rank))).sort_values(
+        ["client_key", "post_date", "pre_date", "rank"], kind="stable"
+    )
+    first = pairs.loc[order.drop_duplicates("client_key").index]
+    want = []
+    for group, sel in (("all", first), ("boys", first[first.sex == "m"])):
+        age = pd.Series(np.sort(sel["age"].dropna().to_numpy()))
+        dur = pd.Series(np.sort(sel["duration_days"].dropna().to_numpy()))
+        want.append(
+            [group, sel["client_key"].nunique(), age.mean(), age.std(), age.min(), age.max()]
+            + [dur.mean(), dur.std()]
+        )
+    got = sample(pairs).set_index("group")
+    for group, n, *stats in want:
+        assert got.loc[group, "n"] == n
+        assert got.loc[group].iloc[1:].tolist() == pytest.approx(stats, nan_ok=True, abs=0)
