@@ -1,12 +1,12 @@
 """The Python around derive's recipe, old and new side by side, in one process.
 
 On derive's outputs at scale (``--derived``: a folder with ``team_periods.parquet`` and
-``pairs.parquet``): ``conditions.table1`` and ``descriptives.sample`` of revision ``--old``
-(the module files of that revision, imported beside this checkout's) and of this checkout,
-alternating, ``--repeat`` times each; printed: min-max wall seconds and whether the two
-tables are byte-identical as CSV. With ``--validated`` (a working copy) the recipe runs once
-(this checkout's code) and ``pairing.check_every_list_accounted_for`` is timed the same way
-on its connection. Heavy runs under ``flock /tmp/bench.lock`` on a shared machine:
+``pairs.parquet``): ``conditions.table1``, ``descriptives.table4`` and ``descriptives.sample``
+of revision ``--old`` (its module files, imported beside this checkout's) and of this
+checkout, alternating, ``--repeat`` times each; printed: min-max wall seconds and whether
+the two tables are byte-identical as CSV. With ``--validated`` (a working copy) the recipe
+runs once (this checkout's code) and ``pairing.check_every_list_accounted_for`` is timed the
+same way on its connection. Heavy runs under ``flock /tmp/bench.lock`` on a shared machine:
 
     python benchmarks/derive_python.py --derived /tmp/out --old 465409f --repeat 3
     python benchmarks/derive_python.py --derived /tmp/out --validated /tmp/w10m/validated
@@ -113,6 +113,12 @@ def main() -> None:
             "conditions.table1",
             lambda: old["conditions"].table1(tp),
             lambda: conditions.table1(tp),
+            args.repeat,
+        )
+        side_by_side(
+            "descriptives.table4",
+            lambda: old["descriptives"].table4(pairs),
+            lambda: descriptives.table4(pairs),
             args.repeat,
         )
         side_by_side(

@@ -62,6 +62,7 @@ def table3(team_periods: pd.DataFrame) -> pd.DataFrame:
 
 def table4(pairs: pd.DataFrame) -> pd.DataFrame:
     """``condition, domain, n, pre_mean, pre_sd, post_mean, post_sd, es`` of the z-scores."""
+    pairs = pairs[["condition", "domain", "pre_z", "post_z"]]  # the filters copy these only
     rows = []
     for cond in CONDITIONS:
         for domain in OUTCOME_DOMAINS:
