@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ldj_analysis.derive import derive
 from ldj_analysis.pairing import select_pairs
@@ -435,3 +437,44 @@ def test_instruments_given_to_pairing_are_the_ones_used():
         ["BRIEF", "opgroei", "E"]
     ]
     assert steps(select_pairs(*args)) == {"S": "instrument", "E": "instrument"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(0, 7), unique=True, max_size=7),
+    st.integers(0, 7),
+    st.sampled_from(["none", "duplicate", "drop", "missing", "outside"]),
+    st.data(),
+)
+def test_every_list_accounted_for_is_counts_and_distinct_counts(lists, n_pairs, change, data):
+    """The definition: as many lists as rows of exclusions and pair lists, and as many
+    distinct (non-missing) lists among those rows; otherwise an AssertionError."""
+    import duckdb
+
+    from ldj_analysis.pairing import check_every_list_accounted_for
+
+    rows: list[int | None] = list(lists)  # each list once, in some order
+    if rows and change == "duplicate":
+        rows[-1] = rows[0]
+    elif rows and change == "drop":
+        rows.pop()
+    elif rows and change == "missing":
+        rows[-1] = None
+    elif change == "outside":
+        rows.append(9)
+    n_pairs = min(n_pairs, len(rows) // 2)
+    post, start, excluded = rows[:n_pairs], rows[n_pairs : 2 * n_pairs], rows[2 * n_pairs :]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE questionnaires_in AS SELECT unnest(?::INTEGER[]) AS pos", [lists])
+    con.execute("CREATE TABLE list_exclusion AS SELECT unnest(?::INTEGER[]) AS pos", [excluded])
+    con.execute(
+        "CREATE TABLE selected_pair AS "
+        "SELECT unnest(?::INTEGER[]) AS pos, unnest(?::INTEGER[]) AS start_pos",
+        [post, start],
+    )
+    accounted = len(lists) == len(rows) == len({p for p in rows if p is not None})
+    if accounted:
+        check_every_list_accounted_for(con)
+    else:
+        with pytest.raises(AssertionError, match="every list must be in one"):
+            check_every_list_accounted_for(con)
