@@ -184,19 +184,20 @@ def _references(
     con.execute((files(__package__) / "record_references.sql").read_text(encoding="utf-8"))
     found: dict[str, Any] = {f"rules:{table}": {} for table, _, _ in REFERENCE_VIEWS.values()}
     for view, (table, column, name) in REFERENCE_VIEWS.items():
-        result = _in_row_order(con.sql(f"SELECT * FROM {view}").fetchnumpy())
+        result = _in_row_order(con.sql(f"SELECT * FROM {view}").to_arrow_table())
         found[name] = result.pop(column)
         found[f"rules:{table}"] |= result
     return found
 
 
-def _in_row_order(result: dict[str, Any]) -> dict[str, np.ndarray]:
+def _in_row_order(result: pa.Table) -> dict[str, np.ndarray]:
     """A query's columns placed in table order by its ``row`` column (one result row per
     table row): cheaper than an ORDER BY, which sorts the whole result in DuckDB first."""
-    rows = np.asarray(result.pop("row"))
+    rows = result.column("row").to_numpy()
     placed = {}
-    for column, values in result.items():
-        placed[column] = np.empty(len(rows), dtype=np.asarray(values).dtype)
+    for column in result.column_names[1:]:
+        values = result.column(column).to_numpy()
+        placed[column] = np.empty(len(rows), dtype=values.dtype)
         placed[column][rows] = values
     return placed
 
