@@ -184,15 +184,20 @@ def _references(
     con.execute((files(__package__) / "record_references.sql").read_text(encoding="utf-8"))
     found: dict[str, Any] = {f"rules:{table}": {} for table, _, _ in REFERENCE_VIEWS.values()}
     for view, (table, column, name) in REFERENCE_VIEWS.items():
-        result = _in_row_order(con.sql(f"SELECT * FROM {view}").to_arrow_table())
+        result = _in_row_order(
+            con.sql(f"SELECT * FROM {view}").to_arrow_table(), len(tables[table])
+        )
         found[name] = result.pop(column)
         found[f"rules:{table}"] |= result
     return found
 
 
-def _in_row_order(result: pa.Table) -> dict[str, np.ndarray]:
-    """A query's columns placed in table order by its ``row`` column (one result row per
-    table row): cheaper than an ORDER BY, which sorts the whole result in DuckDB first."""
+def _in_row_order(result: pa.Table, n: int) -> dict[str, np.ndarray]:
+    """A query's columns placed in table order by its ``row`` column: cheaper than an ORDER
+    BY, which sorts the whole result in DuckDB first. A left join on distinct keys gives
+    each of the table's ``n`` rows once; anything else is a bug, not a result to place."""
+    if result.num_rows != n:
+        raise AssertionError(f"a reference query gave {result.num_rows} rows for {n} records")
     rows = result.column("row").to_numpy()
     placed = {}
     for column in result.column_names[1:]:

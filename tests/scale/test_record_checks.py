@@ -110,3 +110,33 @@ def test_record_checks_on_the_scale_scenario():
     _check_record_references(found, key_lookups(tables, KEYS))
     assert len(found.bad_rows["treatments"]) == 3
     assert len(found.bad_rows["questionnaires"]) == 4
+
+
+def test_a_reference_query_giving_a_record_twice_is_an_error():
+    """Told that the clients' ids are distinct when they are not, the join gives a list
+    twice: an error, not positions silently overwritten."""
+    from ldj_analysis.key_lookups import _references, connect
+
+    text = pd.Series(["K1", "K1"], dtype="str")
+    tables = {
+        "teams": pd.DataFrame({"team_id": pd.Series(["T1"], dtype="str")}),
+        "clients": pd.DataFrame({"client_id": text, "birth_date": _dates([0, 0])}),
+        "treatments": pd.DataFrame(
+            {
+                "treatment_id": pd.Series(["B1"], dtype="str"),
+                "client_id": text[:1],
+                "team_id": pd.Series(["T1"], dtype="str"),
+                "start_date": _dates([1]),
+            }
+        ),
+        "questionnaires": pd.DataFrame(
+            {
+                "client_id": text[:1],
+                "treatment_id": pd.Series(["B1"], dtype="str"),
+                "filled_on": _dates([2]),
+            }
+        ),
+    }
+    distinct = {f"distinct:{t}": True for t in ("clients", "teams", "treatments")}
+    with connect() as con, pytest.raises(AssertionError, match="2 rows for 1 records"):
+        _references(con, tables, distinct, {})
