@@ -50,7 +50,7 @@ from ldj_analysis.dbsource import (
     connect,
 )
 from ldj_analysis.export import COLUMNS, DTYPES, Export, Kind, clean_arrow_text
-from ldj_analysis.key_lookups import strictly_increasing
+from ldj_analysis.key_lookups import CLIENT_LOOKUPS, strictly_increasing
 from ldj_analysis.pseudonym import keyed_hashes, load_key, pseudonymise
 from ldj_analysis.vocabulary import EXPORT_TABLES
 
@@ -207,11 +207,6 @@ def extract(
     return export, provenance
 
 
-#: Validation's lookups (:func:`ldj_analysis.validation.validate_export`, ``known``) that
-#: the extraction finds on the way: the client row of each table's client id.
-_CLIENT_LOOKUPS = {"treatments": "tr_client", "questionnaires": "q_client"}
-
-
 def _extract(
     source: Source, config: Mapping[str, Any], key: bytes | None
 ) -> tuple[Export, dict[str, Any], dict[str, Any]]:
@@ -246,9 +241,9 @@ def _extract(
             for table in ORDERED_HERE
             if strictly_increasing(pa.array(frames[table][ORDERED_HERE[table]]))
         }
-        if pseudonyms.rows_are_ids and set(_CLIENT_LOOKUPS) <= set(ids):
+        if pseudonyms.rows_are_ids and set(CLIENT_LOOKUPS) <= set(ids):
             lookups["distinct:clients"] = True
-            for table, name in _CLIENT_LOOKUPS.items():
+            for table, name in CLIENT_LOOKUPS.items():
                 found = pc.fill_null(ids[table].where, -1).to_numpy(zero_copy_only=False)
                 lookups[name] = found.astype(np.int64)
         del ids

@@ -106,7 +106,8 @@ REFERENCE_INPUTS: dict[str, dict[str, str]] = {
 }
 _AGES = ("age_at_start", "age")
 
-#: The lookups of the records' client rows, per referring table.
+#: The lookups of the records' client rows, per referring table (validation's ``known``
+#: where the extraction from a database found them on the way).
 CLIENT_LOOKUPS: dict[str, str] = {"treatments": "tr_client", "questionnaires": "q_client"}
 
 #: The views of ``record_references.sql``: (its record table, the lookup its row column
