@@ -6,7 +6,7 @@ of revision ``--old`` (its module files, imported beside this checkout's) and of
 checkout, alternating, ``--repeat`` times each; printed: min-max wall seconds and whether
 the two tables are byte-identical as CSV. With ``--validated`` (a working copy) the recipe
 runs once (this checkout's code) and ``pairing.check_every_list_accounted_for`` is timed the
-same way on its connection. Heavy runs under ``flock /tmp/bench.lock`` on a shared machine:
+same way on its connection:
 
     python benchmarks/derive_python.py --derived /tmp/out --old 465409f --repeat 3
     python benchmarks/derive_python.py --derived /tmp/out --validated /tmp/w10m/validated
