@@ -167,11 +167,56 @@ def fit_regression(
     name = name or outcome
     x, codes, n_empty, n_listwise = _prepare(data, outcome, covariates, cluster, missing, name)
     p = x.shape[1]
-    # Fit on standardised variables for conditioning; the fit is affine-equivariant.
+    moments = _fit_moments(x, codes, cluster is not None, name)
+    est = regression_parameters(moments.theta, p)
+    if not est[p] > 1e-12 * moments.sigma[0, 0]:
+        raise ModelError(
+            f"model '{name}': outcome '{outcome}' is a perfect linear function of the covariates"
+        )
+    jac = complex_step_jacobian(lambda t: regression_parameters(t, p), moments.theta)
+    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, moments.vcov, jac), 0.0, None))
+    return RegressionFit(
+        name=name,
+        outcome=outcome,
+        covariates=covariates,
+        table=_coefficient_table(est, se, covariates),
+        residual_variance=float(est[p]),
+        residual_variance_se=float(se[p]),
+        r_squared=float(est[-1]),
+        n=int(x.shape[0]),
+        n_clusters=moments.n_clusters,
+        n_dropped_empty=n_empty,
+        n_dropped_listwise=n_listwise,
+        loglik=moments.loglik,
+        iterations=moments.iterations,
+        mean=moments.mu,
+        cov=moments.sigma,
+        vcov=moments.vcov,
+    )
+
+
+@dataclass(frozen=True)
+class _Moments:
+    """The ML mean and covariance of the model's variables, packed (``theta``), with their
+    covariance matrix (sandwich when clustered), on the data's own scale."""
+
+    mu: np.ndarray
+    sigma: np.ndarray
+    theta: np.ndarray
+    vcov: np.ndarray
+    loglik: float
+    iterations: int
+    n_clusters: int | None
+
+
+def _fit_moments(x: np.ndarray, codes: np.ndarray | None, clustered: bool, name: str) -> _Moments:
+    """Fit the saturated normal model on standardised variables (for conditioning; the fit
+    is affine-equivariant) and transform back: mu = c + s mu_z, Sigma = S Sigma_z S,
+    vcov = T vcov_z T with T = (s, s_i s_j)."""
+    p = x.shape[1]
     center = np.nanmean(x, axis=0)
     scale = np.nanstd(x, axis=0)
-    z = (x - center) / scale
-    reduced = mvn.reduce_data(z, codes)
+    reduced = mvn.reduce_data((x - center) / scale, codes)
     try:
         fit = mvn.fit_mvn(reduced)
         info_inv = np.linalg.inv(-fit.hessian)
@@ -180,33 +225,36 @@ def fit_regression(
             f"model '{name}': cannot be estimated ({exc}; is a variable a linear function of "
             "the others?)"
         ) from exc
-    if cluster is not None:
+    vcov_z = info_inv
+    if clustered:
         scores = mvn.cluster_scores(reduced, fit.mu, fit.sigma)
         g = scores.shape[0]
-        meat = g / (g - 1) * scores.T @ scores
-        vcov_z = info_inv @ meat @ info_inv
-    else:
-        vcov_z = info_inv
+        vcov_z = info_inv @ (g / (g - 1) * scores.T @ scores) @ info_inv
     rows, cols = mvn.vech_pairs(p)
     transform = np.concatenate([scale, scale[rows] * scale[cols]])
-    vcov = vcov_z * np.outer(transform, transform)
     mu = center + scale * fit.mu
     sigma = fit.sigma * np.outer(scale, scale)
-    theta = mvn.pack(mu, sigma)
+    return _Moments(
+        mu=mu,
+        sigma=sigma,
+        theta=mvn.pack(mu, sigma),
+        vcov=vcov_z * np.outer(transform, transform),
+        loglik=fit.loglik - _log_jacobian(x, scale),
+        iterations=fit.iterations,
+        n_clusters=int(reduced.n_clusters) if clustered else None,
+    )
 
-    est = regression_parameters(theta, p)
-    if not est[p] > 1e-12 * sigma[0, 0]:
-        raise ModelError(
-            f"model '{name}': outcome '{outcome}' is a perfect linear function of the covariates"
-        )
-    jac = complex_step_jacobian(lambda t: regression_parameters(t, p), theta)
-    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, vcov, jac), 0.0, None))
+
+def _coefficient_table(est: np.ndarray, se: np.ndarray, covariates: list[str]) -> pd.DataFrame:
+    """``term, estimate, se, z, p, beta, beta_se, beta_p``: the raw coefficients (the first
+    p estimates) and the standardised ones (after the residual variance)."""
+    p = len(covariates) + 1
     raw, raw_se = est[:p], se[:p]
     std, std_se = est[p + 1 : 2 * p + 1], se[p + 1 : 2 * p + 1]
     with np.errstate(divide="ignore", invalid="ignore"):
         z_raw = raw / raw_se
         z_std = std / std_se
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "term": ["intercept", *covariates],
             "estimate": raw,
@@ -217,24 +265,6 @@ def fit_regression(
             "beta_se": std_se,
             "beta_p": two_sided_p(z_std),
         }
-    )
-    return RegressionFit(
-        name=name,
-        outcome=outcome,
-        covariates=covariates,
-        table=table,
-        residual_variance=float(est[p]),
-        residual_variance_se=float(se[p]),
-        r_squared=float(est[-1]),
-        n=int(x.shape[0]),
-        n_clusters=None if cluster is None else int(reduced.n_clusters),
-        n_dropped_empty=n_empty,
-        n_dropped_listwise=n_listwise,
-        loglik=fit.loglik - _log_jacobian(x, scale),
-        iterations=fit.iterations,
-        mean=mu,
-        cov=sigma,
-        vcov=vcov,
     )
 
 
