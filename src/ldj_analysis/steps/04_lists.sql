@@ -9,7 +9,8 @@
 -- are the rows of the list's client and named treatment (validation finds them; -1 where
 -- none is named), and a row's pos is its place in its table.
 
--- A list without a treatment_id belongs to the client's treatment that covers its date
+-- A list without a treatment_id (_treatment_row -1: the lists' text ids are not read)
+-- belongs to the client's treatment that covers its date
 -- (start_date <= filled_on <= end_date, open end allowed; end lists up to
 -- pairing.end_list_grace_days after the end); of several, the one that started last, then
 -- the smallest treatment_id.
@@ -30,7 +31,7 @@ select
 from questionnaires as q
 inner join treatments as t on q._client_row = t._client_row
 where
-    q.treatment_id is null
+    q._treatment_row = -1
     and t.start_date <= q.filled_on
     and (t.end_date is null or q.filled_on <= t.end_date + interval (
         case when q.occasion = 'eind' then getvariable('end_list_grace_days') else 0 end

@@ -49,9 +49,9 @@ final as (
             order by
                 w.team_id, w.moment,
                 case when getvariable('ids_pseudonymised') then c.pos end,
-                post.client_id, i.domain
+                c.client_id, i.domain
         ) as pair_no,
-        post.client_id,
+        c.client_id,
         w.team_id,
         w.moment,
         p.condition,

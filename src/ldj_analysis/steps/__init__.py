@@ -112,7 +112,8 @@ _WITH_ROW_REFS = {
     "treatments": "SELECT t.*, c.row::INTEGER AS _client_row FROM treatments_in "
     "AS t LEFT JOIN client_row AS c USING (client_id) ORDER BY t.pos",
     "questionnaires": "SELECT q.*, c.row::INTEGER AS _client_row, "
-    "coalesce(t.row, -1)::INTEGER AS _treatment_row FROM questionnaires_in AS q "
+    "(CASE WHEN q.treatment_id IS NULL THEN -1 ELSE t.row END)::INTEGER AS _treatment_row "
+    "FROM questionnaires_in AS q "
     "LEFT JOIN client_row AS c USING (client_id) "
     "LEFT JOIN treatment_row AS t USING (treatment_id) ORDER BY q.pos",
 }
@@ -121,7 +122,9 @@ _WITH_ROW_REFS = {
 def add_row_refs(con: Any) -> None:
     """Give export tables registered without the working copy's row references (frames
     that did not pass validation) the same, found from the ids; a client named by a list or
-    treatment but missing from ``clients`` is added to it, without sex and birth date."""
+    treatment but missing from ``clients`` is added to it, without sex and birth date. A
+    list's ``_treatment_row`` is -1 when it names no treatment, NULL when the one it names
+    is unknown (the working copy has no such list)."""
     have = {
         name: set(con.sql(f"SELECT * FROM {name}_in LIMIT 0").columns) for name in ROW_REF_COLUMNS
     }
