@@ -307,6 +307,21 @@ def test_treatment_inferred_from_dates_and_team():
     assert steps(r) == {"X": "treatment"}
 
 
+def test_named_unknown_treatment_is_not_inferred_from_dates():
+    """Frames that skipped validation: an end list naming a treatment the export lacks has
+    no treatment (validation would exclude it), even when a treatment of its client covers
+    its date; an end list naming none gets that one."""
+    lists = [
+        q("S", "C1", "begin", "2017-06-10"),
+        q("E", "C1", "eind", "2018-03-01", treatment_id="B9"),
+        q("FS", "C1", "begin", "2017-06-10", informant="vader"),
+        q("FE", "C1", "eind", "2018-03-01", informant="vader"),
+    ]
+    r = run(one_client(lists))
+    assert r.pairs[["treatment_id", "post_record"]].values.tolist() == [["B1", "FE"]]
+    assert steps(r) == {"E": "treatment", "S": "unused_start"}
+
+
 @pytest.mark.parametrize(("grace", "paired"), [(0, False), (4, False), (5, True), (30, True)])
 def test_end_list_grace_days(grace, paired):
     """An end list filled 5 days after its treatment ended (no treatment_id) belongs to it
