@@ -30,7 +30,7 @@ from ldj_analysis.norms import (
     refuse_placeholders,
     register_norms,
 )
-from ldj_analysis.pairing import LIST_EXCLUSIONS, check_every_list_accounted_for
+from ldj_analysis.pairing import check_every_list_accounted_for, list_exclusion_slices
 from ldj_analysis.pseudonym import KEY_FILE, load_key, pseudonymise
 from ldj_analysis.response import response_messages
 from ldj_analysis.selection import instrument_domains
@@ -74,14 +74,11 @@ PAIRS_FILE_COLUMNS = [
 ]
 
 
-#: The exclusion log after the prior steps (validation, selection): the queries of the
-#: recipe's logs, in the order the study applies the steps.
-RECIPE_LOGS = (
-    LIST_EXCLUSIONS,
-    *(
-        f"SELECT * FROM {name}"
-        for name in ("norm_exclusion", "checklist_unscored", "response_undefined")
-    ),
+#: The recipe's exclusion logs after the lists' (:func:`list_exclusion_slices`), in the
+#: order the study applies the steps.
+LATER_LOGS = tuple(
+    f"SELECT * FROM {name}"
+    for name in ("norm_exclusion", "checklist_unscored", "response_undefined")
 )
 
 
@@ -93,25 +90,32 @@ class ExclusionLog:
     con: Any
     prior: pd.DataFrame | None = None
 
+    def recipe_parts(self) -> Iterator[pa.RecordBatchReader]:
+        """The recipe's logs in order, each read when the one before is written."""
+        for query in list_exclusion_slices(self.con):
+            yield query.to_arrow_reader(1_000_000)
+        for query in LATER_LOGS:
+            yield self.con.sql(query).to_arrow_reader(1_000_000)
+
     def parts(self) -> Iterator[pa.Table | pa.RecordBatchReader]:
         if self.prior is not None:
             yield pa.Table.from_pandas(as_exclusions(self.prior), preserve_index=False)
-        for query in RECIPE_LOGS:
-            yield self.con.sql(query).to_arrow_reader(1_000_000)
+        yield from self.recipe_parts()
 
     def frame(self) -> pd.DataFrame:
-        return concat_exclusions([self.prior, *(steps.fetch(self.con, q) for q in RECIPE_LOGS)])
+        recipe = [part.read_all().to_pandas() for part in self.recipe_parts()]
+        return concat_exclusions([self.prior, *recipe])
 
     def step_counts(self) -> dict[str, int]:
         """Questionnaire lists excluded per step after validation."""
         prior = self.prior if self.prior is not None else pd.DataFrame(columns=["table", "step"])
         prior = prior[(prior["table"] == "questionnaires") & (prior["step"] != "validation")]
         counts = prior["step"].value_counts().to_dict()
-        for query in RECIPE_LOGS:
-            by_step = (
-                f"SELECT step, count(*) FROM ({query}) "
-                "WHERE \"table\" = 'questionnaires' GROUP BY step"
-            )
+        by_steps = ["SELECT step, count(*) FROM list_exclusion GROUP BY step"] + [
+            f"SELECT step, count(*) FROM ({query}) WHERE \"table\" = 'questionnaires' GROUP BY step"
+            for query in LATER_LOGS
+        ]
+        for by_step in by_steps:
             for step, n in self.con.sql(by_step).fetchall():
                 counts[step] = counts.get(step, 0) + n
         return counts

@@ -9,11 +9,12 @@ pandas, as the independent reference of the property tests.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from ldj_analysis import steps
 from ldj_analysis.steps import code_lists
@@ -120,15 +121,30 @@ def selected_pairs(con: Any, table: str = "pair") -> pd.DataFrame:
     return pairs.astype({"moment": "Int64"})
 
 
-#: The exclusion log of the questionnaire lists (steps 05-09), in export order.
+#: The exclusion log of the questionnaire lists (steps 05-09) of the export's rows ``$first``
+#: to ``$stop`` (``pos``, end excluded), in export order.
 LIST_EXCLUSIONS = (
-    "SELECT 'questionnaires' AS \"table\", key, step, reason FROM list_exclusion ORDER BY pos"
+    "SELECT 'questionnaires' AS \"table\", key, step, reason FROM list_exclusion "
+    "WHERE pos >= $first AND pos < $stop ORDER BY pos"
 )
+
+#: Export rows per slice of the lists' exclusion log: each slice is sorted on its own, so
+#: the sort holds one slice's texts (about 70 MB per million rows), not the whole log's.
+LOG_SLICE_ROWS = 1_000_000
+
+
+def list_exclusion_slices(con: Any, rows: int = LOG_SLICE_ROWS) -> Iterator[Any]:
+    """The lists' exclusion log (:data:`LIST_EXCLUSIONS`) as queries over consecutive slices
+    of the export's rows, in order (at least one, so an empty log still has its columns)."""
+    (n_lists,) = steps.scalars(con, "SELECT count(*) FROM questionnaires_in")
+    for first in range(0, max(n_lists, 1), rows):
+        yield con.sql(LIST_EXCLUSIONS, params={"first": first, "stop": first + rows})
 
 
 def list_exclusions(con: Any) -> pd.DataFrame:
-    """The exclusion log of the questionnaire lists (:data:`LIST_EXCLUSIONS`)."""
-    return steps.fetch(con, LIST_EXCLUSIONS)
+    """The exclusion log of the questionnaire lists, whole (:func:`list_exclusion_slices`)."""
+    tables = [query.to_arrow_table() for query in list_exclusion_slices(con)]
+    return pa.concat_tables(tables).to_pandas()
 
 
 def check_every_list_accounted_for(con: Any) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -135,3 +136,21 @@ def test_validation_in_slices_equals_one_pass(export, monkeypatch):
     with pytest.raises(ExportError) as sliced_error:
         validation.validate_export(export, strict)
     assert str(sliced_error.value) == str(whole_error.value)
+
+
+def test_list_exclusions_in_slices_equal_one_sort(export):
+    """The lists' exclusion log written slice by slice of the export's rows is the log
+    sorted whole: every row once, in export order, for slices of any size."""
+    from ldj_analysis.pairing import list_exclusion_slices
+
+    _, derived = run(export)
+    con = derived.exclusion_log.con
+    whole = con.sql(
+        "SELECT 'questionnaires' AS \"table\", key, step, reason FROM list_exclusion ORDER BY pos"
+    ).to_arrow_table()
+    assert whole.num_rows > 1000
+    (n_lists,) = con.sql("SELECT count(*) FROM questionnaires_in").fetchall()[0]
+    for rows in (997, n_lists - 1, n_lists, 10 * n_lists):
+        sliced = [query.to_arrow_table() for query in list_exclusion_slices(con, rows)]
+        assert len(sliced) == -(-n_lists // rows)
+        assert pa.concat_tables(sliced).equals(whole)
