@@ -78,3 +78,7 @@ select
 from team_period_response
 where response is null
 order by team_id, moment;
+
+-- Not read after this step (the usable end lists: pairing.select_pairs, which stops after
+-- step 10, still reads them).
+drop table end_list;

@@ -76,3 +76,8 @@ select
 from lists
 where no_norm_reason is not null
 order by side, pair_no;
+
+-- Not read after this step (pair_list is last read by step 12, which norms.norm_scores also
+-- runs on a pair_list of its own: dropped here, not there).
+drop table list_norm;
+drop table pair_list;
