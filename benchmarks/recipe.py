@@ -7,7 +7,7 @@ In one run, side by side, on one validated working copy on disk (issue 21):
 - **new**: ``derive_files`` of this checkout (the SQL recipe), a fresh process as well;
 - **plain**: one plain DuckDB query of the pairing rules (docs/study.md section 3: the
   42-day conditions, end lists in team-periods, matching start lists, informant priority,
-  response per team-period), reading the ``.arrow`` files with no pipeline code.
+  response per team-period), reading the working copy's files with no pipeline code.
 
 Each ``derive_files`` call is the derive rule's (``workflow/scripts/derive.py``): config
 from ``config.yaml``, a fixed pseudonym key, DuckDB given ``--memory-mb`` (default half
@@ -304,6 +304,13 @@ def child_plain(validated: Path, out: Path, memory_mb: int) -> dict:
 
     def run() -> dict:
         for name in TABLES:
+            parquet = validated / f"{name}.parquet"
+            if parquet.exists():  # the working copy since 2026-12-08: read by DuckDB
+                con.execute(
+                    f"CREATE OR REPLACE VIEW {name} AS SELECT * EXCLUDE (file_row_number), "
+                    f"file_row_number AS pos FROM read_parquet('{parquet}', file_row_number = true)"
+                )
+                continue
             table = feather.read_table(validated / f"{name}.arrow", memory_map=True)
             pos = pa.array(np.arange(table.num_rows, dtype=np.int64))
             con.register(name, table.append_column("pos", pos))
@@ -401,16 +408,27 @@ def agreement(plain: dict, plain_out: Path, derived: Path) -> list[tuple[str, An
 
 def working_copy_mb(validated: Path, exclusions: Path) -> float:
     """The derive rule's ``input.size_mb``: working copy, exclusion log and norms, MiB."""
-    files = [validated / f"{t}.arrow" for t in TABLES]
+    files = [_working_file(validated, t) for t in TABLES]
     files += [exclusions, ROOT / "src" / "ldj_analysis" / "data" / "norms.csv"]
     return sum(p.stat().st_size for p in files) / 2**20
 
 
-def questionnaire_rows(validated: Path) -> int:
-    """Rows of the working copy's questionnaires (Arrow metadata only)."""
-    import pyarrow.feather as feather
+def _working_file(validated: Path, table: str) -> Path:
+    """A table's file in a working copy: Parquet (since 2026-12-08), else Arrow IPC (older
+    revisions; a folder for old and new code holds both)."""
+    parquet = validated / f"{table}.parquet"
+    return parquet if parquet.exists() else validated / f"{table}.arrow"
 
-    return feather.read_table(validated / "questionnaires.arrow", memory_map=True).num_rows
+
+def questionnaire_rows(validated: Path) -> int:
+    """Rows of the working copy's questionnaires (file metadata only)."""
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    path = _working_file(validated, "questionnaires")
+    if path.suffix == ".parquet":
+        return pq.ParquetFile(path).metadata.num_rows
+    return feather.read_table(path, memory_map=True).num_rows
 
 
 # --- whole run, printing, results.csv ------------------------------------------------------
@@ -511,7 +529,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     """The command line (see the module docstring)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--export", type=Path, help="a CSV export folder: validated first")
-    ap.add_argument("--validated", type=Path, help="a working copy (folder of .arrow files)")
+    ap.add_argument(
+        "--validated",
+        type=Path,
+        help="a working copy (.parquet files; also the .arrow ones for an --old revision "
+        "before 2026-12-08)",
+    )
     ap.add_argument("--validation-exclusions", type=Path, help="its validation exclusion log")
     ap.add_argument("--old", default="7907813", help="git revision of the old code")
     ap.add_argument("--memory-mb", type=int, help="DuckDB's memory (default: half the rule's)")

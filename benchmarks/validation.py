@@ -25,6 +25,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -80,19 +81,25 @@ def old_tree(rev: str, into: Path) -> Path:
 def same_outputs(a: Path, b: Path) -> dict[str, bool]:
     """Byte identity of the exclusion logs and summaries; equal data in the working copies
     (read as the study code reads them)."""
-    import pyarrow.feather as feather
-
     found = {
         name: (a / name).read_bytes() == (b / name).read_bytes()
         for name in ("exclusions_validation.csv", "validation.json")
     }
     found["working copy (same data)"] = all(
-        feather.read_table(a / "validated" / f"{t}.arrow")
-        .to_pandas()
-        .equals(feather.read_table(b / "validated" / f"{t}.arrow").to_pandas())
-        for t in _tables()
+        _working_table(a, t).equals(_working_table(b, t)) for t in _tables()
     )
     return found
+
+
+def _working_table(work: Path, table: str) -> Any:
+    """A working-copy table as a frame: Parquet since 2026-12-08, Arrow IPC before."""
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    parquet = work / "validated" / f"{table}.parquet"
+    if parquet.exists():
+        return pq.read_table(parquet).to_pandas()
+    return feather.read_table(work / "validated" / f"{table}.arrow").to_pandas()
 
 
 def main() -> None:

@@ -310,14 +310,17 @@ def write_derived(
 
 def read_working_copy(validated_dir: str | Path) -> Export:
     """The valid export written by validation: the small tables as frames, the record
-    tables as memory-mapped Arrow tables (the recipe reads them without a copy)."""
-    import pyarrow.feather as feather
+    tables left on disk for the recipe to read (:class:`ldj_analysis.steps.ParquetTable`)."""
+    import pyarrow.parquet as pq
 
-    def read(table: str) -> pa.Table:
-        return feather.read_table(Path(validated_dir) / f"{table}.arrow", memory_map=True)
+    def path(table: str) -> Path:
+        return Path(validated_dir) / f"{table}.parquet"
 
-    small = {t: read(t).to_pandas() for t in ("teams", "implementation", "checklist")}
-    return Export(**small, **{t: read(t) for t in ("clients", "treatments", "questionnaires")})
+    small = {
+        t: pq.read_table(path(t)).to_pandas() for t in ("teams", "implementation", "checklist")
+    }
+    records = {t: steps.ParquetTable(path(t)) for t in ("clients", "treatments", "questionnaires")}
+    return Export(**small, **records)
 
 
 def derive_files(

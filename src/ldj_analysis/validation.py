@@ -671,8 +671,8 @@ _CATEGORICAL: dict[str, tuple[str, ...]] = {
 }
 
 
-#: Rows per slice when writing the working copy (a multiple of its 64 Ki-row record batches):
-#: the excluded rows are left out slice by slice, so no filtered copy of a table is made.
+#: Rows per slice when writing the working copy (a Parquet row group each): the excluded
+#: rows are left out slice by slice, so no filtered copy of a table is made.
 WRITE_SLICE_ROWS = 1 << 20
 
 
@@ -713,10 +713,10 @@ def _write_valid_table(
     categorical: tuple[str, ...],
 ) -> None:
     """Write ``frame[kept]`` (all rows when None) with the ``extra`` columns (one value per
-    kept row) and the ``categorical`` text columns as categoricals, as an uncompressed Arrow
-    IPC file: what ``frame[kept].assign(...).to_feather(path)`` writes, one slice of rows at
-    a time."""
+    kept row) and the ``categorical`` text columns as categoricals, as an uncompressed
+    Parquet file (the Arrow schema kept), one slice of rows (a row group or more) at a time."""
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     coded = {c: _coded_text(frame[c], kept) for c in categorical}
     template = frame.iloc[:0].assign(
@@ -731,13 +731,15 @@ def _write_valid_table(
         for c, (_, dtype) in coded.items()
     }
     out_lo = 0
-    with pa.ipc.new_file(path, schema) as writer:
+    with pq.ParquetWriter(
+        path, schema, compression="none", use_dictionary=list(coded), write_statistics=False
+    ) as writer:
         for lo in range(0, max(len(frame), 1), WRITE_SLICE_ROWS):
             part = source.slice(lo, WRITE_SLICE_ROWS)
             sel = None if kept is None else kept[lo : lo + part.num_rows]
             if sel is not None:
                 part = part.filter(pa.array(sel))
-            part = part.combine_chunks()  # record batches of 64 Ki rows, as to_feather writes
+            part = part.combine_chunks()
             n = part.num_rows
             columns = {name: part.column(name) for name in part.column_names}
             for c, (codes, _) in coded.items():
@@ -748,16 +750,16 @@ def _write_valid_table(
                 )
             for c, values in extra.items():
                 columns[c] = pa.array(values[out_lo : out_lo + n])
-            writer.write_table(
-                pa.table([columns[f.name] for f in schema], schema=schema), max_chunksize=1 << 16
-            )
+            writer.write_table(pa.table([columns[f.name] for f in schema], schema=schema))
             out_lo += n
 
 
 def write_working_copy(result: ValidationResult, validated_dir: str | Path) -> None:
-    """Write the valid tables as uncompressed Arrow IPC files (``<table>.arrow``), with the
+    """Write the valid tables as uncompressed Parquet files (``<table>.parquet``), with the
     row references of :data:`ROW_REFS` as extra columns and code columns as categoricals: a
-    temporary file read once, memory-mapped, so speed and footprint matter, not its size.
+    temporary file DuckDB reads column by column (only what a step needs, through its
+    buffer pool, not pages mapped into the process), so speed and footprint matter, not
+    its size.
     Excluded records are left out while writing (no filtered copy of a table is made)."""
     validated_dir = Path(validated_dir)
     validated_dir.mkdir(parents=True, exist_ok=True)
@@ -769,7 +771,7 @@ def write_working_copy(result: ValidationResult, validated_dir: str | Path) -> N
             if key[0] == table and key in result.row_refs
         }
         _write_valid_table(
-            validated_dir / f"{table}.arrow",
+            validated_dir / f"{table}.parquet",
             frame,
             result.kept(table),
             refs,
@@ -782,14 +784,11 @@ def write_working_copy(result: ValidationResult, validated_dir: str | Path) -> N
 
 def read_validated(validated_dir: str | Path) -> Export:
     """Read the valid tables written by :func:`run_validation` (with their row references)."""
-    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
 
     from ldj_analysis.vocabulary import EXPORT_TABLES
 
     validated_dir = Path(validated_dir)
     return Export(
-        **{
-            t: feather.read_table(validated_dir / f"{t}.arrow", memory_map=True).to_pandas()
-            for t in EXPORT_TABLES
-        }
+        **{t: pq.read_table(validated_dir / f"{t}.parquet").to_pandas() for t in EXPORT_TABLES}
     )

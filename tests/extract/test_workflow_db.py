@@ -99,7 +99,7 @@ def test_workflow_errors_are_one_message_without_traceback(pg, tmp_path):
     assert "table absent.teams: missing" in result.stderr
     assert "Traceback" not in result.stderr.split("[extract]")[-1].split("\n\n")[0]
     assert not (work / "data/derived/validation.json").exists()
-    assert not list((work / "data/interim").rglob("*.arrow"))
+    assert not list((work / "data/interim").rglob("validated/*"))
 
 
 @pytest.mark.slow  # starts snakemake

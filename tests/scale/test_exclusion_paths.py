@@ -1,7 +1,7 @@
 """Validation's exclusion and working-copy paths for national scale (reason codes, foreign-key
 positions instead of id lookups, excluded rows left out while writing) against the plain
 pandas reference they replaced: reasons as text per row, ``isin`` on the excluded ids,
-``frame.loc[~excluded]`` and ``DataFrame.to_feather``."""
+``frame.loc[~excluded]`` and ``DataFrame.to_parquet``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.feather as feather
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -131,7 +131,7 @@ def test_working_copy_equals_the_filtered_frames_written_by_pandas(
     checked, slice_rows, tmp_path, monkeypatch
 ):
     """Leaving excluded rows out while writing (in slices) gives the working copy of
-    ``frame[kept].assign(row refs, categoricals).to_feather()``."""
+    ``frame[kept].assign(row refs, categoricals).to_parquet()``."""
     _, result, _, _ = checked
     if slice_rows:
         monkeypatch.setattr(validation, "WRITE_SLICE_ROWS", slice_rows)
@@ -140,9 +140,9 @@ def test_working_copy_equals_the_filtered_frames_written_by_pandas(
     for table, frame in result.export.tables().items():
         refs = {col: result.row_refs[key] for key, (_, col) in ROW_REFS.items() if key[0] == table}
         refs |= {c: frame[c].astype("category") for c in validation._CATEGORICAL.get(table, ())}
-        frame.assign(**refs).to_feather(tmp_path / "old" / f"{table}.arrow")
-        new = feather.read_table(tmp_path / "new" / f"{table}.arrow")
-        old = feather.read_table(tmp_path / "old" / f"{table}.arrow")
+        frame.assign(**refs).to_parquet(tmp_path / "old" / f"{table}.parquet", index=False)
+        new = pq.read_table(tmp_path / "new" / f"{table}.parquet")
+        old = pq.read_table(tmp_path / "old" / f"{table}.parquet")
         assert new.schema.remove_metadata().equals(old.schema.remove_metadata()), table
         assert new.equals(old), table
     got, want = read_validated(tmp_path / "new"), read_validated(tmp_path / "old")

@@ -44,7 +44,7 @@ VALIDATED_DIR = "data/interim/validated"
 SPILL_DIR = "data/interim/spill"
 VALIDATED_SUMMARY = f"{DERIVED}/validation.json"
 VALIDATION_EXCLUSIONS = f"{DERIVED}/exclusions_validation.csv"
-VALIDATED_TABLES = expand("{dir}/{table}.arrow", dir=VALIDATED_DIR, table=EXPORT_TABLES)
+VALIDATED_TABLES = expand("{dir}/{table}.parquet", dir=VALIDATED_DIR, table=EXPORT_TABLES)
 EXTRACTION = f"{DERIVED}/extraction.json"
 TABLES_DIR = "results/tables"
 MODELS_DIR = "results/models"

@@ -27,7 +27,7 @@ rule validate:
     input:
         EXPORT_FILES,
     output:
-        validated=temp(expand("{dir}/{table}.arrow", dir=VALIDATED_DIR, table=EXPORT_TABLES)),
+        validated=temp(expand("{dir}/{table}.parquet", dir=VALIDATED_DIR, table=EXPORT_TABLES)),
         exclusions=VALIDATION_EXCLUSIONS,
         summary=VALIDATED_SUMMARY,
     params:

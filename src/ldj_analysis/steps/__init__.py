@@ -13,12 +13,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ldj_analysis.key_lookups import connect
 from ldj_analysis.vocabulary import CHECKLIST_ITEM_MAX
@@ -73,9 +76,44 @@ def arrow_table(frame: pd.DataFrame | pa.Table) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def register_table(con: Any, name: str, frame: pd.DataFrame | pa.Table) -> None:
+@dataclass(frozen=True)
+class ParquetTable:
+    """A table of the working copy left in its Parquet file: the recipe's DuckDB reads the
+    columns a step needs through its buffer pool, so the file is never held in the process."""
+
+    path: Path
+
+    def __len__(self) -> int:
+        return pq.ParquetFile(self.path).metadata.num_rows
+
+
+#: DuckDB's names of the optional columns' types.
+_SQL_TYPES = {pa.float64(): "DOUBLE", pa.timestamp("ns"): "TIMESTAMP_NS"}
+
+
+def _register_parquet(con: Any, name: str, table: ParquetTable) -> None:
+    """``<name>_in`` as a view of the Parquet file, ``pos`` its row number (32-bit), the
+    optional columns it lacks as typed NULLs: the same columns as :func:`register_table`."""
+    have = pq.read_schema(table.path).names
+    missing = [
+        f"NULL::{_SQL_TYPES[kind]} AS {column}"
+        for column, kind in _OPTIONAL.get(name, {}).items()
+        if column not in have
+    ]
+    path = table.path.as_posix().replace("'", "''")
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {name}_in AS SELECT * EXCLUDE (file_row_number), "
+        + "".join(f"{m}, " for m in missing)
+        + f"file_row_number::INTEGER AS pos FROM read_parquet('{path}', file_row_number = true)"
+    )
+
+
+def register_table(con: Any, name: str, frame: pd.DataFrame | pa.Table | ParquetTable) -> None:
     """Register an export table as ``<name>_in`` with ``pos`` (its row order, 32-bit) and the
     optional columns it lacks."""
+    if isinstance(frame, ParquetTable):
+        _register_parquet(con, name, frame)
+        return
     table = arrow_table(frame)
     for column, kind in _OPTIONAL.get(name, {}).items():
         if column not in table.column_names:
