@@ -186,25 +186,35 @@ def _references(
     found: dict[str, Any] = {f"rules:{table}": {} for table, _, _ in REFERENCE_VIEWS.values()}
     for view, (table, column, name) in REFERENCE_VIEWS.items():
         result = _in_row_order(
-            con.sql(f"SELECT * FROM {view}").to_arrow_table(), len(tables[table])
+            con.sql(f"SELECT * FROM {view}").to_arrow_reader(RESULT_BATCH_ROWS), len(tables[table])
         )
         found[name] = result.pop(column)
         found[f"rules:{table}"] |= result
     return found
 
 
-def _in_row_order(result: pa.Table, n: int) -> dict[str, np.ndarray]:
-    """A query's columns placed in table order by its ``row`` column: cheaper than an ORDER
-    BY, which sorts the whole result in DuckDB first. A left join on distinct keys gives
-    each of the table's ``n`` rows once; anything else is a bug, not a result to place."""
-    if result.num_rows != n:
-        raise AssertionError(f"a reference query gave {result.num_rows} rows for {n} records")
-    rows = result.column("row").to_numpy()
-    placed = {}
-    for column in result.column_names[1:]:
-        values = result.column(column).to_numpy()
-        placed[column] = np.empty(len(rows), dtype=values.dtype)
-        placed[column][rows] = values
+#: Rows per batch of a reference query's result: placed batch by batch, so neither DuckDB
+#: nor Arrow holds the whole result (at 10 M rows, copies of some 100 MB each).
+RESULT_BATCH_ROWS = 1 << 20
+
+
+def _in_row_order(result: pa.RecordBatchReader, n: int) -> dict[str, np.ndarray]:
+    """A query's columns placed in table order by its ``row`` column, one batch at a time:
+    cheaper than an ORDER BY, which sorts the whole result in DuckDB first. A left join on
+    distinct keys gives each of the table's ``n`` rows once; anything else is a bug, not a
+    result to place."""
+    names = result.schema.names[1:]
+    placed = {
+        name: np.empty(n, dtype=result.schema.field(name).type.to_pandas_dtype()) for name in names
+    }
+    count = 0
+    for batch in result:
+        count += batch.num_rows
+        rows = batch.column(0).to_numpy()
+        for name in names:
+            placed[name][rows] = batch.column(name).to_numpy(zero_copy_only=False)
+    if count != n:
+        raise AssertionError(f"a reference query gave {count} rows for {n} records")
     return placed
 
 

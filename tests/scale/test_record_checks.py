@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ldj_analysis.export import KEYS
-from ldj_analysis.key_lookups import key_lookups
+from ldj_analysis.key_lookups import _in_row_order, key_lookups
 from ldj_analysis.validation import _check_record_references
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -140,3 +140,22 @@ def test_a_reference_query_giving_a_record_twice_is_an_error():
     distinct = {f"distinct:{t}": True for t in ("clients", "teams", "treatments")}
     with connect() as con, pytest.raises(AssertionError, match="2 rows for 1 records"):
         _references(con, tables, distinct, {})
+
+
+def test_a_result_read_in_batches_is_placed_in_row_order():
+    """A query's result, read a batch at a time in no order, lands at its rows: each row's
+    values, over several batches, as an ORDER BY would give them."""
+    import duckdb
+    import pyarrow as pa
+
+    n = 10_000
+    rows = np.random.default_rng(1).permutation(n).astype(np.int32)
+    con = duckdb.connect()
+    con.register("t", pa.table({"row": rows, "v": rows * 3, "f": rows % 7 == 0}))
+    placed = _in_row_order(con.sql("SELECT row, v, f FROM t").to_arrow_reader(1000), n)
+    assert placed["v"].dtype == np.int32 and placed["f"].dtype == bool
+    assert (placed["v"] == np.arange(n) * 3).all() and (
+        placed["f"] == (np.arange(n) % 7 == 0)
+    ).all()
+    with pytest.raises(AssertionError, match=f"gave {n} rows for {n + 1} records"):
+        _in_row_order(con.sql("SELECT row, v FROM t").to_arrow_reader(1000), n + 1)
