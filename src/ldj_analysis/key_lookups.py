@@ -133,8 +133,7 @@ def _reference_input(
         if name == "client_ref" and client_ref is not None:
             data[name] = client_ref
         elif not given or column not in frame.columns:
-            kind = pa.timestamp("ns") if name == "birth_date" else pa.float64()
-            data[name] = pa.nulls(n, kind)
+            data[name] = pa.nulls(n)  # of Arrow's null type: no buffer (a float64 one: 8 B/row)
         elif name in _AGES:
             ages = pd.to_numeric(frame[column]).astype("float64")
             data[name] = pa.array(ages, from_pandas=True)
