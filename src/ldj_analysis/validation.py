@@ -693,14 +693,14 @@ def _coded_text(
     else:  # not expected: look each value up in the distinct values
         distinct = pc.unique(text).drop_null()
         indices = pc.index_in(text, value_set=distinct)
-    codes = indices.fill_null(-1).to_numpy().astype(np.int64)
+    codes = indices.fill_null(-1).to_numpy().astype(np.int32)  # (4 B a row, not 8)
     if kept is not None:
         codes[~kept] = -1
     present = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(distinct)))
     present = present[pc.array_sort_indices(distinct.take(present)).to_numpy()]
     categories = pd.Index(pd.array(distinct.take(present), dtype="str"))
     dtype = pd.CategoricalDtype(categories)
-    renumber = np.full(len(distinct) + 1, -1, np.int64)  # the last entry: code -1
+    renumber = np.full(len(distinct) + 1, -1, np.int32)  # the last entry: code -1
     renumber[present] = np.arange(len(present))
     return renumber[codes], dtype
 
