@@ -36,7 +36,7 @@ rule validate:
         instruments=config["selection"]["instruments"],
     threads: 2  # Arrow's CSV reader and DuckDB's key lookups run in two threads
     resources:
-        # peak about 3.0-3.2 x the export's size at 10 M rows (benchmarks/README.md);
+        # peak about 2.9 x the export's size at 10 M rows (benchmarks/README.md);
         # DuckDB gets half of it and spills beyond it to a temp dir in tmpdir
         mem_mb=lambda wc, input: max(2000, int(5 * input.size_mb)),
         tmpdir=SPILL_DIR,

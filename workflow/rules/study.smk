@@ -33,7 +33,7 @@ rule derive:
         # client ids read from a database are pseudonyms already (ldj_analysis.extract)
         ids_pseudonymised=SOURCE is not None,
     resources:
-        # peak about 3 x the working copy's size at 10 M rows (benchmarks/README.md)
+        # peak about 2.2 x the working copy's size at 10 M rows (benchmarks/README.md)
         mem_mb=lambda wc, input: max(2000, int(4 * input.size_mb)),
         tmpdir=SPILL_DIR,  # DuckDB spills beyond half of mem_mb to a temp dir here
     threads: 2  # DuckDB runs the recipe's queries in the rule's threads
