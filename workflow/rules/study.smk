@@ -33,8 +33,10 @@ rule derive:
         # client ids read from a database are pseudonyms already (ldj_analysis.extract)
         ids_pseudonymised=SOURCE is not None,
     resources:
-        # peak about 2.2 x the working copy's size at 10 M rows (benchmarks/README.md)
-        mem_mb=lambda wc, input: max(2000, int(4 * input.size_mb)),
+        # peak about 2.2 x the working copy's size at 10 M rows; at most 5 GB, so that
+        # DuckDB spills beyond 2.5 GB at 50 M rows (peak 4.9 GB) instead of taking half of
+        # 4 x 5 GB (9.6 GB; benchmarks/README.md); more for speed: --set-resources
+        mem_mb=lambda wc, input: max(2000, min(int(4 * input.size_mb), 5000)),
         tmpdir=SPILL_DIR,  # DuckDB spills beyond half of mem_mb to a temp dir here
     threads: 2  # DuckDB runs the recipe's queries in the rule's threads
     benchmark:
