@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -46,10 +46,17 @@ def connect(engine: Mapping[str, Any] | None = None) -> Any:
 def rule_engine(mem_mb: int, tmpdir: str | Path, threads: int, name: str) -> Iterator[dict]:
     """DuckDB's settings for a rule (see :func:`connect`) from its resources: half of its
     ``mem_mb`` (the tables in pandas and Arrow hold the rest), its threads, and a fresh
-    spill directory in ``tmpdir`` (made if missing), removed with what it holds at the end."""
+    spill directory in ``tmpdir``, removed with what it holds at the end; ``tmpdir`` too if
+    this made it and nothing else is in it (a tmpdir given, e.g. a node's scratch, stays)."""
+    made = not Path(tmpdir).exists()
     Path(tmpdir).mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f"ldj-{name}-", dir=tmpdir) as spill:
-        yield {"memory_mb": int(mem_mb) // 2, "temp_dir": spill, "threads": int(threads)}
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"ldj-{name}-", dir=tmpdir) as spill:
+            yield {"memory_mb": int(mem_mb) // 2, "temp_dir": spill, "threads": int(threads)}
+    finally:
+        if made:
+            with suppress(OSError):  # another rule's spill directory is in it
+                Path(tmpdir).rmdir()
 
 
 def _text(values: pd.Series) -> pa.ChunkedArray | pa.Array:

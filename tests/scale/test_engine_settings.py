@@ -32,4 +32,17 @@ def test_rule_engine_spills_in_a_fresh_directory_inside_tmpdir(tmp_path):
         con.close()
         (spill / "left").write_text("x")
     assert not spill.exists()  # removed with what it held
-    assert tmpdir.is_dir()
+    assert not tmpdir.exists()  # made here, empty: removed too
+
+
+def test_rule_engine_keeps_a_tmpdir_it_did_not_make(tmp_path):
+    """A tmpdir given (a node's scratch) stays, and so does one holding another rule's files."""
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with rule_engine(3000, scratch, 2, "derive") as engine:
+        assert Path(engine["temp_dir"]).parent == scratch
+    assert scratch.is_dir() and not any(scratch.iterdir())
+    made = tmp_path / "spill"
+    with rule_engine(3000, made, 2, "validate"):
+        (made / "other-rule").mkdir()
+    assert (made / "other-rule").is_dir()
