@@ -21,6 +21,12 @@ include: "workflow/rules/review.smk"
 include: "workflow/rules/simulation.smk"
 
 
+onsuccess:
+    # the rules that read the export remove their DuckDB spill files; Snakemake made the
+    # folder for them (SPILL_DIR), which goes too when empty (a tmpdir given stays)
+    remove_empty_folder(SPILL_DIR)
+
+
 rule all:
     """Everything: derived data, tables in every format, models, figures, report."""
     default_target: True

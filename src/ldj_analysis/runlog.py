@@ -12,7 +12,7 @@ import errno
 import logging
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 #: Errors whose message is meant for the researcher.
@@ -48,6 +48,13 @@ def path_error_message(err: OSError, step: str = "") -> str | None:
 
     path = err.filename or f"the outputs of step {step or '?'} under {Path.cwd()}"
     return f"cannot write {path}: {os.strerror(code)}"
+
+
+def remove_empty_folder(folder: str | Path) -> None:
+    """Remove ``folder`` if it is there and empty (a working folder a run made, left empty
+    by the rules that used it); anything in it keeps it."""
+    with suppress(OSError):
+        Path(folder).rmdir()
 
 
 def check_output_folders(folders: list[str | Path]) -> None:

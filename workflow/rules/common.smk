@@ -9,7 +9,7 @@ from ldj_analysis.dbsource import source_from_config
 from ldj_analysis.export import export_files
 from ldj_analysis.norms import norms_path
 from ldj_analysis.pseudonym import key_fingerprint, load_key
-from ldj_analysis.runlog import check_output_folders, exit_on_user_error
+from ldj_analysis.runlog import check_output_folders, exit_on_user_error, remove_empty_folder
 
 # A config, export or key fault ends the run here with its message alone (no traceback).
 with exit_on_user_error():
