@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from ldj_analysis.runlog import remove_empty_folder
 
 
 def connect(engine: Mapping[str, Any] | None = None) -> Any:
@@ -54,9 +56,8 @@ def rule_engine(mem_mb: int, tmpdir: str | Path, threads: int, name: str) -> Ite
         with tempfile.TemporaryDirectory(prefix=f"ldj-{name}-", dir=tmpdir) as spill:
             yield {"memory_mb": int(mem_mb) // 2, "temp_dir": spill, "threads": int(threads)}
     finally:
-        if made:
-            with suppress(OSError):  # another rule's spill directory is in it
-                Path(tmpdir).rmdir()
+        if made:  # kept while another rule's spill directory is in it
+            remove_empty_folder(tmpdir)
 
 
 def _text(values: pd.Series) -> pa.ChunkedArray | pa.Array:
