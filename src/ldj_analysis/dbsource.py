@@ -169,6 +169,21 @@ DUCKDB_SETTINGS = {
 }
 
 
+#: Rows per batch of a DuckDB result read as Arrow.
+ARROW_BATCH_ROWS = 1 << 20
+
+
+def _owned_arrow(reader: Any) -> Any:
+    """The batches of DuckDB's Arrow ``reader`` as one Table in Arrow's own memory, each
+    batch copied as it comes: DuckDB's Arrow memory goes only when every column of a result
+    has gone, so a column kept (a text column shared by a typed frame) would keep the whole
+    result; Arrow's copies go column by column."""
+    import pyarrow as pa
+
+    cpu = pa.default_cpu_memory_manager()
+    return pa.Table.from_batches([batch.copy_to(cpu) for batch in reader], reader.schema)
+
+
 class Connection:
     """One open connection: SQL in, Arrow out (ADBC for PostgreSQL, DuckDB's own Arrow)."""
 
@@ -201,7 +216,7 @@ class Connection:
         the server refuses) is a SourceError naming ``what`` was read."""
         try:
             if self.source.engine == "duckdb":
-                return self._conn.sql(sql).to_arrow_table()
+                return _owned_arrow(self._conn.sql(sql).to_arrow_reader(ARROW_BATCH_ROWS))
             with self._conn.cursor() as cur:
                 cur.execute(sql)
                 return cur.fetch_arrow_table()

@@ -13,7 +13,7 @@ PostgreSQL, DuckDB's own Arrow output):
   hashed once; the other tables' ids get their positions among them from the database (or
   in Arrow);
 - the questionnaires are read without ORDER BY and put in ``record_id`` order here
-  (:func:`in_key_order`): a database returns them in runs of that order, cheap to check.
+  (:func:`put_in_key_order`): a database returns them in runs of that order, cheap to check.
 
 The typed tables then go through the same validation as an export folder and end in the
 same working copy (:func:`ldj_analysis.validation.write_working_copy`).
@@ -159,13 +159,13 @@ class Pseudonyms:
         return out
 
 
-def _frame(table: str, arrow: pa.Table, pseudonyms: Pseudonyms) -> tuple[pd.DataFrame, _Ids | None]:
-    """The typed table without its client ids, and those ids (for :meth:`Pseudonyms.resolve`).
-    Each Arrow column is released once converted (the caller holds no other reference), so a
-    large table is not held twice."""
-    n = arrow.num_rows
-    values = {c: arrow.column(c) for c in arrow.column_names}
-    del arrow
+def _frame(
+    table: str, values: dict[str, pa.ChunkedArray], pseudonyms: Pseudonyms
+) -> tuple[pd.DataFrame, _Ids | None]:
+    """The typed table without its client ids, and those ids (for :meth:`Pseudonyms.resolve`),
+    from its fetched columns. Each column is taken out of ``values`` as it is converted, so
+    its Arrow memory goes then and a large table is not held twice."""
+    n = _rows(values)
     columns = [c for c in COLUMNS[table] if c != "birth_date"] + list(AGE_COLUMNS.get(table, ()))
 
     def convert(column: str) -> pd.Series | _Ids:
@@ -224,11 +224,11 @@ def _extract(
         check_columns(source, columns)
         queries = build_queries(source, columns, config)
         for table in _ORDER:
-            arrow = _fetch(conn, table, queries[table])
+            fetched = _fetch(conn, table, queries[table])
             if table == _ORDER[-1]:
                 conn.close()  # the database's own buffers go before the largest table is typed
-            frames[table], table_ids = _typed(source, table, arrow, pseudonyms, queries)
-            del arrow
+            frames[table], table_ids = _typed(source, table, fetched, pseudonyms, queries)
+            del fetched
             if table == "teams":
                 _check_selection(frames["teams"], config.get("selection", {}))
             if table_ids is not None:
@@ -271,9 +271,21 @@ def _check_selection(teams: pd.DataFrame, selection: Mapping[str, Any]) -> None:
             )
 
 
-def _fetch(conn: Connection, table: str, sql: str) -> pa.Table:
-    arrow = conn.arrow(sql, f"reading table {conn.source.label(table)}")
-    return in_key_order(arrow, ORDERED_HERE[table]) if table in ORDERED_HERE else arrow
+def _fetch(conn: Connection, table: str, sql: str) -> dict[str, pa.ChunkedArray]:
+    """The result of ``sql`` as its columns, each held once (no Arrow table refers to
+    them), the questionnaires put in key order."""
+    columns = _columns(conn.arrow(sql, f"reading table {conn.source.label(table)}"))
+    if table in ORDERED_HERE:
+        put_in_key_order(columns, ORDERED_HERE[table])
+    return columns
+
+
+def _columns(table: pa.Table) -> dict[str, pa.ChunkedArray]:
+    return dict(zip(table.column_names, table.columns, strict=True))
+
+
+def _rows(columns: dict[str, pa.ChunkedArray]) -> int:
+    return len(next(iter(columns.values()))) if columns else 0
 
 
 #: At most this many sorted runs (a database thread's batch is one or more) are reordered
@@ -281,21 +293,23 @@ def _fetch(conn: Connection, table: str, sql: str) -> pa.Table:
 _MAX_RUNS = 1 << 16
 
 
-def in_key_order(table: pa.Table, key: str) -> pa.Table:
-    """``table`` sorted by its text column ``key`` in byte order (as ``ORDER BY key`` with
-    a binary collation; missing keys last). A database usually returns such a table as a few
-    runs already in key order (its storage order, split by its threads); when the runs do
-    not overlap they are only put in order (slices, no copy), else the table is sorted."""
-    keys = table.column(key)
-    n = table.num_rows
+def put_in_key_order(columns: dict[str, pa.ChunkedArray], key: str) -> None:
+    """Sort the table held as ``columns`` by its text column ``key`` in byte order (as
+    ``ORDER BY key`` with a binary collation; missing keys last), in place. A database
+    usually returns such a table as a few runs already in key order (its storage order, split
+    by its threads); when the runs do not overlap they are only put in order (slices, no
+    copy), else the columns are sorted one at a time, each replacing the unsorted one (so the
+    table is not held twice)."""
+    keys = columns[key]
+    n = len(keys)
     if n < 2:
-        return table
+        return
     if keys.null_count == 0:
         descents = np.flatnonzero(
             pc.less(keys.slice(1), keys.slice(0, n - 1)).to_numpy(zero_copy_only=False)
         )
         if len(descents) == 0:
-            return table
+            return
         if len(descents) < _MAX_RUNS:
             starts = np.concatenate([[0], descents + 1])
             stops = np.concatenate([descents + 1, [n]])
@@ -303,22 +317,28 @@ def in_key_order(table: pa.Table, key: str) -> pa.Table:
             last = keys.take(stops - 1).to_pylist()
             runs = sorted(range(len(starts)), key=first.__getitem__)
             if all(last[a] <= first[b] for a, b in zip(runs, runs[1:], strict=False)):
-                return pa.concat_tables(
-                    [table.slice(starts[r], stops[r] - starts[r]) for r in runs]
-                )
-    return table.take(pc.sort_indices(keys))  # missing keys last by default
+                for name, values in columns.items():
+                    columns[name] = pa.chunked_array(
+                        [values.slice(starts[r], stops[r] - starts[r]) for r in runs],
+                        values.type,
+                    )
+                return
+    order = pc.sort_indices(keys)  # missing keys last by default
+    del keys
+    for name in list(columns):
+        columns[name] = columns[name].take(order)
 
 
 def _typed(
     source: Source,
     table: str,
-    arrow: pa.Table,
+    fetched: dict[str, pa.ChunkedArray],
     pseudonyms: Pseudonyms,
     queries: Mapping[str, str],
 ) -> tuple[pd.DataFrame, _Ids | None]:
     """:func:`_frame` of a fetched table; an empty table or a typing error is a SourceError
     naming the table and the source."""
-    if arrow.num_rows == 0:
+    if _rows(fetched) == 0:
         raise SourceError(
             f"table {source.label(table)} in the LDJ database {source.uri} is empty"
             + (
@@ -327,8 +347,8 @@ def _typed(
                 else ""
             )
         )
-    try:  # _frame holds the only reference to the Arrow table (see there)
-        return _frame(table, arrow, pseudonyms)
+    try:  # _frame takes the columns out of ``fetched`` as it converts them (see there)
+        return _frame(table, fetched, pseudonyms)
     except SourceError as err:
         raise SourceError(
             f"table {source.label(table)} in the LDJ database {source.uri}: {err}"

@@ -14,12 +14,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ldj_analysis import extract
-from ldj_analysis.extract import in_key_order, table_fingerprints
+from ldj_analysis.extract import put_in_key_order, table_fingerprints
 from ldj_analysis.pseudonym import keyed_hashes, pseudonymise
 
 
 def _sorted_by_arrow(table: pa.Table) -> pa.Table:
     return table.take(pc.sort_indices(table.column("k")))
+
+
+def in_key_order(table: pa.Table, key: str) -> pa.Table:
+    """``table`` put in key order by :func:`put_in_key_order` (in place, on its columns)."""
+    columns = dict(zip(table.column_names, table.columns, strict=True))
+    put_in_key_order(columns, key)
+    return pa.table(columns)
 
 
 @st.composite

@@ -9,9 +9,11 @@ import time
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from ldj_analysis.dbsource import SourceError, parse_source
+from ldj_analysis import extract as extract_module
+from ldj_analysis.dbsource import SourceError, connect, parse_source
 from ldj_analysis.derive import derive
 from ldj_analysis.export import ROW_REFS, Export, load_export
 from ldj_analysis.extract import extract, run_extraction
@@ -216,6 +218,33 @@ def test_duckdb_source_errors_name_table_and_column(tmp_path, duck_uri, config, 
     assert expected in str(err.value) and uri in str(err.value)
     if mutate.startswith("DELETE"):
         assert "is empty" in str(err.value)
+
+
+def test_duckdb_sorts_the_lists_and_its_result_lands_in_arrow_memory(
+    tmp_path, duck_uri, config, monkeypatch
+):
+    """Lists stored out of record_id order come from DuckDB in that order (DuckDB sorts them,
+    no sort in Arrow), and a DuckDB result is copied into Arrow's own memory: DuckDB's Arrow
+    memory goes only with a result's last column, so a text column kept by a typed frame
+    would keep all of it."""
+    uri = _copy_duck(
+        duck_uri,
+        tmp_path / "shuffled.duckdb",
+        "CREATE OR REPLACE TABLE questionnaires AS "
+        "SELECT * FROM questionnaires ORDER BY hash(record_id)",
+    )
+
+    def no_sort(*args, **kwargs):
+        raise AssertionError("sorted in Arrow")
+
+    monkeypatch.setattr(extract_module.pc, "sort_indices", no_sort)
+    export, _ = extract(parse_source(uri), config, KEY)
+    ids = export.questionnaires["record_id"].tolist()
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    with connect(parse_source(uri)) as conn:
+        before = pa.total_allocated_bytes()
+        table = conn.arrow("SELECT * FROM questionnaires")
+        assert pa.total_allocated_bytes() - before >= table.nbytes > 0
 
 
 def test_missing_duckdb_file(tmp_path, config):
