@@ -36,8 +36,8 @@ def _dates(days: list[int | None]) -> pd.Series:
     return pd.Series([pd.NaT if d is None else start + pd.Timedelta(days=d) for d in days])
 
 
-def _same(tables: dict[str, pd.DataFrame]) -> None:
-    lookups, positions = key_lookups(tables, KEYS), oracle_positions(tables)
+def _same(tables: dict[str, pd.DataFrame], known: dict | None = None) -> None:
+    lookups, positions = key_lookups(tables, KEYS, known), oracle_positions(tables)
     for name, rows in positions.items():
         np.testing.assert_array_equal(lookups[name], rows, err_msg=name)
     got, want = Found(tables), oracle_record_problems(tables, positions)
@@ -59,10 +59,16 @@ def _same(tables: dict[str, pd.DataFrame]) -> None:
     st.lists(st.tuples(CLIENT, TREATMENT, DAY, AGE), max_size=10),
     st.booleans(),
     st.lists(TEAM, min_size=1, max_size=3),
+    st.booleans(),
 )
-def test_record_checks_equal_the_array_version(clients, treatments, lists, birth_dates, teams):
+def test_record_checks_equal_the_array_version(
+    clients, treatments, lists, birth_dates, teams, client_rows
+):
     """``birth_dates``: an export with clients' birth dates; else a database source's
-    clients without them and the ages in days it computed at each event."""
+    clients without them and the ages in days it computed at each event. ``client_rows``:
+    as the extraction does when the clients' ids are distinct, the client row of every
+    treatment and list is given (-1: none or an id in no client row), and records are
+    joined to their clients by it."""
     client_frame = pd.DataFrame({"client_id": pd.Series([c for c, _ in clients], dtype="str")})
     if birth_dates:
         client_frame["birth_date"] = _dates([d for _, d in clients])
@@ -91,7 +97,15 @@ def test_record_checks_equal_the_array_version(clients, treatments, lists, birth
         "treatments": treatment_frame,
         "questionnaires": list_frame,
     }
-    _same(tables)
+    ids = [c for c, _ in clients]
+    if client_rows and None not in ids and len(set(ids)) == len(ids):
+        known = {"distinct:clients": True}
+        for table, name in (("treatments", "tr_client"), ("questionnaires", "q_client")):
+            refs = tables[table]["client_id"]
+            known[name] = np.array([ids.index(c) if c in ids else -1 for c in refs], np.int64)
+        _same(tables, known)
+    else:
+        _same(tables)
 
 
 @pytest.mark.slow
