@@ -119,12 +119,13 @@ _AGES = ("age_at_start", "age")
 CLIENT_LOOKUPS: dict[str, str] = {"treatments": "tr_client", "questionnaires": "q_client"}
 
 #: The views of ``record_references.sql``: (its record table, the lookup its row column
-#: is); the view's other columns are its rules' flags.
+#: is); the view's other columns are its rules' flags. Run in this order: the largest
+#: join (every list to the treatments) first, while no other view's result is held yet.
 REFERENCE_VIEWS: dict[str, tuple[str, str, str]] = {
+    "list_treatment": ("questionnaires", "treatment_row", "tr_row"),
+    "list_client": ("questionnaires", "client_row", "q_client"),
     "treatment_client": ("treatments", "client_row", "tr_client"),
     "treatment_team": ("treatments", "team_row", "tr_team"),
-    "list_client": ("questionnaires", "client_row", "q_client"),
-    "list_treatment": ("questionnaires", "treatment_row", "tr_row"),
 }
 
 
@@ -142,9 +143,8 @@ def _reference_input(
             data[name] = client_ref
         elif not given or column not in frame.columns:
             data[name] = pa.nulls(n)  # of Arrow's null type: no buffer (a float64 one: 8 B/row)
-        elif name in _AGES:
-            ages = pd.to_numeric(frame[column]).astype("float64")
-            data[name] = pa.array(ages, from_pandas=True)
+        elif name in _AGES:  # whole days, as the source typed them (Int32: 4 B a row)
+            data[name] = pa.array(frame[column], from_pandas=True)
         elif name.endswith(("_id", "_ref")):
             data[name] = _text(frame[column])
         else:
