@@ -2,7 +2,9 @@
 
 Each run is a fresh Python process that calls ``run_validation`` as
 ``workflow/scripts/validate.py`` does (DuckDB given half the rule's memory, two threads)
-on an export on disk, with ``PYTHONPATH`` set to one source tree: the old one is
+on an export on disk, or with ``--source URI`` the ``extract`` rule's ``run_extraction``
+from an LDJ database (its ``mem_mb`` of 5,000), with ``PYTHONPATH`` set to one source
+tree: the old one is
 ``git archive <rev> src`` of this repository (default ``main``), the new one this
 checkout's ``src``. Printed per run: wall time without imports, CPU time (user + system,
 all threads: steadier than wall time on a shared machine), peak RSS; then whether
@@ -11,6 +13,7 @@ equal data. Usage (heavy runs under ``flock /tmp/bench.lock`` on a shared machin
 
     python benchmarks/validation.py --export /work/golden/export10m
     python benchmarks/validation.py --export DIR --old 7008fad --repeat 2
+    python benchmarks/validation.py --source duckdb:///tmp/ldj.duckdb --old 2ad100a
 """
 
 from __future__ import annotations
@@ -28,30 +31,36 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+#: LDJ_PSEUDONYM_KEY of every extraction run: the same pseudonyms old and new.
+KEY = "validation-benchmark-key-2026-of-32-bytes"
+#: The extract rule's resources.mem_mb (workflow/rules/extract.smk).
+EXTRACT_MEM_MB = 5000
 
 
-def run_once(export: Path, out: Path) -> dict:
-    """Validate ``export`` into ``out`` in this process; wall seconds and peak RSS."""
+def run_once(export: Path | None, out: Path, source: str | None = None) -> dict:
+    """Validate ``export`` (or extract from ``source``) into ``out`` in this process; wall
+    seconds, CPU seconds and peak RSS."""
     from ldj_analysis.config import load_config
+    from ldj_analysis.dbsource import parse_source
     from ldj_analysis.export import table_path
+    from ldj_analysis.extract import run_extraction
     from ldj_analysis.validation import run_validation
 
     cfg = load_config(ROOT / "config.yaml")
-    export_mb = sum(table_path(export, t).stat().st_size for t in _tables()) / 1e6
-    memory_mb = max(2000, int(5 * export_mb))  # the rule's resources.mem_mb
+    outputs = (out / "validated", out / "exclusions_validation.csv", out / "validation.json")
     cpu = _cpu_s()
     start = time.perf_counter()
-    run_validation(
-        export,
-        {
-            "validation": cfg["validation"],
-            "selection": {"instruments": cfg["selection"]["instruments"]},
-            "engine": {"memory_mb": memory_mb // 2, "temp_dir": str(out / "tmp"), "threads": 2},
-        },
-        out / "validated",
-        out / "exclusions_validation.csv",
-        out / "validation.json",
-    )
+    if source:
+        engine = {"memory_mb": EXTRACT_MEM_MB // 2, "temp_dir": str(out / "tmp"), "threads": 2}
+        config = {"validation": cfg["validation"], "selection": cfg["selection"], "engine": engine}
+        run_extraction(parse_source(source), config, *outputs, out / "extraction.json")
+    else:
+        export_mb = sum(table_path(export, t).stat().st_size for t in _tables()) / 1e6
+        memory_mb = max(2000, int(5 * export_mb))  # the rule's resources.mem_mb
+        engine = {"memory_mb": memory_mb // 2, "temp_dir": str(out / "tmp"), "threads": 2}
+        selection = {"instruments": cfg["selection"]["instruments"]}
+        config = {"validation": cfg["validation"], "selection": selection, "engine": engine}
+        run_validation(export, config, *outputs)
     wall = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"wall_s": round(wall, 2), "cpu_s": round(_cpu_s() - cpu, 2), "peak_rss_mb": round(peak)}
@@ -104,15 +113,18 @@ def _working_table(work: Path, table: str) -> Any:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--export", type=Path, required=True)
+    where = ap.add_mutually_exclusive_group(required=True)
+    where.add_argument("--export", type=Path, help="an export folder (the validate rule)")
+    where.add_argument("--source", help="an LDJ database URI (the extract rule)")
     ap.add_argument("--old", default="main", help="git revision of the old code")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each, alternating")
     ap.add_argument("--work", type=Path, help="where outputs go (default: a temp dir)")
     ap.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(run_once(args.export, args.one)))
+        print(json.dumps(run_once(args.export, args.one, args.source)))
         return
+    given = ["--source", args.source] if args.source else ["--export", str(args.export)]
     with tempfile.TemporaryDirectory(prefix="ldj-bench-validate-") as tmp:
         work = args.work or Path(tmp)
         trees = {f"old ({args.old})": old_tree(args.old, Path(tmp)), "new": ROOT / "src"}
@@ -120,8 +132,8 @@ def main() -> None:
         for run in range(1, args.repeat + 1):
             for i, (name, tree) in enumerate(trees.items()):
                 out = work / f"out{i}"
-                env = {**os.environ, "PYTHONPATH": str(tree)}
-                cmd = [sys.executable, __file__, "--export", str(args.export), "--one", str(out)]
+                env = {**os.environ, "PYTHONPATH": str(tree), "LDJ_PSEUDONYM_KEY": KEY}
+                cmd = [sys.executable, __file__, *given, "--one", str(out)]
                 res = subprocess.run(cmd, env=env, capture_output=True, text=True)
                 if res.returncode:
                     sys.exit(f"{name}: failed\n{res.stderr[-3000:]}")

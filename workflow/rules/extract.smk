@@ -24,7 +24,7 @@ rule extract:
         pseudonym_key_fingerprint=KEY_FINGERPRINT,
     threads: 2  # the database's reader and Arrow's conversions use two threads
     resources:
-        # measured: 3.5-3.7 GB at 10 M questionnaire rows (benchmarks/README.md)
+        # measured: 2.9 GB at 10 M questionnaire rows (benchmarks/README.md)
         mem_mb=5000,
         tmpdir=SPILL_DIR,  # DuckDB spills beyond half of mem_mb to a temp dir here
     benchmark:
