@@ -22,9 +22,10 @@ include: "workflow/rules/simulation.smk"
 
 
 onsuccess:
-    # the rules that read the export remove their DuckDB spill files; Snakemake made the
-    # folder for them (SPILL_DIR), which goes too when empty (a tmpdir given stays)
-    remove_empty_folder(SPILL_DIR)
+    # the rules that read the export remove their DuckDB spill files, Snakemake the temporary
+    # working copy; the folders made for them go too when empty (a tmpdir given stays)
+    for folder in (SPILL_DIR, VALIDATED_DIR, INTERIM):
+        remove_empty_folder(folder)
 
 
 rule all:

@@ -37,11 +37,13 @@ with exit_on_user_error():
     KEY_FINGERPRINT = key_fingerprint(load_key(config["pseudonym_key_file"]))
 
 DERIVED = "data/derived"
-VALIDATED_DIR = "data/interim/validated"
+# temporary files of a run (the working copy, DuckDB's spill files), gone when it succeeds
+INTERIM = "data/interim"
+VALIDATED_DIR = f"{INTERIM}/validated"
 # DuckDB's spill files (they hold the export's ids, like the working copy): the tmpdir of the
 # rules that read the export, under the working directory, where a large export has room;
 # `--set-resources validate:tmpdir=/scratch/...` puts them elsewhere
-SPILL_DIR = "data/interim/spill"
+SPILL_DIR = f"{INTERIM}/spill"
 VALIDATED_SUMMARY = f"{DERIVED}/validation.json"
 VALIDATION_EXCLUSIONS = f"{DERIVED}/exclusions_validation.csv"
 VALIDATED_TABLES = expand("{dir}/{table}.parquet", dir=VALIDATED_DIR, table=EXPORT_TABLES)
