@@ -86,7 +86,6 @@ final as (
         q.raw_total,
         q.instrument in (select si.instrument from instruments as si) as study_instrument,
         tr.pos as treatment_row,
-        tr.team_id as treatment_team,
         tm.team_id,
         tm.institution_id,
         r.grp,

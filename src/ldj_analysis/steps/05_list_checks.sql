@@ -3,12 +3,14 @@
 -- Rule (section 3, items 1-2): "the period runs from the start to the end date of the
 -- implementation questionnaire"; "every end-of-treatment list (post) filled in the period
 -- for the team's opgroei and opvoed instruments is taken".
--- The checks of the list itself come first (a view, read three times: the lists that fail
--- them, the end lists that pass them, the usable start lists; each read streams the
--- export's lists once and keeps only the few columns later steps need). An end list that
--- passes them is then placed in its team-period: the period of its team that holds the
--- date (of overlapping periods, the earliest moment), of an instrument the team used then.
-create or replace temp view checked_list as
+-- The checks of the list itself come first, made once for every list into a narrow table
+-- (integer rows, the team and rank, the failed check): the lists that fail them, the end
+-- lists that pass them and the usable start lists each read it and take the few other
+-- columns they need from the export by row (pos), so the lists are joined to their
+-- treatment, team and informant rank once. An end list that passes them is then placed in
+-- its team-period: the period of its team that holds the date (of overlapping periods, the
+-- earliest moment), of an instrument the team used then.
+create or replace temp table checked_list as
 with
 
 lists as (
@@ -16,7 +18,12 @@ lists as (
 )
 
 select
-    *,
+    pos,
+    occasion,
+    treatment_row,
+    team_id,
+    grp,
+    grp_pos,
     case
         when occasion = 'tussen' then 'interim'
         when not coalesce(study_instrument, false) then 'instrument'
@@ -27,20 +34,30 @@ select
 from lists;
 
 create or replace temp table end_list_candidate as
+with
+
+checked as (
+    select * from checked_list
+),
+
+questionnaires as (
+    select * from questionnaires_in
+)
+
 select
-    pos,
-    record_id,
-    client_row,
-    treatment_row,
-    treatment_team,
-    instrument,
-    informant,
-    filled_on,
-    team_id,
-    grp,
-    grp_pos
-from checked_list
-where step is null and occasion = 'eind';
+    c.pos,
+    q.record_id,
+    q._client_row as client_row,
+    c.treatment_row,
+    q.instrument,
+    q.informant,
+    q.filled_on,
+    c.team_id,
+    c.grp,
+    c.grp_pos
+from checked as c
+inner join questionnaires as q on c.pos = q.pos
+where c.step is null and c.occasion = 'eind' and q.occasion = 'eind';
 
 create or replace temp table end_list_period as
 with
@@ -99,7 +116,9 @@ select
 from end_lists as l
 left join end_periods as p using (pos);
 
--- The excluded lists, each at the first check it fails.
+-- The excluded lists, each at the first check it fails. The reasons' texts are made for
+-- these lists only, from the export's columns taken by row: the list's record id,
+-- instrument and informant, its team's institution, its treatment's team.
 create or replace temp table list_check as
 with
 
@@ -113,40 +132,55 @@ period_checks as (
     where step is not null
 ),
 
+questionnaires as (
+    select * from questionnaires_in
+),
+
+teams as (
+    select * from teams_in
+),
+
+treatments as (
+    select * from treatments_in
+),
+
 failed as (
     select
-        pos,
-        record_id as key,
-        step,
-        case step
+        c.pos,
+        q.record_id as key,
+        c.step,
+        case c.step
             when 'interim' then 'interim list (tussen)'
             when 'instrument'
-                then 'instrument ' || coalesce(instrument, '?') || ' is not used in the study'
+                then 'instrument ' || coalesce(q.instrument, '?') || ' is not used in the study'
             when 'raw_total' then 'raw total missing: list incomplete'
             when 'treatment'
                 then
                     'no treatment_id and no treatment of this client covers the end list''s date'
             when 'informant'
                 then
-                    'informant ' || coalesce(informant, '?')
+                    'informant ' || coalesce(q.informant, '?')
                     || ' is not in the informant priority'
-                    || coalesce(' of institution ' || institution_id, '')
+                    || coalesce(' of institution ' || tm.institution_id, '')
         end as reason
-    from own_checks
+    from own_checks as c
+    inner join questionnaires as q on c.pos = q.pos
+    left join teams as tm on c.team_id = tm.team_id
     union all
     select
-        pos,
-        record_id as key,
-        step,
-        case step
+        l.pos,
+        l.record_id as key,
+        l.step,
+        case l.step
             when 'period'
-                then 'end list outside every period of team ' || coalesce(treatment_team, '?')
+                then 'end list outside every period of team ' || coalesce(tr.team_id, '?')
             when 'team_instrument'
                 then
-                    'team ' || team_id || ' does not use ' || instrument
-                    || ' at moment ' || moment
+                    'team ' || l.team_id || ' does not use ' || l.instrument
+                    || ' at moment ' || l.moment
         end as reason
-    from period_checks
+    from period_checks as l
+    left join treatments as tr on l.treatment_row = tr.pos
 )
 
 select * from failed;
@@ -169,17 +203,29 @@ from placed_end_list
 where step is null;
 
 create or replace temp table start_list as
+with
+
+checked as (
+    select * from checked_list
+),
+
+questionnaires as (
+    select * from questionnaires_in
+)
+
 select
-    pos,
-    record_id,
-    client_row,
-    treatment_row,
-    instrument,
-    informant,
-    filled_on
-from checked_list
-where step is null and occasion = 'begin';
+    c.pos,
+    q.record_id,
+    q._client_row as client_row,
+    c.treatment_row,
+    q.instrument,
+    q.informant,
+    q.filled_on
+from checked as c
+inner join questionnaires as q on c.pos = q.pos
+where c.step is null and c.occasion = 'begin' and q.occasion = 'begin';
 
 -- Not read after this step.
+drop table checked_list;
 drop table end_list_candidate;
 drop table end_list_period;
