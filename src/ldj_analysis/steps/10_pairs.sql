@@ -5,7 +5,10 @@
 -- Both lists come from the export by their row (pos); questionnaires_in is read twice: two
 -- import CTEs, each used once (DuckDB materialises a CTE used twice). Each import keeps
 -- only the rows of the selected pairs (a semi join), so that the joins below hash the
--- pairs' rows, not millions of the export's.
+-- pairs' rows, not millions of the export's. The pair order (pair_no) is numbered on the
+-- few columns it sorts by (numbered: team-period, client, domain, with the end list's row)
+-- and joined to the pairs by that row, so the sort does not carry the pairs' other
+-- columns; clients and instruments have an import CTE for each of the two uses.
 -- Rule (docs/study.md section 3, item 5): "the outcome is the change from pre to post, with
 -- sex, age and treatment duration as covariates".
 create or replace temp table pair as
@@ -43,14 +46,46 @@ treatments as (
     semi join selected_pair as w on t.pos = w.treatment_row
 ),
 
-final as (
+-- The sort keys of the pair order.
+pair_order as (
     select
+        pos,
+        team_id,
+        moment,
+        instrument,
+        client_row
+    from selected_pair
+),
+
+order_instruments as (
+    select * from study_instruments
+),
+
+order_clients as (
+    select
+        c.pos,
+        c.client_id
+    from clients_in as c
+    semi join selected_pair as w on c.pos = w.client_row
+),
+
+numbered as (
+    select
+        o.pos,
         row_number() over (
             order by
-                w.team_id, w.moment,
+                o.team_id, o.moment,
                 case when getvariable('ids_pseudonymised') then c.pos end,
                 c.client_id, i.domain
-        ) as pair_no,
+        ) as pair_no
+    from pair_order as o
+    inner join order_instruments as i on o.instrument = i.instrument
+    left join order_clients as c on o.client_row = c.pos
+),
+
+final as (
+    select
+        n.pair_no,
         c.client_id,
         w.team_id,
         w.moment,
@@ -73,6 +108,7 @@ final as (
         pre._age_years as pre_age_years,
         post._age_years as post_age_years
     from winners as w
+    inner join numbered as n on w.pos = n.pos
     inner join end_lists as post on w.pos = post.pos
     inner join start_lists as pre on w.start_pos = pre.pos
     inner join periods as p on w.team_id = p.team_id and w.moment = p.moment
