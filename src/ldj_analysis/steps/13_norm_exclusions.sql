@@ -4,7 +4,8 @@
 -- "by instrument, sex and age band"; section 3: "every record left out is counted, with its
 -- step and reason".
 -- list_norm is read twice (start and end lists): two import CTEs, each used once (DuckDB
--- materialises a CTE used twice).
+-- materialises a CTE used twice). The table is left unsorted: every reader orders by
+-- pair_no (derive, and norm_exclusion below), so a sort here would be done twice.
 create or replace temp table scored_pair as
 with
 
@@ -38,8 +39,7 @@ final as (
     inner join end_norms as post on p.pair_no = post.pair_no
 )
 
-select * from final
-order by pair_no;
+select * from final;
 
 create or replace temp table norm_exclusion as
 with
