@@ -7,9 +7,11 @@
 -- (integer rows, the team and rank, the failed check): the lists that fail them, the end
 -- lists that pass them and the usable start lists each read it and take the few other
 -- columns they need from the export by row (pos), so the lists are joined to their
--- treatment, team and informant rank once. An end list that passes them is then placed in
--- its team-period: the period of its team that holds the date (of overlapping periods, the
--- earliest moment), of an instrument the team used then.
+-- treatment, team and informant rank once. Its is_end_list (occasion 'eind') only narrows
+-- the rows each reader joins; the occasion itself is tested on the export's column. An end
+-- list that passes them is then placed in its team-period: the period of its team that
+-- holds the date (of overlapping periods, the earliest moment), of an instrument the team
+-- used then.
 create or replace temp table checked_list as
 with
 
@@ -19,7 +21,7 @@ lists as (
 
 select
     pos,
-    occasion,
+    occasion = 'eind' as is_end_list,
     treatment_row,
     team_id,
     grp,
@@ -57,7 +59,7 @@ select
     c.grp_pos
 from checked as c
 inner join questionnaires as q on c.pos = q.pos
-where c.step is null and c.occasion = 'eind' and q.occasion = 'eind';
+where c.step is null and c.is_end_list and q.occasion = 'eind';
 
 create or replace temp table end_list_period as
 with
@@ -223,7 +225,7 @@ select
     q.filled_on
 from checked as c
 inner join questionnaires as q on c.pos = q.pos
-where c.step is null and c.occasion = 'begin' and q.occasion = 'begin';
+where c.step is null and not c.is_end_list and q.occasion = 'begin';
 
 -- Not read after this step.
 drop table checked_list;
