@@ -5,12 +5,14 @@
 -- Rule (docs/study.md section 2, "Treatment outcomes"): "Total scores become z = (raw - norm
 -- mean) / norm SD, with norm groups by instrument, sex and age band"; "a higher z means
 -- more problems".
--- pair_list and norms_in are read twice: two import CTEs each, each used once, because
--- DuckDB inlines a CTE used once but materialises one used twice (a copy).
+-- Each list is left-joined to the norm rows that fit it and keeps the first (a list
+-- without any keeps its one row, without norm), so pair_list is read once. norms_in is
+-- read twice: two import CTEs, each used once, because DuckDB inlines a CTE used once but
+-- materialises one used twice (a copy).
 create or replace temp table list_norm as
 with
 
-lists_to_place as (
+lists as (
     select * from pair_list
 ),
 
@@ -22,20 +24,22 @@ normed_instruments as (
     select instrument from norms_in
 ),
 
-lists as (
-    select * from pair_list
-),
-
-norm_group as (
+final as (
     select
         l.pair_no,
         l.side,
         n.norm_row,
-        n.mean,
-        n.sd,
-        n.higher_is_worse
-    from lists_to_place as l
-    inner join norms as n
+        case when coalesce(n.higher_is_worse, true) then 1.0 else -1.0 end
+        * (l.raw - n.mean) / n.sd as z,
+        case
+            when n.norm_row is not null then null
+            when l.instrument not in (select ni.instrument from normed_instruments as ni)
+                then 'no norm group: instrument not in the norm table'
+            when l.age_years is null then 'no norm group: age unknown (birth date missing)'
+            else 'no norm group for this instrument, sex and age'
+        end as no_norm_reason
+    from lists as l
+    left join norms as n
         on
             l.instrument = n.instrument
             and l.age_years between n.age_min and n.age_max
@@ -43,24 +47,6 @@ norm_group as (
     qualify row_number() over (
         partition by l.pair_no, l.side order by n.sex = 'all', n.norm_row
     ) = 1
-),
-
-final as (
-    select
-        l.pair_no,
-        l.side,
-        g.norm_row,
-        case when coalesce(g.higher_is_worse, true) then 1.0 else -1.0 end
-        * (l.raw - g.mean) / g.sd as z,
-        case
-            when g.norm_row is not null then null
-            when l.instrument not in (select ni.instrument from normed_instruments as ni)
-                then 'no norm group: instrument not in the norm table'
-            when l.age_years is null then 'no norm group: age unknown (birth date missing)'
-            else 'no norm group for this instrument, sex and age'
-        end as no_norm_reason
-    from lists as l
-    left join norm_group as g using (pair_no, side)
 )
 
 select * from final;
