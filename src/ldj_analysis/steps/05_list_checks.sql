@@ -35,7 +35,9 @@ select
     end as step
 from lists;
 
-create or replace temp table end_list_candidate as
+-- The lists that pass their own checks, with the export's columns the next steps read (a
+-- view: each reader takes its lists, the end lists here, the start lists at the end).
+create or replace temp view passed_list as
 with
 
 checked as (
@@ -54,12 +56,29 @@ select
     q.instrument,
     q.informant,
     q.filled_on,
+    q.occasion,
+    c.is_end_list,
     c.team_id,
     c.grp,
     c.grp_pos
 from checked as c
 inner join questionnaires as q on c.pos = q.pos
-where c.step is null and c.is_end_list and q.occasion = 'eind';
+where c.step is null;
+
+create or replace temp table end_list_candidate as
+select
+    pos,
+    record_id,
+    client_row,
+    treatment_row,
+    instrument,
+    informant,
+    filled_on,
+    team_id,
+    grp,
+    grp_pos
+from passed_list
+where is_end_list and occasion = 'eind';
 
 create or replace temp table end_list_period as
 with
@@ -205,29 +224,19 @@ from placed_end_list
 where step is null;
 
 create or replace temp table start_list as
-with
-
-checked as (
-    select * from checked_list
-),
-
-questionnaires as (
-    select * from questionnaires_in
-)
-
 select
-    c.pos,
-    q.record_id,
-    q._client_row as client_row,
-    c.treatment_row,
-    q.instrument,
-    q.informant,
-    q.filled_on
-from checked as c
-inner join questionnaires as q on c.pos = q.pos
-where c.step is null and not c.is_end_list and q.occasion = 'begin';
+    pos,
+    record_id,
+    client_row,
+    treatment_row,
+    instrument,
+    informant,
+    filled_on
+from passed_list
+where not is_end_list and occasion = 'begin';
 
 -- Not read after this step.
+drop view passed_list;
 drop table checked_list;
 drop table end_list_candidate;
 drop table end_list_period;
