@@ -169,10 +169,6 @@ DUCKDB_SETTINGS = {
 }
 
 
-#: Rows per batch of a DuckDB result read as Arrow.
-ARROW_BATCH_ROWS = 1 << 20
-
-
 def _owned_arrow(reader: Any) -> Any:
     """The batches of DuckDB's Arrow ``reader`` as one Table in Arrow's own memory, each
     batch copied as it comes: DuckDB's Arrow memory goes only when every column of a result
@@ -216,6 +212,8 @@ class Connection:
         the server refuses) is a SourceError naming ``what`` was read."""
         try:
             if self.source.engine == "duckdb":
+                from ldj_analysis.key_lookups import ARROW_BATCH_ROWS
+
                 return _owned_arrow(self._conn.sql(sql).to_arrow_reader(ARROW_BATCH_ROWS))
             with self._conn.cursor() as cur:
                 cur.execute(sql)

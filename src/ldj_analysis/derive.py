@@ -23,6 +23,7 @@ from ldj_analysis import conditions, descriptives, steps
 from ldj_analysis.checklist import SCORE_COLUMNS
 from ldj_analysis.exclusion_log import as_exclusions, concat_exclusions, write_exclusion_parts
 from ldj_analysis.export import Export
+from ldj_analysis.key_lookups import ARROW_BATCH_ROWS
 from ldj_analysis.norms import (
     load_norms,
     norms_path,
@@ -93,9 +94,9 @@ class ExclusionLog:
     def recipe_parts(self) -> Iterator[pa.RecordBatchReader]:
         """The recipe's logs in order, each read when the one before is written."""
         for query in list_exclusion_slices(self.con):
-            yield query.to_arrow_reader(1_000_000)
+            yield query.to_arrow_reader(ARROW_BATCH_ROWS)
         for query in LATER_LOGS:
-            yield self.con.sql(query).to_arrow_reader(1_000_000)
+            yield self.con.sql(query).to_arrow_reader(ARROW_BATCH_ROWS)
 
     def parts(self) -> Iterator[pa.Table | pa.RecordBatchReader]:
         if self.prior is not None:

@@ -12,8 +12,9 @@ PostgreSQL, DuckDB's own Arrow output):
   anything is written; the key never reaches the server. The clients' distinct ids are
   hashed once; the other tables' ids get their positions among them from the database (or
   in Arrow);
-- the questionnaires are read without ORDER BY and put in ``record_id`` order here
-  (:func:`put_in_key_order`): a database returns them in runs of that order, cheap to check.
+- the questionnaires come in ``record_id`` order: DuckDB sorts them, PostgreSQL sends them
+  without ORDER BY, in runs of that order put in order here (:func:`put_in_key_order`,
+  which checks the order either way).
 
 The typed tables then go through the same validation as an export folder and end in the
 same working copy (:func:`ldj_analysis.validation.write_working_copy`).

@@ -26,6 +26,11 @@ import pyarrow.compute as pc
 
 from ldj_analysis.runlog import remove_empty_folder
 
+#: Rows per batch of a large DuckDB result read as Arrow (a reference query's, the
+#: extraction's, the exclusion log's): read batch by batch, neither DuckDB nor Arrow holds
+#: the whole result at once (at 10 M rows, copies of some 100 MB each).
+ARROW_BATCH_ROWS = 1 << 20
+
 
 def connect(engine: Mapping[str, Any] | None = None) -> Any:
     """An in-memory DuckDB connection; ``engine`` may set ``memory_mb`` (its memory limit),
@@ -193,16 +198,11 @@ def _references(
     found: dict[str, Any] = {f"rules:{table}": {} for table, _, _ in REFERENCE_VIEWS.values()}
     for view, (table, column, name) in REFERENCE_VIEWS.items():
         result = _in_row_order(
-            con.sql(f"SELECT * FROM {view}").to_arrow_reader(RESULT_BATCH_ROWS), len(tables[table])
+            con.sql(f"SELECT * FROM {view}").to_arrow_reader(ARROW_BATCH_ROWS), len(tables[table])
         )
         found[name] = result.pop(column)
         found[f"rules:{table}"] |= result
     return found
-
-
-#: Rows per batch of a reference query's result: placed batch by batch, so neither DuckDB
-#: nor Arrow holds the whole result (at 10 M rows, copies of some 100 MB each).
-RESULT_BATCH_ROWS = 1 << 20
 
 
 def _in_row_order(result: pa.RecordBatchReader, n: int) -> dict[str, np.ndarray]:
